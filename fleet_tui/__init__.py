@@ -1,0 +1,3 @@
+"""fleet-tui: a terminal client for LangSmith Fleet agents."""
+
+__version__ = "0.1.0"
