@@ -90,6 +90,15 @@ class RunError:
 
 
 @dataclass(frozen=True, slots=True)
+class Reconnecting:
+    """The stream broke; the client is rejoining the run (attempt n of at most `limit`)."""
+
+    attempt: int
+    limit: int
+    kind: Literal["reconnecting"] = "reconnecting"
+
+
+@dataclass(frozen=True, slots=True)
 class RunEnded:
     run_id: str | None
     status: RunStatus
@@ -105,6 +114,7 @@ Event = (
     | ToolResult
     | InterruptRequest
     | RunError
+    | Reconnecting
     | RunEnded
 )
 
@@ -266,7 +276,12 @@ class EventNormalizer:
     # -- dispatch ---------------------------------------------------------------------
     def _dispatch(self, mode: str, payload: Any) -> Iterator[Event]:
         if mode == "metadata":
-            if isinstance(payload, dict) and isinstance(payload.get("run_id"), str):
+            # a rejoined stream replays `metadata`, and ends with a `run_done` one
+            if (
+                self.run_id is None
+                and isinstance(payload, dict)
+                and isinstance(payload.get("run_id"), str)
+            ):
                 self.run_id = payload["run_id"]
                 yield RunStarted(self.run_id, self.thread_id)
         elif mode == "messages":
