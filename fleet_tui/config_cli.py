@@ -1,0 +1,315 @@
+"""`fleet-tui config show|set|path`: the settings file from the command line.
+
+Independent of argparse so the CLI module only has to forward the parsed words. No Textual import.
+"""
+
+from __future__ import annotations
+
+import getpass
+import logging
+import sys
+from pathlib import Path
+from typing import IO, Any
+
+from .config import (
+    DEFAULT_AUTH_SCHEME,
+    DEFAULT_PROFILE_NAME,
+    DEFAULT_STREAM_MODES,
+    ENV_VARS,
+    SECRET_FIELDS,
+    AgentProfile,
+    ConfigError,
+    Problem,
+    default_config_path,
+    load_settings,
+    mask_secret,
+    normalise_url,
+    resolve,
+    save_settings,
+    validate_profile,
+)
+
+log = logging.getLogger("fleet_tui.config")
+
+PROFILE_KEYS = (
+    "url",
+    "agent_id",
+    "api_key",
+    "auth_scheme",
+    "custom_header_name",
+    "custom_header_value",
+    "stream_modes",
+    "allow_insecure_http",
+)
+SETTABLE_KEYS = (*PROFILE_KEYS, "theme", "name")
+# Optional settings an empty value clears.
+_CLEARABLE = frozenset({"api_key", "custom_header_name", "custom_header_value", "theme"})
+_TRUE = frozenset({"1", "true", "yes", "on", "y"})
+_FALSE = frozenset({"0", "false", "no", "off", "n"})
+_WIDTH = max(len(k) for k in SETTABLE_KEYS) + 2
+
+
+def _say(stream: IO[str], text: str = "") -> None:
+    print(text, file=stream)
+
+
+def _display(key: str, value: Any) -> str:
+    if value is None or value == "":
+        return "(not set)"
+    if key in SECRET_FIELDS:
+        return mask_secret(str(value))
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return ",".join(value) if value else "(none)"
+    return str(value)
+
+
+def _problem_line(p: Problem) -> str:
+    label = {"error": "error", "warning": "warning", "confirm": "needs confirmation"}[p.severity]
+    return f"{label}: {p.field}: {p.message}"
+
+
+def _show_profile(out: IO[str], profile: AgentProfile, indent: str) -> None:
+    for key in PROFILE_KEYS:
+        _say(out, f"{indent}{key:<{_WIDTH}}{_display(key, getattr(profile, key))}")
+
+
+def _show(
+    key: str | None,
+    *,
+    out: IO[str],
+    err: IO[str],
+    config_path: Path,
+    environ: dict[str, str] | None,
+    cwd: Path | None,
+) -> int:
+    if key is not None:
+        key = key.replace("-", "_")
+        if key not in (*PROFILE_KEYS, "theme"):
+            _say(err, f"fleet-tui config: unknown key {key!r}; keys: {', '.join(PROFILE_KEYS)}")
+            return 2
+    try:
+        resolved = resolve(environ=environ, config_path=config_path, cwd=cwd)
+    except ConfigError as exc:
+        _say(err, f"fleet-tui config: {exc}")
+        return 2
+    for warning in resolved.warnings:
+        _say(err, f"warning: {warning}")
+    settings = resolved.settings
+
+    if key == "theme":
+        _say(out, _display(key, settings.theme))
+        return 0
+    if key is not None:
+        _say(out, _display(key, getattr(resolved.profile, key)))
+        return 0
+
+    exists = "" if config_path.exists() else "  (not created yet)"
+    _say(out, f"Settings file: {config_path}{exists}")
+    if settings.profiles:
+        _say(out, "Saved agents (* = current):")
+        for name, profile in settings.profiles.items():
+            marker = "*" if name == settings.current else " "
+            _say(out, f"{marker} {name}")
+            _show_profile(out, profile, "    ")
+    else:
+        _say(out, "Saved agents: none (`fleet-tui config set url URL` creates one)")
+    _say(out, f"{'theme':<{_WIDTH + 2}}{_display('theme', settings.theme)}")
+    _say(out)
+
+    _say(out, "Effective settings (command line > environment > .env > settings file):")
+    if resolved.env_file is not None:
+        _say(out, f"  (.env file: {resolved.env_file})")
+    for k in PROFILE_KEYS:
+        value = _display(k, getattr(resolved.profile, k))
+        _say(out, f"  {k:<{_WIDTH}}{value:<40} [{resolved.sources.get(k, 'default')}]")
+    missing = resolved.missing()
+    problems = [p for p in resolved.problems() if p.message not in missing]
+    if missing:
+        _say(out)
+        _say(out, "Missing:")
+        for line in missing:
+            _say(out, f"  - {line}")
+    if problems:
+        _say(out)
+        _say(out, "Problems:")
+        for p in problems:
+            _say(out, f"  - {_problem_line(p)}")
+    return 0
+
+
+def _read_value(key: str, stdin: IO[str] | None, err: IO[str]) -> str | None:
+    stream = stdin if stdin is not None else sys.stdin
+    interactive = stream.isatty()
+    if key in SECRET_FIELDS and interactive:
+        try:
+            return getpass.getpass(f"{key} (input hidden): ", stream=err)
+        except (EOFError, KeyboardInterrupt):
+            return None
+    if interactive:
+        err.write(f"{key}: ")
+        err.flush()
+    line = stream.readline()
+    if not line:
+        return None
+    return line.rstrip("\r\n")
+
+
+def _env_override_note(key: str, source: str) -> str:
+    names = " or ".join(ENV_VARS.get(key, ()))
+    where = "in the environment" if source == "environment" else "in the .env file"
+    return f"note: {names} {where} overrides this saved value"
+
+
+def _set(
+    key: str | None,
+    value: str | None,
+    *,
+    out: IO[str],
+    err: IO[str],
+    stdin: IO[str] | None,
+    config_path: Path,
+    environ: dict[str, str] | None,
+    cwd: Path | None,
+) -> int:
+    if key is None:
+        _say(err, f"usage: fleet-tui config set KEY VALUE; keys: {', '.join(SETTABLE_KEYS)}")
+        return 2
+    key = key.replace("-", "_")
+    if key not in SETTABLE_KEYS:
+        _say(err, f"fleet-tui config: unknown key {key!r}; keys: {', '.join(SETTABLE_KEYS)}")
+        return 2
+    if value is None:
+        _say(err, f"usage: fleet-tui config set {key} VALUE (or - to read it from stdin)")
+        return 2
+    from_stdin = value == "-"
+    if from_stdin:
+        read = _read_value(key, stdin, err)
+        if read is None:
+            _say(err, "fleet-tui config: no value read from stdin; nothing saved")
+            return 2
+        value = read
+    elif key in SECRET_FIELDS and value:
+        _say(
+            err,
+            f"note: a {key} typed on the command line is kept in your shell history; next time "
+            f"use `fleet-tui config set {key} -` to type it hidden (or read it from stdin)",
+        )
+    value = value.strip()
+
+    settings, warnings = load_settings(config_path)
+    for warning in warnings:
+        _say(err, f"warning: {warning}")
+
+    current = settings.current_profile()
+    if current is None:
+        current = AgentProfile(name=DEFAULT_PROFILE_NAME)
+        settings.replace_profile(current, make_current=True)
+    candidate = current.copy()
+
+    if key == "theme":
+        settings.theme = value or None
+    elif key == "name":
+        try:
+            settings.rename_profile(current.name, value)
+        except ValueError as exc:
+            _say(err, f"fleet-tui config: {exc}")
+            return 2
+        candidate = current
+    else:
+        new: Any = value
+        if key == "url":
+            new = normalise_url(value)
+            if new != current.url:
+                # A cleartext confirmation was given for the old address only.
+                candidate.allow_insecure_http = False
+        elif key == "stream_modes":
+            new = [m.strip() for m in value.split(",") if m.strip()] or list(DEFAULT_STREAM_MODES)
+        elif key == "allow_insecure_http":
+            if value.lower() not in _TRUE | _FALSE:
+                _say(err, "fleet-tui config: allow_insecure_http takes true or false")
+                return 2
+            new = value.lower() in _TRUE
+        elif key == "auth_scheme":
+            new = value or DEFAULT_AUTH_SCHEME
+        elif key in _CLEARABLE:
+            new = value or None
+        setattr(candidate, key, new)
+
+        problems = validate_profile(candidate)
+        errors = [p for p in problems if p.field == key and p.severity == "error"]
+        if errors:
+            for p in errors:
+                _say(err, _problem_line(p))
+            _say(err, "nothing saved")
+            return 2
+        for p in problems:
+            if p.field == key and p.severity == "warning":
+                _say(err, _problem_line(p))
+            elif p.severity == "confirm":
+                _say(err, _problem_line(p))
+                _say(err, "  to allow it: fleet-tui config set allow_insecure_http true")
+        settings.replace_profile(candidate)
+
+    try:
+        save_settings(settings, config_path)
+    except ConfigError as exc:
+        _say(err, f"fleet-tui config: {exc}")
+        return 1
+    log.info("config set %s (agent %r)", key, candidate.name)
+
+    if key == "theme":
+        shown = _display(key, settings.theme)
+    elif key == "name":
+        shown = candidate.name
+    else:
+        shown = _display(key, getattr(candidate, key))
+    _say(out, f"saved {key} = {shown} for agent {candidate.name!r} in {config_path}")
+
+    if key in ENV_VARS:
+        try:
+            resolved = resolve(environ=environ, config_path=config_path, cwd=cwd)
+        except ConfigError:
+            return 0
+        source = resolved.sources.get(key, "")
+        if source in ("environment", ".env"):
+            _say(err, _env_override_note(key, source))
+        for line in resolved.missing():
+            _say(err, f"still needed: {line}")
+    return 0
+
+
+def run_config(
+    action: str,
+    key: str | None,
+    value: str | None,
+    *,
+    out: IO[str],
+    err: IO[str],
+    stdin: IO[str] | None = None,
+    config_path: Path | str | None = None,
+    environ: dict[str, str] | None = None,
+    cwd: Path | str | None = None,
+) -> int:
+    """Run `fleet-tui config ACTION [KEY [VALUE]]`; returns the exit code (0 ok, 1 I/O, 2 usage)."""
+    path = Path(config_path) if config_path is not None else default_config_path()
+    base = Path(cwd) if cwd is not None else None
+    if action == "path":
+        _say(out, str(path))
+        return 0
+    if action == "show":
+        return _show(key, out=out, err=err, config_path=path, environ=environ, cwd=base)
+    if action == "set":
+        return _set(
+            key,
+            value,
+            out=out,
+            err=err,
+            stdin=stdin,
+            config_path=path,
+            environ=environ,
+            cwd=base,
+        )
+    _say(err, f"fleet-tui config: unknown action {action!r}; use show, set or path")
+    return 2
