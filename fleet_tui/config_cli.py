@@ -9,7 +9,7 @@ import getpass
 import logging
 import sys
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, TextIO, cast
 
 from .config import (
     DEFAULT_AUTH_SCHEME,
@@ -115,7 +115,7 @@ def _show(
             _show_profile(out, profile, "    ")
     else:
         _say(out, "Saved agents: none (`fleet-tui config set url URL` creates one)")
-    _say(out, f"{'theme':<{_WIDTH + 2}}{_display('theme', settings.theme)}")
+    _say(out, f"Theme: {_display('theme', settings.theme)}")
     _say(out)
 
     _say(out, "Effective settings (command line > environment > .env > settings file):")
@@ -125,7 +125,9 @@ def _show(
         value = _display(k, getattr(resolved.profile, k))
         _say(out, f"  {k:<{_WIDTH}}{value:<40} [{resolved.sources.get(k, 'default')}]")
     missing = resolved.missing()
-    problems = [p for p in resolved.problems() if p.message not in missing]
+    # An empty required value is already explained, with how to set it, under "Missing".
+    unset = {k for k in ("url", "agent_id") if not getattr(resolved.profile, k).strip()}
+    problems = [p for p in resolved.problems() if not (p.field in unset and p.severity == "error")]
     if missing:
         _say(out)
         _say(out, "Missing:")
@@ -144,7 +146,7 @@ def _read_value(key: str, stdin: IO[str] | None, err: IO[str]) -> str | None:
     interactive = stream.isatty()
     if key in SECRET_FIELDS and interactive:
         try:
-            return getpass.getpass(f"{key} (input hidden): ", stream=err)
+            return getpass.getpass(f"{key} (input hidden): ", stream=cast(TextIO, err))
         except (EOFError, KeyboardInterrupt):
             return None
     if interactive:
@@ -193,8 +195,8 @@ def _set(
     elif key in SECRET_FIELDS and value:
         _say(
             err,
-            f"note: a {key} typed on the command line is kept in your shell history; next time "
-            f"use `fleet-tui config set {key} -` to type it hidden (or read it from stdin)",
+            f"note: a value typed on the command line is kept in your shell history; next time "
+            f"use `fleet-tui config set {key} -` to type it hidden (or pipe it in on stdin)",
         )
     value = value.strip()
 

@@ -830,6 +830,7 @@ def test_config_show_with_nothing_saved(tmp_path: Path):
     assert code == 0
     assert "not created yet" in out and "Saved agents: none" in out
     assert "no deployment URL" in out and "no Personal Access Token" in out
+    assert "Problems:" not in out  # the empty values are explained once, under "Missing"
 
 
 def test_config_set_notes_an_environment_override(tmp_path: Path):
