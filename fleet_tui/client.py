@@ -180,6 +180,13 @@ def error_for_response(response: httpx.Response, *, what: str, url: str) -> Flee
             status=status,
             detail=detail,
         )
+    if status == 422 and "invalid assistant" in detail.lower():
+        # a local server names its graphs here; Fleet answers 404 for an unknown agent
+        return NotFoundError(
+            f"Not found: the agent id is not an agent on {url}. {detail}",
+            status=status,
+            detail=detail,
+        )
     if status == 409:
         return ThreadBusyError(
             "The thread is busy with another run (409): wait for it to finish, join it, "

@@ -186,7 +186,7 @@ def _parse_args(raw: Any) -> dict[str, Any]:
     return {}
 
 
-def _tool_calls_of(message: dict[str, Any]) -> tuple[ToolCall, ...]:
+def tool_calls_of(message: dict[str, Any]) -> tuple[ToolCall, ...]:
     calls = message.get("tool_calls")
     if not isinstance(calls, list):
         return ()
@@ -439,7 +439,7 @@ class EventNormalizer:
         else:
             role = message_role(message) or "ai"
             text, reasoning = split_content(message.get("content"))
-            calls = _tool_calls_of(message)
+            calls = tool_calls_of(message)
             if not calls and om:
                 calls = _calls_from_chunks(message_id, om.tool_chunks)
             tool_call_id = message.get("tool_call_id")

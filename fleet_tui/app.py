@@ -1,0 +1,355 @@
+"""The Textual app: holds the settings, the store and the client; wires screens together."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import partial
+from pathlib import Path
+
+from textual import work
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.content import Content
+from textual.screen import Screen
+
+from fleet_tui.client import FleetClient, FleetError
+from fleet_tui.config import AgentProfile, Resolved, Settings, save_settings
+from fleet_tui.sanitize import clean_line
+from fleet_tui.screens.chat import ChatScreen
+from fleet_tui.store import Agent, Store
+
+
+class ConversationCommands(Provider):
+    """ctrl+p: jump to any conversation of the current agent by title."""
+
+    async def search(self, query: str) -> Hits:
+        app = self.app
+        if not isinstance(app, FleetApp) or app.agent is None:
+            return
+        matcher = self.matcher(query)
+        for conversation in app.store.list_conversations(
+            app.agent.id, query=query or None, limit=50
+        ):
+            title = clean_line(conversation.title) or "New conversation"
+            score = matcher.match(title) or 0.5
+            yield Hit(
+                score,
+                Content(f"Open conversation: {title}"),
+                partial(app.open_conversation, conversation.id),
+                text=f"Open conversation: {title}",
+                help="Switch to this conversation",
+            )
+
+    async def discover(self) -> Hits:
+        app = self.app
+        if not isinstance(app, FleetApp) or app.agent is None:
+            return
+        for conversation in app.store.list_conversations(app.agent.id, limit=10):
+            title = clean_line(conversation.title) or "New conversation"
+            yield DiscoveryHit(
+                Content(f"Open conversation: {title}"),
+                partial(app.open_conversation, conversation.id),
+                text=f"Open conversation: {title}",
+                help="Recent conversation",
+            )
+
+
+class FleetApp(App[int]):
+    CSS_PATH = "fleet.tcss"
+    TITLE = "fleet-tui"
+    COMMANDS = App.COMMANDS | {ConversationCommands}
+    BINDINGS = [
+        Binding("ctrl+q", "quit", "Quit", id="quit", priority=True, tooltip="Quit fleet-tui"),
+        Binding("f1", "help", "Help", id="help", tooltip="Every key binding"),
+        Binding("ctrl+o", "settings", "Settings", id="settings", tooltip="Agent settings"),
+    ]
+
+    def __init__(
+        self,
+        *,
+        store: Store,
+        settings: Settings,
+        profile: AgentProfile | None,
+        resolved: Resolved | None = None,
+        config_path: Path | None = None,
+        demo: bool = False,
+        startup_notes: Iterable[str] = (),
+    ) -> None:
+        super().__init__()
+        self.store = store
+        self.settings = settings
+        self.resolved = resolved
+        self.config_path = config_path
+        self.demo = demo
+        self.profile: AgentProfile | None = None
+        self.client: FleetClient | None = None
+        self.agent: Agent | None = None
+        self.agent_name = ""
+        self._startup_notes = list(startup_notes)
+        if settings.theme:
+            self.theme = settings.theme
+        self._use_profile(profile)
+
+    # ----------------------------------------------------------------- agent
+    @property
+    def agent_ready(self) -> bool:
+        return self.client is not None
+
+    def _use_profile(self, profile: AgentProfile | None) -> None:
+        self.profile = profile
+        if self.client is not None:
+            self.call_later(self.client.aclose)
+        self.client = None
+        self.agent = None
+        self.agent_name = ""
+        if profile is None or not profile.url or not profile.agent_id:
+            return
+        custom = (
+            (profile.custom_header_name, profile.custom_header_value)
+            if profile.custom_header_name and profile.custom_header_value
+            else None
+        )
+        self.client = FleetClient(
+            profile.url,
+            profile.agent_id,
+            profile.api_key,
+            auth_scheme=profile.auth_scheme,
+            custom_header=custom,
+        )
+        self.agent = self.store.ensure_agent(profile.url, profile.agent_id)
+        self.agent_name = self.agent.name or profile.name
+
+    def get_default_screen(self) -> Screen[None]:
+        return ChatScreen()
+
+    @property
+    def chat(self) -> ChatScreen:
+        screen = self.screen_stack[0]
+        assert isinstance(screen, ChatScreen)
+        return screen
+
+    def on_mount(self) -> None:
+        for note in self._startup_notes:
+            self.notify(note, severity="warning", timeout=15)
+        if self.store.recovered_from:
+            self.notify(
+                f"The local store was damaged; it was moved to {self.store.recovered_from} and a "
+                "fresh one was started.",
+                severity="warning",
+                timeout=30,
+            )
+        if self.client is None:
+            self.action_settings()
+        else:
+            self.check_agent()
+
+    @work(exclusive=True, group="check-agent", exit_on_error=False)
+    async def check_agent(self) -> None:
+        client, agent = self.client, self.agent
+        if client is None or agent is None:
+            return
+        try:
+            info = await client.check_connection()
+        except FleetError as exc:
+            self.chat._show_agent("offline", str(exc)[:120])
+            self.notify(str(exc), title="Cannot use the agent", severity="error", timeout=20)
+            return
+        if client is not self.client:
+            return  # the user switched agents meanwhile
+        self.agent_name = info.name
+        self.store.rename_agent(agent.id, info.name)
+        self.chat._show_agent("connected")
+
+    # ----------------------------------------------------------------- actions
+    def action_settings(self) -> None:
+        from fleet_tui.screens.settings import SettingsScreen
+
+        env_sources = {}
+        if self.resolved is not None:
+            env_sources = {
+                k: v
+                for k, v in self.resolved.sources.items()
+                if v in ("environment", ".env", "flag")
+            }
+        self.push_screen(
+            SettingsScreen(self.settings, config_path=self.config_path, env_sources=env_sources),
+            self._settings_closed,
+        )
+
+    def _settings_closed(self, result: Settings | None) -> None:
+        if result is None:
+            return
+        self.settings = result
+        profile = result.current_profile()
+        if profile is not None and not profile.api_key and self.profile and self.profile.api_key:
+            # the token came from the environment or .env: keep using it, never save it
+            if self.profile.url == profile.url and self.profile.agent_id == profile.agent_id:
+                profile = profile.copy()
+                profile.api_key = self.profile.api_key
+        self._use_profile(profile)
+        self.chat.agent_changed()
+        self.check_agent()
+
+    def action_help(self) -> None:
+        from fleet_tui.screens.help import HelpScreen
+
+        self.push_screen(HelpScreen())
+
+    def open_conversation(self, conversation_id: int) -> None:
+        self.chat.open_conversation(conversation_id)
+
+    def switch_agent(self, name: str) -> None:
+        try:
+            profile = self.settings.switch(name)
+        except ValueError:
+            return
+        try:
+            save_settings(self.settings, self.config_path)
+        except Exception as exc:  # saving the choice is a convenience; switching still works
+            self.notify(f"Could not save the settings: {exc}", severity="warning")
+        self._use_profile(profile)
+        self.chat.agent_changed()
+        self.check_agent()
+
+    def rename_conversation(self, conversation_id: int) -> None:
+        from fleet_tui.screens.rename import RenameScreen
+
+        conversation = self.store.get_conversation(conversation_id)
+        if conversation is None:
+            return
+
+        def done(title: str | None) -> None:
+            if title is None or not title.strip():
+                return
+            self.store.rename_conversation(conversation_id, title)
+            self.chat.sidebar.reload()
+            if conversation.thread_id:
+                self.rename_on_server(conversation.thread_id, title)
+
+        self.push_screen(RenameScreen(conversation.title), done)
+
+    @work(group="server-edits", exit_on_error=False)
+    async def rename_on_server(self, thread_id: str, title: str) -> None:
+        if self.client is None:
+            return
+        try:
+            await self.client.update_thread(thread_id, {"title": title})
+        except FleetError as exc:
+            self.notify(f"Renamed here, but not on the server: {exc}", severity="warning")
+
+    def delete_conversation(self, conversation_id: int) -> None:
+        from fleet_tui.screens.confirm import ConfirmScreen
+
+        conversation = self.store.get_conversation(conversation_id)
+        if conversation is None:
+            return
+        title = clean_line(conversation.title) or "this conversation"
+        checkbox = "Also delete the thread on the server" if conversation.thread_id else None
+
+        def done(result: object) -> None:
+            confirmed, also_server = _confirm_result(result)
+            if not confirmed:
+                return
+            chat = self.chat
+            live = chat.lives.pop(conversation_id, None)
+            if live is not None and live.worker is not None:
+                live.worker.cancel()
+            self.store.delete_conversation(conversation_id)
+            if chat.current is not None and chat.current.conversation.id == conversation_id:
+                chat.start_new(stateless=False)
+            chat.sidebar.reload()
+            if also_server and conversation.thread_id:
+                self.delete_on_server(conversation.thread_id)
+
+        self.push_screen(
+            ConfirmScreen(
+                "Delete conversation",
+                f"Delete “{title}” from this computer?",
+                confirm_label="Delete",
+                checkbox_label=checkbox,
+            ),
+            done,
+        )
+
+    @work(group="server-edits", exit_on_error=False)
+    async def delete_on_server(self, thread_id: str) -> None:
+        if self.client is None:
+            return
+        try:
+            await self.client.delete_thread(thread_id)
+        except FleetError as exc:
+            self.notify(f"Deleted here, but not on the server: {exc}", severity="warning")
+        else:
+            self.notify("Deleted on the server too.", timeout=3)
+
+    def watch_theme(self, theme: str) -> None:
+        if self.settings.theme != theme and self.is_running:
+            self.settings.theme = theme
+            try:
+                save_settings(self.settings, self.config_path)
+            except Exception as exc:
+                self.notify(f"Could not save the theme: {exc}", severity="warning")
+
+    # ----------------------------------------------------------------- palette
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        chat = self.chat
+        yield SystemCommand(
+            "New conversation", "Start a new conversation (ctrl+n)", chat.action_new_conversation
+        )
+        yield SystemCommand(
+            "New stateless conversation",
+            "Each message runs on its own: no server thread, no history",
+            chat.action_new_stateless,
+        )
+        yield SystemCommand(
+            "Settings", "Deployment URL, agent id, token (ctrl+o)", self.action_settings
+        )
+        yield SystemCommand("Help: key bindings", "Every key (f1)", self.action_help)
+        yield SystemCommand(
+            "Toggle sidebar", "Show or hide the conversations (ctrl+b)", chat.action_toggle_sidebar
+        )
+        yield SystemCommand(
+            "Filter conversations", "Focus the sidebar filter (ctrl+f)", chat.action_focus_filter
+        )
+        yield SystemCommand(
+            "Toggle tool blocks",
+            "Expand or collapse every tool call (ctrl+t)",
+            chat.action_toggle_tools,
+        )
+        yield SystemCommand(
+            "Cancel run", "Cancel the running reply (escape)", chat.action_cancel_run
+        )
+        yield SystemCommand("Retry", "Retry the last failed message or refresh", chat.action_retry)
+        yield SystemCommand(
+            "Refresh from server", "Re-read this thread from the server", chat.action_refresh
+        )
+        if chat.current is not None:
+            cid = chat.current.conversation.id
+            yield SystemCommand(
+                "Rename conversation",
+                "Rename the open conversation (f2 in the sidebar)",
+                partial(self.rename_conversation, cid),
+            )
+            yield SystemCommand(
+                "Delete conversation",
+                "Delete the open conversation (delete in the sidebar)",
+                partial(self.delete_conversation, cid),
+            )
+        for name in self.settings.profiles:
+            if name != self.settings.current:
+                yield SystemCommand(
+                    f"Switch agent: {clean_line(name)}",
+                    "Use this saved agent",
+                    partial(self.switch_agent, name),
+                )
+
+
+def _confirm_result(result: object) -> tuple[bool, bool]:
+    """ConfirmScreen answers a bool, or (confirmed, checkbox) when it has a checkbox."""
+    if isinstance(result, tuple):
+        return bool(result[0]), bool(result[1]) if len(result) > 1 else False
+    confirmed = getattr(result, "confirmed", result)
+    checked = getattr(result, "checked", False)
+    return bool(confirmed), bool(checked)

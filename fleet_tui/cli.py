@@ -1,0 +1,146 @@
+"""Command line: `fleet-tui` (the TUI), `fleet-tui ask`, `fleet-tui threads`, `fleet-tui config`.
+
+Only argparse and the standard library at import time: `ask` must start fast and never load
+Textual; each command imports what it needs when it runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from fleet_tui import __version__
+
+EXIT_OK = 0
+EXIT_RUN_FAILED = 1
+EXIT_USAGE = 2
+EXIT_AUTH = 3
+EXIT_NOT_FOUND = 4
+EXIT_UNREACHABLE = 5
+EXIT_INTERRUPTED = 6
+EXIT_CTRL_C = 130
+
+EXIT_CODES_HELP = """exit codes:
+  0    done
+  1    the run failed (the agent reported an error)
+  2    usage error or missing settings
+  3    authentication failed
+  4    not found (wrong agent or thread id, or the token is not tied to the agent's owner)
+  5    cannot reach the server, timeout, or a server error (5xx)
+  6    the run stopped at an interrupt waiting for a human (resume with --thread ID --resume JSON)
+  130  interrupted with Ctrl-C (the run is cancelled on the server first)
+"""
+
+SETTINGS_HELP = """settings come from (first wins): command-line flags, the environment
+(FLEET_API_URL, FLEET_AGENT_ID, LANGGRAPH_API_KEY or LANGSMITH_API_KEY, FLEET_AUTH_SCHEME),
+a .env file (the current directory's, or --env-file), then the saved settings
+(`fleet-tui config path`). The Personal Access Token is never a command-line flag."""
+
+
+def _connection_flags(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("connection")
+    group.add_argument("--url", help="deployment URL (the agent's api_url)")
+    group.add_argument("--agent-id", help="agent id (the assistant id, a UUID on Fleet)")
+    group.add_argument("--env-file", type=Path, help="read settings from this .env file")
+    group.add_argument(
+        "--demo",
+        action="store_true",
+        help="start the bundled demo agent on a local Agent Server and use it (no account needed)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="fleet-tui",
+        description="A full-screen terminal client for LangSmith Fleet agents. "
+        "Without a command, opens the TUI.",
+        epilog=SETTINGS_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"fleet-tui {__version__}")
+    _connection_flags(parser)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    ask = sub.add_parser(
+        "ask",
+        help="send one message and stream the reply to stdout (no TUI)",
+        description="Send MESSAGE to the agent and stream its reply to stdout. Tool calls and "
+        "progress go to stderr. Without --thread the run is stateless.",
+        epilog=EXIT_CODES_HELP + "\n" + SETTINGS_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _connection_flags(ask)
+    ask.add_argument(
+        "--thread",
+        metavar="new|last|THREAD_ID",
+        help="run on a server thread: 'new' creates one, 'last' continues the most recent "
+        "conversation, or give a thread id; the thread id is printed on stderr",
+    )
+    ask.add_argument(
+        "--resume",
+        metavar="JSON",
+        help="answer the interrupt the thread is waiting on with this JSON value (needs --thread)",
+    )
+    ask.add_argument(
+        "--json", action="store_true", help="print one JSON object per event (NDJSON) instead"
+    )
+    ask.add_argument("message", nargs="?", help="the message to send ('-' reads stdin)")
+
+    threads = sub.add_parser(
+        "threads",
+        help="list the saved conversations of the current agent",
+        description="List the saved conversations of the current agent, newest first.",
+    )
+    _connection_flags(threads)
+    threads.add_argument("--json", action="store_true", help="print JSON")
+
+    config = sub.add_parser(
+        "config",
+        help="show or change the saved settings",
+        description="Show or change the saved settings.",
+    )
+    config_sub = config.add_subparsers(dest="action", metavar="ACTION", required=True)
+    config_sub.add_parser("show", help="show the settings (the token masked)")
+    config_set = config_sub.add_parser(
+        "set", help="save one value (use '-' as VALUE to read it from stdin)"
+    )
+    config_set.add_argument("key")
+    config_set.add_argument("value")
+    config_sub.add_parser("path", help="print the settings file's path")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command == "ask":
+        from fleet_tui.ask import run_ask
+
+        return run_ask(args)
+    if args.command == "threads":
+        from fleet_tui.threads_cli import run_threads
+
+        return run_threads(args)
+    if args.command == "config":
+        from fleet_tui.config_cli import run_config
+
+        return run_config(
+            args.action,
+            getattr(args, "key", None),
+            getattr(args, "value", None),
+            out=sys.stdout,
+            err=sys.stderr,
+        )
+    from fleet_tui.tui_main import run_tui
+
+    return run_tui(args)
+
+
+def entry() -> None:
+    sys.exit(main())
+
+
+if __name__ == "__main__":
+    entry()

@@ -1,0 +1,110 @@
+"""What every command does first: work out which agent to talk to, from flags, the
+environment, a .env file, the saved settings, or the bundled demo. No Textual import."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import TextIO
+
+from fleet_tui.client import FleetClient
+from fleet_tui.config import AgentProfile, Resolved, resolve, validate_profile
+
+
+class SetupError(Exception):
+    """Settings are missing or invalid; `str()` says which and how to fix it."""
+
+
+@dataclass
+class Target:
+    profile: AgentProfile
+    warnings: list[str] = field(default_factory=list)
+    resolved: Resolved | None = None
+    demo: bool = False
+
+    def client(self, **kw: object) -> FleetClient:
+        p = self.profile
+        custom = (
+            (p.custom_header_name, p.custom_header_value)
+            if p.custom_header_name and p.custom_header_value
+            else None
+        )
+        return FleetClient(
+            p.url,
+            p.agent_id,
+            p.api_key,
+            auth_scheme=p.auth_scheme,
+            custom_header=custom,
+            **kw,  # type: ignore[arg-type]
+        )
+
+
+def resolve_target(args: argparse.Namespace, *, require_complete: bool = True) -> Target:
+    """Settings with the documented precedence. Raises SetupError naming what is missing."""
+    try:
+        resolved = resolve(
+            url=getattr(args, "url", None),
+            agent_id=getattr(args, "agent_id", None),
+            env_file=getattr(args, "env_file", None),
+        )
+    except (OSError, ValueError) as exc:
+        raise SetupError(str(exc)) from None
+    target = Target(resolved.profile, list(resolved.warnings), resolved)
+    if not require_complete:
+        return target
+    missing = resolved.missing()
+    if missing:
+        raise SetupError("\n".join(missing))
+    errors = [p for p in validate_profile(resolved.profile) if p.severity == "error"]
+    if errors:
+        raise SetupError("\n".join(p.message for p in errors))
+    return target
+
+
+def confirm_cleartext(target: Target, *, stdin: TextIO, err: TextIO) -> bool:
+    """A token over plain http to a non-loopback host needs the user's explicit yes."""
+    problems = [p for p in validate_profile(target.profile) if p.severity == "confirm"]
+    if not problems:
+        return True
+    for problem in problems:
+        print(f"fleet-tui: {problem.message}", file=err)
+    if not stdin.isatty():
+        print(
+            "fleet-tui: refusing to send the token in cleartext without confirmation; use an "
+            "https:// URL, or confirm once in a terminal (or `fleet-tui config set "
+            "allow_insecure_http true`).",
+            file=err,
+        )
+        return False
+    err.write("Send the token over plain http anyway? [y/N] ")
+    err.flush()
+    answer = stdin.readline().strip().lower()
+    if answer in ("y", "yes"):
+        target.profile.allow_insecure_http = True
+        return True
+    return False
+
+
+@contextlib.contextmanager
+def demo_target(err: TextIO = sys.stderr) -> Iterator[Target]:
+    """Start the bundled demo agent on a local Agent Server for the duration of a command."""
+    from fleet_tui.demo.server import DemoUnavailable, start_demo
+
+    print("fleet-tui: starting the demo agent on a local Agent Server…", file=err)
+    try:
+        handle = start_demo()
+    except DemoUnavailable as exc:
+        raise SetupError(str(exc)) from None
+    try:
+        profile = AgentProfile(
+            name="demo",
+            url=handle.url,
+            agent_id=handle.agent_id_for("agent"),
+            api_key=handle.api_key,
+        )
+        yield Target(profile, demo=True)
+    finally:
+        handle.stop()

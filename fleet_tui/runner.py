@@ -1,0 +1,127 @@
+"""One turn of a conversation: create the thread if needed, stream the run, record it.
+
+Used by the TUI (inside a worker, one per running conversation). No Textual import: every
+event goes to a callback, so the same code is testable without a screen.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from fleet_tui.client import FleetClient, FleetError, RunStream
+from fleet_tui.events import Event, RunEnded, RunError, RunStarted
+from fleet_tui.recorder import RunRecorder, flush_periodically
+from fleet_tui.store import Conversation, Store
+
+EventSink = Callable[[Event], None]
+
+
+def human_input(text: str) -> dict[str, Any]:
+    return {"messages": [{"role": "user", "content": text}]}
+
+
+class TurnRunner:
+    """Runs one turn; `cancel()` stops it on the server and keeps the partial reply."""
+
+    def __init__(
+        self,
+        client: FleetClient,
+        store: Store,
+        conversation: Conversation,
+        sink: EventSink,
+        *,
+        stream_modes: Sequence[str] | None = None,
+    ):
+        self.client = client
+        self.store = store
+        self.conversation = conversation
+        self.sink = sink
+        self.stream_modes = stream_modes
+        self.stream: RunStream | None = None
+        self.started_at = time.monotonic()
+        self.cancelled = False
+        self.status: str | None = None
+
+    @property
+    def thread_id(self) -> str | None:
+        return self.conversation.thread_id
+
+    async def ensure_thread(self) -> str | None:
+        if self.conversation.stateless or self.conversation.thread_id:
+            return self.conversation.thread_id
+        created = await self.client.create_thread(metadata={"created_by": "fleet-tui"})
+        thread_id = str(created["thread_id"])
+        self.store.set_thread_id(self.conversation.id, thread_id)
+        refreshed = self.store.get_conversation(self.conversation.id)
+        if refreshed is not None:
+            self.conversation = refreshed
+        return thread_id
+
+    async def send(self, text: str) -> str:
+        """Send a human message (already shown by the caller) and stream the reply."""
+        self.store.add_message(self.conversation.id, "human", text)
+        return await self._run(human_input(text), None, human_text=text)
+
+    async def resume(self, value: Any) -> str:
+        """Answer the interrupt the thread waits on."""
+        return await self._run(None, {"resume": value}, human_text=None)
+
+    async def _run(self, payload: Any, command: Any, *, human_text: str | None) -> str:
+        recorder = RunRecorder(self.store, self.conversation.id, human_text=human_text)
+        flusher = asyncio.create_task(flush_periodically(recorder))
+        try:
+            thread_id = await self.ensure_thread()
+            seen = [m.server_id for m in self.store.messages(self.conversation.id) if m.server_id]
+            self.stream = self.client.stream_run(
+                payload,
+                thread_id=thread_id,
+                command=command,
+                stream_modes=self.stream_modes,
+                seen_message_ids=seen,
+            )
+            async for event in self.stream:
+                recorder.handle(event)
+                if isinstance(event, RunStarted) and self.cancelled:
+                    await self._cancel_on_server()
+                self.sink(event)
+                if isinstance(event, RunEnded):
+                    self.status = event.status
+                    break
+        except FleetError as exc:
+            error = RunError(type(exc).__name__, str(exc))
+            recorder.handle(error)
+            recorder.finish("error")
+            self.sink(error)
+            self.sink(RunEnded(self.stream.run_id if self.stream else None, "error"))
+            self.status = "error"
+        except asyncio.CancelledError:
+            recorder.finish("cancelled")
+            self.status = "cancelled"
+            self.sink(RunEnded(self.stream.run_id if self.stream else None, "cancelled"))
+            raise
+        finally:
+            flusher.cancel()
+            recorder.finish()
+        return self.status or "success"
+
+    async def cancel(self) -> str | None:
+        """Ask the server to stop the run. Returns a problem to show, or None."""
+        self.cancelled = True
+        return await self._cancel_on_server()
+
+    async def _cancel_on_server(self) -> str | None:
+        stream = self.stream
+        if stream is None or not stream.run_id:
+            return None  # not started yet: cancelled as soon as its run id is known
+        if not stream.thread_id:
+            return None  # stateless: closing the stream cancels it
+        try:
+            await asyncio.wait_for(self.client.cancel_run(stream.thread_id, stream.run_id), 10)
+        except TimeoutError:
+            return "The server did not confirm the cancel within 10 s; the run may still be going."
+        except FleetError as exc:
+            return f"The server did not confirm the cancel: {exc}"
+        return None

@@ -1,0 +1,416 @@
+"""The main screen: sidebar of conversations, the message pane, run status and composer.
+
+Each running conversation has its own worker; a run keeps streaming into its own transcript
+when the user switches to another conversation, and only the visible one is rendered.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer
+from textual.worker import Worker
+
+from fleet_tui.client import FleetError
+from fleet_tui.events import (
+    Event,
+    InterruptRequest,
+    Reconnecting,
+    RunEnded,
+    RunStarted,
+    TextDelta,
+    ToolCallStarted,
+    ToolResult,
+)
+from fleet_tui.runner import TurnRunner
+from fleet_tui.store import Conversation
+from fleet_tui.sync import refresh_thread
+from fleet_tui.transcript import Transcript
+from fleet_tui.widgets.composer import Composer
+from fleet_tui.widgets.message_pane import MessagePane
+from fleet_tui.widgets.sidebar import ConversationList, ThreadSidebar
+from fleet_tui.widgets.status import AgentBar, RunStatus
+
+if TYPE_CHECKING:
+    from fleet_tui.app import FleetApp
+
+
+@dataclass
+class Live:
+    """A conversation the screen knows: its transcript, and its run when one is going."""
+
+    conversation: Conversation
+    transcript: Transcript
+    runner: TurnRunner | None = None
+    worker: Worker[Any] | None = None
+    activity: str = ""
+    reconnect: str = ""
+    last_text: str | None = None
+    queued: list[str] = field(default_factory=list)
+
+
+class ChatScreen(Screen[None]):
+    BINDINGS = [
+        Binding(
+            "ctrl+n", "new_conversation", "New chat", id="new", tooltip="Start a new conversation"
+        ),
+        Binding(
+            "escape", "cancel_run", "Cancel run", id="cancel", tooltip="Cancel the running reply"
+        ),
+        Binding(
+            "ctrl+b", "toggle_sidebar", "Sidebar", id="sidebar", tooltip="Show or hide the sidebar"
+        ),
+        Binding("ctrl+f", "focus_filter", "Filter", id="filter", tooltip="Filter conversations"),
+        Binding(
+            "ctrl+t",
+            "toggle_tools",
+            "Tool blocks",
+            id="tools",
+            tooltip="Expand or collapse all tool blocks",
+        ),
+        Binding("ctrl+l", "focus_composer", "Compose", id="compose", show=False),
+        Binding("ctrl+r", "refresh", "Refresh", id="refresh", show=False),
+    ]
+
+    app: FleetApp
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lives: dict[int, Live] = {}
+        self.current: Live | None = None
+        self.new_is_stateless = False
+        self._tick = 0
+
+    # ----------------------------------------------------------------- layout
+    def compose(self) -> ComposeResult:
+        yield AgentBar(id="agent-bar")
+        with Horizontal(id="main"):
+            yield ThreadSidebar(self._load_conversations, id="sidebar")
+            with Vertical(id="chat"):
+                yield MessagePane(id="pane")
+                yield RunStatus(id="run-status")
+                yield Composer(
+                    id="composer", placeholder="Message the agent — enter sends, ctrl+j newline"
+                )
+        yield Footer()
+
+    @property
+    def pane(self) -> MessagePane:
+        return self.query_one(MessagePane)
+
+    @property
+    def sidebar(self) -> ThreadSidebar:
+        return self.query_one(ThreadSidebar)
+
+    @property
+    def composer(self) -> Composer:
+        return self.query_one(Composer)
+
+    def on_mount(self) -> None:
+        self.sidebar.reload()
+        self.composer.focus()
+        self.set_interval(0.25, self._update_status)
+        self._show_agent("checking" if self.app.agent_ready else "unconfigured")
+        self.start_new(stateless=False)
+
+    def _load_conversations(self, query: str, offset: int, limit: int) -> list[Conversation]:
+        agent = self.app.agent
+        if agent is None:
+            return []
+        return self.app.store.list_conversations(
+            agent.id, query=query or None, limit=limit, offset=offset
+        )
+
+    def _show_agent(self, state: str, detail: str = "") -> None:
+        profile = self.app.profile
+        self.query_one(AgentBar).show(
+            self.app.agent_name, profile.url if profile else "", state, detail
+        )
+
+    def agent_changed(self) -> None:
+        """The app switched to another agent: new sidebar, new blank conversation."""
+        for live in list(self.lives.values()):
+            if live.runner is None:
+                del self.lives[live.conversation.id]
+        self.sidebar.current_id = None
+        self.sidebar.reload()
+        self.start_new(stateless=False)
+        self._show_agent("checking" if self.app.agent_ready else "unconfigured")
+
+    # ----------------------------------------------------------------- conversations
+    def start_new(self, *, stateless: bool) -> None:
+        self.current = None
+        self.new_is_stateless = stateless
+        self.sidebar.current_id = None
+        transcript = Transcript()
+        self.pane.set_transcript(transcript)
+        if stateless:
+            self.pane.add_notice(
+                "New stateless conversation: each message is sent on its own, with no server "
+                "thread and no history (kept locally)."
+            )
+        self.composer.focus()
+
+    def open_conversation(self, conversation_id: int) -> None:
+        live = self.lives.get(conversation_id)
+        if live is None:
+            conversation = self.app.store.get_conversation(conversation_id)
+            if conversation is None:
+                self.notify("That conversation no longer exists.", severity="warning")
+                self.sidebar.reload()
+                return
+            transcript = Transcript.from_messages(self.app.store.messages(conversation_id))
+            live = Live(conversation, transcript)
+        self._forget_idle(keep=live)
+        self.lives[conversation_id] = live
+        self.current = live
+        self.sidebar.current_id = conversation_id
+        self.pane.set_transcript(live.transcript)
+        if live.conversation.thread_id and live.runner is None and self.app.agent_ready:
+            self.refresh_from_server(live)
+
+    def _forget_idle(self, keep: Live) -> None:
+        """Only running conversations and the visible one stay in memory."""
+        for cid, live in list(self.lives.items()):
+            if live is not keep and live.runner is None:
+                del self.lives[cid]
+
+    @work(exclusive=True, group="refresh", exit_on_error=False)
+    async def refresh_from_server(self, live: Live) -> None:
+        """Reconcile with the server's copy of the thread (messages added elsewhere appear)."""
+        client = self.app.client
+        if client is None or live.runner is not None:
+            return
+        try:
+            result = await refresh_thread(client, self.app.store, live.conversation)
+        except FleetError as exc:
+            if live is self.current:
+                self.pane.add_error("Could not refresh from the server", str(exc), retryable=True)
+            return
+        conversation = self.app.store.get_conversation(live.conversation.id)
+        if conversation is not None:
+            live.conversation = conversation
+            self.sidebar.refresh_row(conversation)
+        if result.changed:
+            live.transcript = Transcript.from_messages(
+                self.app.store.messages(live.conversation.id)
+            )
+            if live is self.current:
+                self.pane.set_transcript(live.transcript)
+        for item in result.interrupts:
+            self._deliver(live, InterruptRequest(item.get("id"), item.get("value")))
+
+    # ----------------------------------------------------------------- sending
+    @on(Composer.Submitted)
+    def _submitted(self, event: Composer.Submitted) -> None:
+        event.stop()
+        self.send(event.text)
+
+    def send(self, text: str) -> None:
+        if not self.app.agent_ready:
+            self.notify("Set up the agent first (ctrl+o opens the settings).", severity="warning")
+            self.app.action_settings()
+            return
+        live = self.current
+        if live is None:
+            agent = self.app.agent
+            assert agent is not None
+            conversation = self.app.store.create_conversation(
+                agent.id, stateless=self.new_is_stateless
+            )
+            live = Live(conversation, self.pane.transcript)
+            self.lives[conversation.id] = live
+            self.current = live
+            self.sidebar.current_id = conversation.id
+            self.sidebar.reload(keep=conversation.id)
+        if live.runner is not None:
+            live.queued.append(text)
+            self.pane.add_notice("Queued: it is sent when the current reply finishes.")
+            return
+        self._start_run(live, text=text)
+
+    def _start_run(self, live: Live, *, text: str | None = None, resume: Any = None) -> None:
+        client = self.app.client
+        assert client is not None
+        if text is not None:
+            live.last_text = text
+            if live is self.current:
+                self.pane.add_user(text)
+            else:
+                live.transcript.add_user(text)
+        runner = TurnRunner(
+            client,
+            self.app.store,
+            live.conversation,
+            lambda event: self._deliver(live, event),
+            stream_modes=self.app.profile.stream_modes if self.app.profile else None,
+        )
+        live.runner = runner
+        live.activity = "starting"
+        live.reconnect = ""
+        self.sidebar.set_running(live.conversation, True)
+        live.worker = self.run_worker(
+            self._run(live, runner, text, resume),
+            group=f"run-{live.conversation.id}",
+            exclusive=True,
+            exit_on_error=False,
+        )
+
+    async def _run(self, live: Live, runner: TurnRunner, text: str | None, resume: Any) -> None:
+        try:
+            if text is not None:
+                await runner.send(text)
+            else:
+                await runner.resume(resume)
+        finally:
+            live.runner = None
+            live.worker = None
+            live.activity = ""
+            conversation = (
+                self.app.store.get_conversation(live.conversation.id) or runner.conversation
+            )
+            live.conversation = conversation
+            self.sidebar.set_running(conversation, False)
+            self.sidebar.reload(keep=self.current.conversation.id if self.current else None)
+            if live.queued and runner.status not in ("cancelled",):
+                self._start_run(live, text=live.queued.pop(0))
+            elif live is not self.current and live.runner is None:
+                self.lives.pop(conversation.id, None)
+
+    def _deliver(self, live: Live, event: Event) -> None:
+        """A run's event: into the pane when its conversation is visible, else its transcript."""
+        if isinstance(event, RunStarted):
+            live.activity = "waiting for the agent"
+        elif isinstance(event, TextDelta):
+            live.activity = f"node {event.node}" if event.node else "writing"
+            live.reconnect = ""
+        elif isinstance(event, ToolCallStarted):
+            live.activity = f"tool {event.call.name}"
+        elif isinstance(event, ToolResult):
+            live.activity = "thinking"
+        elif isinstance(event, Reconnecting):
+            live.reconnect = f"reconnecting ({event.attempt}/{event.limit})"
+        elif isinstance(event, RunEnded):
+            live.reconnect = ""
+        if live is self.current:
+            self.pane.apply_event(event)
+        else:
+            live.transcript.apply(event)
+
+    # ----------------------------------------------------------------- status
+    def _update_status(self) -> None:
+        self._tick += 1
+        status = self.query_one(RunStatus)
+        live = self.current
+        if live is not None and live.runner is not None:
+            status.show_running(
+                time.monotonic() - live.runner.started_at, live.activity, self._tick, live.reconnect
+            )
+            return
+        running = sum(1 for lv in self.lives.values() if lv.runner is not None)
+        note = (
+            f"{running} other conversation{'s' if running != 1 else ''} running" if running else ""
+        )
+        if live is not None and live.conversation.status == "interrupted":
+            note = "waiting for your decision" + (f" · {note}" if note else "")
+        status.show_idle(note)
+
+    # ----------------------------------------------------------------- events from widgets
+    @on(ThreadSidebar.Opened)
+    def _opened(self, event: ThreadSidebar.Opened) -> None:
+        event.stop()
+        self.open_conversation(event.conversation_id)
+        self.composer.focus()
+
+    @on(ConversationList.RenameRequested)
+    def _rename(self, event: ConversationList.RenameRequested) -> None:
+        event.stop()
+        self.app.rename_conversation(event.conversation_id)
+
+    @on(ConversationList.DeleteRequested)
+    def _delete(self, event: ConversationList.DeleteRequested) -> None:
+        event.stop()
+        self.app.delete_conversation(event.conversation_id)
+
+    @on(MessagePane.RetryRequested)
+    def _retry(self, event: MessagePane.RetryRequested) -> None:
+        event.stop()
+        self.action_retry()
+
+    # ----------------------------------------------------------------- actions
+    def action_new_conversation(self) -> None:
+        self.start_new(stateless=False)
+
+    def action_new_stateless(self) -> None:
+        self.start_new(stateless=True)
+
+    def action_retry(self) -> None:
+        live = self.current
+        if live is None or live.runner is not None:
+            return
+        if live.conversation.thread_id:
+            # the run may have gone on without us: the server's copy says what happened
+            last = (
+                live.transcript.last_user_text()
+                if hasattr(live.transcript, "last_user_text")
+                else None
+            )
+            if self._failed_before_start(live) and last:
+                self._start_run(live, text=last)
+            else:
+                self.refresh_from_server(live)
+        elif live.last_text:
+            self._start_run(live, text=live.last_text)
+
+    def _failed_before_start(self, live: Live) -> bool:
+        """True when the last human message got no run at all (e.g. a 401 on send)."""
+        messages = self.app.store.messages(live.conversation.id, limit=3)
+        roles = [m.role for m in messages]
+        return bool(roles) and roles[-1] == "error" and (len(roles) < 2 or roles[-2] == "human")
+
+    async def action_cancel_run(self) -> None:
+        live = self.current
+        if live is None or live.runner is None:
+            return
+        runner, worker = live.runner, live.worker
+        live.activity = "cancelling"
+        problem = await runner.cancel()
+        if worker is not None:
+            worker.cancel()
+        if problem:
+            self.pane.add_error("Cancel not confirmed", problem, retryable=False)
+        else:
+            self.notify("Run cancelled; the partial reply is kept.", timeout=3)
+
+    def action_toggle_sidebar(self) -> None:
+        sidebar = self.sidebar
+        sidebar.display = not sidebar.display
+        if not sidebar.display:
+            self.composer.focus()
+
+    def action_focus_filter(self) -> None:
+        self.sidebar.display = True
+        self.sidebar.filter_input.focus()
+
+    def action_focus_composer(self) -> None:
+        self.composer.focus()
+
+    def action_toggle_tools(self) -> None:
+        self.pane.action_toggle_all_tools()
+
+    def action_refresh(self) -> None:
+        if self.current is not None and self.current.conversation.thread_id:
+            self.refresh_from_server(self.current)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "cancel_run":
+            # escape belongs to dialogs and the filter box unless a run is going here
+            return self.current is not None and self.current.runner is not None
+        return True

@@ -1,0 +1,80 @@
+"""`fleet-tui threads`: the current agent's saved conversations, newest first."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sqlite3
+import sys
+import time
+from typing import TextIO
+
+from fleet_tui import cli
+from fleet_tui.launch import SetupError, resolve_target
+from fleet_tui.sanitize import clean_line
+from fleet_tui.store import Store
+
+
+def _when(timestamp: float) -> str:
+    return time.strftime("%Y-%m-%d %H:%M", time.localtime(timestamp))
+
+
+def run_threads(
+    args: argparse.Namespace, *, out: TextIO | None = None, err: TextIO | None = None
+) -> int:
+    out = out or sys.stdout
+    err = err or sys.stderr
+    try:
+        target = resolve_target(args, require_complete=False)
+    except SetupError as exc:
+        print(f"fleet-tui: {exc}", file=err)
+        return cli.EXIT_USAGE
+    profile = target.profile
+    if not profile.url or not profile.agent_id:
+        print(
+            "fleet-tui: no current agent: pass --url and --agent-id, set FLEET_API_URL and "
+            "FLEET_AGENT_ID, or save them with `fleet-tui config set`.",
+            file=err,
+        )
+        return cli.EXIT_USAGE
+    try:
+        store = Store.open()
+    except (OSError, sqlite3.Error) as exc:
+        print(f"fleet-tui: cannot open the local store: {exc}", file=err)
+        return cli.EXIT_RUN_FAILED
+    with store:
+        agent = store.ensure_agent(profile.url, profile.agent_id)
+        rows = []
+        offset = 0
+        while page := store.list_conversations(agent.id, limit=500, offset=offset):
+            rows.extend(page)
+            offset += len(page)
+    if args.json:
+        records = [
+            {
+                "id": c.id,
+                "thread_id": c.thread_id,
+                "title": c.title,
+                "updated_at": c.updated_at,
+                "created_at": c.created_at,
+                "message_count": c.message_count,
+                "status": c.status,
+                "stateless": c.stateless,
+            }
+            for c in rows
+        ]
+        json.dump(records, out, ensure_ascii=False, indent=2)
+        out.write("\n")
+        return cli.EXIT_OK
+    if not rows:
+        print("No saved conversations with this agent yet.", file=err)
+        return cli.EXIT_OK
+    for c in rows:
+        thread = c.thread_id or "(stateless)"
+        status = c.status or "-"
+        print(
+            f"{c.id:>6}  {thread:<36}  {_when(c.updated_at)}  {c.message_count:>5} msgs  "
+            f"{status:<11}  {clean_line(c.title)}",
+            file=out,
+        )
+    return cli.EXIT_OK

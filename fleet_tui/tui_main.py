@@ -1,0 +1,68 @@
+"""`fleet-tui` with no command: the full-screen app."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import sqlite3
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+from fleet_tui import cli
+from fleet_tui.config import AgentProfile, load_settings
+from fleet_tui.launch import SetupError, Target, demo_target, resolve_target
+from fleet_tui.store import Store
+
+
+@contextlib.contextmanager
+def _target(args: argparse.Namespace) -> Iterator[Target]:
+    if args.demo:
+        with demo_target() as target:
+            yield target
+    else:
+        yield resolve_target(args, require_complete=False)
+
+
+def run_tui(args: argparse.Namespace) -> int:
+    # The demo's server forgets everything when it stops, and its port changes each time:
+    # keep its conversations and settings out of the user's own store and settings file.
+    scratch = tempfile.TemporaryDirectory(prefix="fleet-tui-demo-") if args.demo else None
+    try:
+        store = Store.open(Path(scratch.name) / "demo.db" if scratch else None)
+    except (OSError, sqlite3.Error) as exc:
+        print(f"fleet-tui: cannot open the local store: {exc}", file=sys.stderr)
+        return cli.EXIT_RUN_FAILED
+    try:
+        with _target(args) as target:
+            if scratch:
+                config_path: Path | None = Path(scratch.name) / "settings.json"
+            else:
+                config_path = target.resolved.config_path if target.resolved else None
+            settings, notes = load_settings(config_path)
+            if target.demo:
+                settings.replace_profile(target.profile, make_current=True)
+            notes = list(target.warnings) + [n for n in notes if n not in target.warnings]
+            profile: AgentProfile | None = target.profile
+            if profile is not None and not (profile.url and profile.agent_id):
+                profile = None  # first run: the settings screen opens by itself
+            from fleet_tui.app import FleetApp
+
+            app = FleetApp(
+                store=store,
+                settings=settings,
+                profile=profile,
+                resolved=target.resolved,
+                config_path=config_path,
+                demo=target.demo,
+                startup_notes=notes,
+            )
+            return app.run() or 0
+    except SetupError as exc:
+        print(f"fleet-tui: {exc}", file=sys.stderr)
+        return cli.EXIT_USAGE
+    finally:
+        store.close()
+        if scratch:
+            scratch.cleanup()
