@@ -14,6 +14,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -95,22 +96,21 @@ def main() -> None:
         fts._all("PRAGMA quick_check")
         print(f"  quick_check on open (FTS file): {(time.perf_counter() - start) * 1000:.0f} ms")
         print()
-        print(f"{'query':<24}{'FTS list':>10}{'count':>8}{'LIKE list':>11}{'count':>8}  matches")
+        print(f"{'query':<36}{'FTS list':>10}{'count':>8}{'LIKE list':>11}{'count':>8}  matches")
         for label, queries in QUERIES.items():
             for q in [queries] if isinstance(queries, str) else queries:
-                f_list, page = timed(lambda q=q: fts.list_conversations(fts_agent, query=q))
-                f_count, n = timed(lambda q=q: fts.count_conversations(fts_agent, q))
-                l_list, _ = timed(lambda q=q: like_list(like, like_agent, q), repeat=3)
-                l_count, n_like = timed(lambda q=q: like_count(like, like_agent, q), repeat=3)
-                assert isinstance(page, list)
+                f_list, _ = timed(partial(fts.list_conversations, fts_agent, query=q))
+                f_count, n = timed(partial(fts.count_conversations, fts_agent, q))
+                l_list, _ = timed(partial(like_list, like, like_agent, q), repeat=3)
+                l_count, n_like = timed(partial(like_count, like, like_agent, q), repeat=3)
                 note = "" if n == n_like else f" (LIKE: {n_like})"
                 name = f"{label}: {q!r}"
                 print(
-                    f"{name:<24}{f_list:>8.1f}ms{f_count:>6.1f}ms"
+                    f"{name:<36}{f_list:>8.1f}ms{f_count:>6.1f}ms"
                     f"{l_list:>9.1f}ms{l_count:>6.1f}ms  {n}{note}"
                 )
         for offset in (0, 5_000, 9_900):
-            ms, _ = timed(lambda o=offset: fts.list_conversations(fts_agent, offset=o))
+            ms, _ = timed(partial(fts.list_conversations, fts_agent, offset=offset))
             print(f"unfiltered page at offset {offset}: {ms:.1f} ms")
         fts.close()
         like.close()

@@ -27,7 +27,7 @@ ROLES: frozenset[str] = frozenset(("human", "ai", "tool", "system", "error"))
 TITLE_MAX = 80
 BUSY_TIMEOUT_MS = 5_000
 FLUSH_INTERVAL = 1.0
-# Search ranks rows by key = conversation_id << 32 | seq (seq 0 is the title), so a hit names its
+# Search rows are keyed by conversation_id << 32 | seq (seq 0 is the title), so a hit names its
 # conversation without a lookup in `messages`: that keeps frequent words cheap to filter on.
 _KEY_SHIFT = 32
 # The trigram tokenizer cannot match fewer than 3 characters; shorter queries match titles only.
@@ -528,8 +528,12 @@ class Store:
             db.execute("DELETE FROM conversations WHERE id = ?", (id,))
 
     def touch(self, id: int) -> None:
+        self.set_updated_at(id, time.time())
+
+    def set_updated_at(self, id: int, updated_at: float) -> None:
+        """Set the last activity time (unix seconds), e.g. a synced thread's server time."""
         with self._write() as db:
-            db.execute("UPDATE conversations SET updated_at = ? WHERE id = ?", (time.time(), id))
+            db.execute("UPDATE conversations SET updated_at = ? WHERE id = ?", (updated_at, id))
 
     # -- messages -------------------------------------------------------------------------
     def add_message(
@@ -701,11 +705,16 @@ class StreamWriter:
         self.flushes += 1
         return True
 
-    def close(self, complete: bool = True) -> None:
+    def close(self, complete: bool = True, *, content: str | None = None) -> None:
+        """Write the rest and mark the message (in)complete. A final `content` (the server's
+        whole message) replaces what was streamed, in the same single write."""
         if self.closed:
             return
-        self.flush()
-        self.store.update_message(self.message_id, complete=complete)
+        if content is None:
+            self.flush()
+        else:
+            self._text.clear()
+        self.store.update_message(self.message_id, complete=complete, content=content)
         self.closed = True
 
     def __enter__(self) -> Self:

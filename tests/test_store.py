@@ -129,6 +129,9 @@ def test_conversation_round_trip(store: Store, agent: Agent) -> None:
     assert got.updated_at >= c.updated_at
     assert store.latest_conversation(agent.id) == got  # touch moved it to the top
     assert store.find_conversation_by_thread(agent.id, "t-2").id == s.id  # type: ignore[union-attr]
+    store.set_updated_at(s.id, 1_000.0)  # a synced thread keeps the server's time
+    assert store.get_conversation(s.id).updated_at == 1_000.0  # type: ignore[union-attr]
+    assert [x.id for x in store.list_conversations(agent.id)] == [c.id, s.id]
 
     other = store.ensure_agent("https://fleet.example.com", "another")
     assert store.list_conversations(other.id) == []
@@ -203,11 +206,11 @@ def test_records_survive_reopen(tmp_path: Path) -> None:
         a = s.ensure_agent("http://127.0.0.1:2024", "agent", "Local")
         c = s.create_conversation(a.id, thread_id="t")
         m = s.add_message(c.id, "human", "hello")
-        c = s.get_conversation(c.id)
+        saved = s.get_conversation(c.id)
     with Store.open(path) as s:
         assert s.list_agents() == [a]
-        assert s.list_conversations(a.id) == [c]
-        assert s.messages(c.id) == [m]  # type: ignore[union-attr]
+        assert s.list_conversations(a.id) == [saved]
+        assert s.messages(c.id) == [m]
 
 
 def test_message_paging(store: Store, agent: Agent) -> None:
@@ -494,6 +497,12 @@ def test_stream_writer_batches_by_time(store: Store, agent: Agent) -> None:
     w.close(complete=False)  # closing twice changes nothing
     got = store.get_message(m.id)
     assert got is not None and got.content.endswith("last tail") and got.complete
+
+    final = store.add_message(c.id, "ai", complete=False)
+    with store.stream_writer(final.id) as w:
+        w.append("Hello wor")
+        w.close(content="Hello world!")  # the server's whole message wins, no doubled text
+    assert store.get_message(final.id).content == "Hello world!"  # type: ignore[union-attr]
 
 
 def test_stream_writer_context_marks_failed_stream_incomplete(store: Store, agent: Agent) -> None:
