@@ -1,0 +1,34 @@
+"""The core never imports Textual: `ask` stays fast and the core stays testable headless."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+CORE = [
+    "fleet_tui.client",
+    "fleet_tui.events",
+    "fleet_tui.store",
+    "fleet_tui.config",
+    "fleet_tui.sanitize",
+    "fleet_tui.transcript",
+    "fleet_tui.recorder",
+    "fleet_tui.runner",
+    "fleet_tui.sync",
+    "fleet_tui.ask",
+    "fleet_tui.cli",
+]
+
+
+@pytest.mark.parametrize("module", CORE)
+def test_core_module_does_not_import_textual(module: str) -> None:
+    code = (
+        f"import sys, {module}; "
+        "bad = sorted(m for m in sys.modules if m == 'textual' or m.startswith('textual.')); "
+        "print(bad[:3])"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]", f"{module} imports {result.stdout.strip()}"
