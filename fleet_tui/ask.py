@@ -208,6 +208,8 @@ async def _ask(
         else:
             print("(this was a stateless run: use --thread to be able to resume)", file=err)
         return cli.EXIT_INTERRUPTED
+    if any(e.error == "StreamBroken" for e in printer.errors):
+        return cli.EXIT_UNREACHABLE
     if printer.errors:
         return cli.EXIT_RUN_FAILED
     return cli.EXIT_OK
