@@ -27,7 +27,7 @@ DATA = Path(__file__).parent / "data"
 
 
 def raw_events(name: str) -> list[tuple[str, str, str]]:
-    lines = SSELineDecoder().decode((DATA / name).read_text(encoding="utf-8")) + [""]
+    lines = [*SSELineDecoder().decode((DATA / name).read_text(encoding="utf-8")), ""]
     decoder = SSEDecoder()
     out = []
     for line in lines:
