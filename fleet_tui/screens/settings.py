@@ -1,0 +1,706 @@
+"""The settings screen: saved agents, the connection form, snippet paste, test connection.
+
+Works on a private copy of the settings; nothing is written until Save, so Cancel (or escape)
+leaves the file exactly as it was. Dismisses with the saved `Settings`, or None on cancel.
+
+Secrets (the PAT and the custom-auth header value) are shown only while the reveal toggle is on,
+and are kept out of worker descriptions, log lines and messages: code here passes whole
+`AgentProfile` objects around (their repr masks secrets) rather than the raw strings, because
+Textual's crash report prints the local variables of every frame.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import ClassVar, Protocol
+
+from textual import events, on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Container, Horizontal, Vertical, VerticalScroll
+from textual.content import Content
+from textual.message import Message
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.widgets import Button, Footer, Input, Label, OptionList, Static, TextArea
+from textual.widgets.option_list import Option
+
+from fleet_tui.client import AgentInfo, FleetClient, FleetError
+from fleet_tui.config import (
+    DEFAULT_AUTH_SCHEME,
+    DEFAULT_PROFILE_NAME,
+    ENV_VARS,
+    AgentProfile,
+    ConfigError,
+    Problem,
+    Settings,
+    SnippetError,
+    normalise_url,
+    parse_snippet,
+    save_settings,
+    validate_profile,
+)
+from fleet_tui.sanitize import clean_text
+from fleet_tui.screens.confirm import ConfirmScreen
+
+log = logging.getLogger("fleet_tui.screens.settings")
+
+
+class ConnectionChecker(Protocol):
+    async def check_connection(self) -> AgentInfo: ...
+
+    async def aclose(self) -> None: ...
+
+
+class ClientFactory(Protocol):
+    """Builds the client used by Test connection; FleetClient by default (tests inject one)."""
+
+    def __call__(
+        self,
+        url: str,
+        agent_id: str,
+        api_key: str | None,
+        *,
+        auth_scheme: str,
+        custom_header: tuple[str, str] | None,
+    ) -> ConnectionChecker: ...
+
+
+# Form fields in tab order: (profile attribute, label, placeholder, secret).
+FIELDS: tuple[tuple[str, str, str, bool], ...] = (
+    ("name", "Profile name", "a short name for this agent", False),
+    ("url", "Deployment URL", "https://….us.langgraph.app", False),
+    ("agent_id", "Agent id", "the agent's UUID", False),
+    ("api_key", "Personal Access Token", "lsv2_pt_…", True),
+    ("auth_scheme", "Auth scheme", DEFAULT_AUTH_SCHEME, False),
+    ("custom_header_name", "Custom auth header", "optional, e.g. X-User-Token", False),
+    ("custom_header_value", "Custom header value", "optional", True),
+)
+FIELD_LABELS = {name: label for name, label, _, _ in FIELDS}
+_FORM_FIELDS = tuple(name for name, *_ in FIELDS)
+_OPTIONAL = frozenset({"api_key", "custom_header_name", "custom_header_value"})
+
+
+class SnippetArea(TextArea):
+    """The "Paste snippet" box. A paste is handed to the screen instead of being inserted.
+
+    The screen inserts the text only when it is not a snippet it can read, so a pasted PAT is
+    never drawn in clear text when the paste succeeds.
+    """
+
+    class Pasted(Message):
+        def __init__(self, area: SnippetArea, text: str) -> None:
+            super().__init__()
+            self.area = area
+            self.text = text
+
+        def __rich_repr__(self):  # type: ignore[no-untyped-def]
+            # The pasted text may hold a PAT; Textual's debug log prints messages.
+            yield "chars", len(self.text)
+
+        @property
+        def control(self) -> SnippetArea:
+            return self.area
+
+    async def _on_paste(self, event: events.Paste) -> None:
+        event.stop()
+        event.prevent_default()
+        if not self.read_only:
+            self.post_message(self.Pasted(self, event.text))
+
+    def action_paste(self) -> None:
+        if not self.read_only:
+            self.post_message(self.Pasted(self, self.app.clipboard))
+
+    def insert_pasted(self, text: str) -> None:
+        """Insert text at the cursor the way a normal paste would."""
+        result = self.replace(text, *self.selection)
+        self.move_cursor(result.end_location)
+
+
+def _unique_name(existing: Mapping[str, object], base: str = "agent") -> str:
+    n = len(existing) + 1
+    while f"{base}-{n}" in existing:
+        n += 1
+    return f"{base}-{n}"
+
+
+class SettingsScreen(Screen[Settings | None]):
+    """Edit saved agents. Dismisses with the saved Settings, or None when cancelled."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s", "save", "Save", id="settings.save"),
+        Binding("escape", "cancel", "Cancel", id="settings.cancel"),
+        Binding("ctrl+r", "toggle_reveal", "Reveal secrets", id="settings.reveal"),
+        Binding("ctrl+t", "test_connection", "Test connection", id="settings.test"),
+        Binding("ctrl+n", "new_agent", "New agent", id="settings.new_agent"),
+        Binding("delete", "remove_agent", "Remove agent", id="settings.remove_agent"),
+    ]
+
+    revealed: reactive[bool] = reactive(False, init=False)
+    """Whether secrets are drawn in clear text. Always starts off."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        config_path: Path | None = None,
+        env_sources: Mapping[str, str] | None = None,
+        client_factory: ClientFactory | None = None,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        # A deep copy: edits stay private until Save, and Cancel leaves the caller's object alone.
+        self._working = Settings(
+            profiles={n: p.copy() for n, p in settings.profiles.items()},
+            current=settings.current,
+            theme=settings.theme,
+        )
+        self._config_path = config_path
+        self._env_sources = dict(env_sources or {})
+        self._client_factory: ClientFactory = client_factory or FleetClient
+        self._first_run = not self._working.profiles
+        if self._first_run:
+            self._working.replace_profile(AgentProfile(name=DEFAULT_PROFILE_NAME))
+        # Profiles added here and never filled in are dropped on save.
+        self._new_names: set[str] = set(self._working.profiles) if self._first_run else set()
+        self._env_profile = settings.current
+        self._editing: str = self._working.current or next(iter(self._working.profiles))
+        # The URL that plain-http use was confirmed for; changing the URL revokes it.
+        self._insecure_ok_url: str | None = None
+        # Empty-field errors are noise while the user is still filling the form in.
+        self._save_attempted = False
+
+    # ------------------------------------------------------------------ layout
+    def compose(self) -> ComposeResult:
+        yield Static("Settings", id="settings-title")
+        # The saved-agents panel is docked left but comes after the form, so tab starts in the form.
+        with Container(id="settings-body"):
+            # Not focusable itself: every child is, and focus scrolls it into view.
+            with VerticalScroll(id="settings-form", can_focus=False):
+                yield Static(id="editing-label")
+                with Vertical(id="snippet-box", classes="settings-section"):
+                    yield Label("Paste snippet", classes="section-title")
+                    yield Static(
+                        "Paste the code from the agent's Settings → View code snippets dialog "
+                        "(Python, TypeScript or cURL) to fill in the URL, agent id and token.",
+                        classes="hint",
+                    )
+                    yield SnippetArea(id="snippet", soft_wrap=True, tab_behavior="focus")
+                    with Horizontal(classes="button-row"):
+                        yield Button("Fill from snippet", id="fill-snippet", compact=True)
+                        yield Static(id="snippet-status", classes="status-line")
+                with Vertical(id="fields-box", classes="settings-section"):
+                    yield Label("Connection", classes="section-title")
+                    for field, label, placeholder, secret in FIELDS:
+                        with Horizontal(classes="field-row", id=f"row-{field}"):
+                            yield Label(label, classes="field-label")
+                            yield Input(
+                                placeholder=placeholder,
+                                password=secret,
+                                id=f"input-{field}",
+                                classes="field-input",
+                                compact=True,
+                            )
+                            if field == "api_key":
+                                yield Button(
+                                    "Show", id="reveal", classes="reveal-button", compact=True
+                                )
+                        yield Static(id=f"source-{field}", classes="field-source")
+                        yield Static(id=f"msg-{field}", classes="field-message")
+                with Horizontal(id="test-row", classes="button-row"):
+                    yield Button("Test connection", id="test-connection", compact=True)
+                    yield Static(id="test-status", classes="status-line")
+                yield Static(id="general-message", classes="field-message")
+                with Horizontal(id="save-row", classes="button-row"):
+                    yield Button("Save", id="save", variant="primary", compact=True)
+                    yield Button("Cancel", id="cancel", compact=True)
+            with Vertical(id="agents-panel"):
+                yield Label("Saved agents", classes="section-title")
+                yield OptionList(id="agent-list")
+                with Horizontal(classes="button-row"):
+                    yield Button("New agent", id="new-agent", compact=True)
+                    yield Button("Remove", id="remove-agent", variant="error", compact=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        for widget in self.query(".field-message, .field-source, .status-line"):
+            widget.display = False
+        self._refresh_agent_list()
+        self._load_form(self._editing)
+        if self._first_run:
+            self.query_one("#snippet", SnippetArea).focus()
+        else:
+            self._input("url").focus()
+
+    # ------------------------------------------------------------------ helpers
+    def _input(self, field: str) -> Input:
+        return self.query_one(f"#input-{field}", Input)
+
+    def _value(self, field: str) -> str:
+        return self._input(field).value.strip()
+
+    def _set_line(self, widget_id: str, text: str | None, kind: str = "") -> None:
+        """Show `text` (plain, never markup) in a status line, or hide the line."""
+        widget = self.query_one(f"#{widget_id}", Static)
+        widget.remove_class("-error", "-warning", "-confirm", "-success", "-busy", "-info")
+        if not text:
+            widget.update("")
+            widget.display = False
+            return
+        widget.update(Content(clean_text(text)))
+        if kind:
+            widget.add_class(f"-{kind}")
+        widget.display = True
+
+    def _refresh_agent_list(self) -> None:
+        option_list = self.query_one("#agent-list", OptionList)
+        options = []
+        for pname in self._working.profiles:
+            marker = "● " if pname == self._working.current else "  "
+            parts: list[str | tuple[str, str]] = [marker, pname]
+            if pname == self._working.current:
+                parts.append(("  current", "dim"))
+            if pname == self._editing:
+                parts.append(("  editing", "italic"))
+            options.append(Option(Content.assemble(*parts), id=pname))
+        option_list.set_options(options)
+        names = list(self._working.profiles)
+        if self._editing in names:
+            option_list.highlighted = names.index(self._editing)
+
+    def _load_form(self, pname: str) -> None:
+        profile = self._working.profiles[pname]
+        self._editing = pname
+        for field in _FORM_FIELDS:
+            self._input(field).value = getattr(profile, field) or ""
+        self._insecure_ok_url = normalise_url(profile.url) if profile.allow_insecure_http else None
+        self.revealed = False
+        self._save_attempted = False
+        self.query_one("#editing-label", Static).update(
+            Content.assemble("Editing agent: ", (pname, "bold"))
+        )
+        for field in _FORM_FIELDS:
+            self._set_line(f"source-{field}", self._source_note(pname, field), "info")
+        self._set_line("test-status", None)
+        self._set_line("snippet-status", None)
+        self._set_line("general-message", None)
+        self._refresh_agent_list()
+        self._show_problems(self._form_problems())
+
+    def _source_note(self, pname: str, field: str) -> str | None:
+        if pname != self._env_profile or field not in self._env_sources:
+            return None
+        source = self._env_sources[field]
+        variables = " or ".join(ENV_VARS.get(field, ()))
+        where = f"{variables} ({source})" if variables else source
+        return (
+            f"{FIELD_LABELS[field]} comes from {where}; saving won't copy it into the settings "
+            "file unless you change it here."
+        )
+
+    def _form_profile(self) -> AgentProfile:
+        """The profile being edited, with the form's current values (the working copy is kept)."""
+        profile = self._working.profiles[self._editing].copy()
+        self._apply_form(profile)
+        return profile
+
+    def _apply_form(self, profile: AgentProfile) -> None:
+        # Values go straight onto the profile so no frame holds a bare secret in a local.
+        profile.url = normalise_url(self._value("url"))
+        profile.agent_id = self._value("agent_id")
+        profile.api_key = self._input("api_key").value or None
+        profile.auth_scheme = self._value("auth_scheme")
+        profile.custom_header_name = self._value("custom_header_name") or None
+        profile.custom_header_value = self._input("custom_header_value").value or None
+        profile.allow_insecure_http = (
+            self._insecure_ok_url is not None and profile.url == self._insecure_ok_url
+        )
+
+    def _name_problem(self) -> Problem | None:
+        new = self._value("name")
+        if not new:
+            return Problem("name", "the agent needs a name")
+        if new != self._editing and new in self._working.profiles:
+            return Problem("name", f"an agent named {new!r} is already saved")
+        return None
+
+    def _form_problems(self) -> list[Problem]:
+        problems = validate_profile(self._form_profile())
+        name_problem = self._name_problem()
+        if name_problem:
+            problems.insert(0, name_problem)
+        return problems
+
+    def _store_form(self) -> Problem | None:
+        """Write the form into the working copy (renaming if asked). Returns a name problem."""
+        problem = self._name_problem()
+        if problem:
+            return problem
+        self._apply_form(self._working.profiles[self._editing])
+        new = self._value("name")
+        if new != self._editing:
+            self._working.rename_profile(self._editing, new)
+            if self._editing in self._new_names:
+                self._new_names.discard(self._editing)
+                self._new_names.add(new)
+            if self._env_profile == self._editing:
+                self._env_profile = new
+            self._editing = new
+        return None
+
+    def _show_problems(self, problems: list[Problem]) -> None:
+        by_field: dict[str, list[Problem]] = {}
+        for problem in problems:
+            by_field.setdefault(problem.field, []).append(problem)
+        for field in _FORM_FIELDS:
+            found = by_field.pop(field, [])
+            if not self._save_attempted and not self._input(field).value.strip():
+                # An empty field is only an error once the user tries to save.
+                found = [p for p in found if p.severity != "error"]
+            worst = _worst(found)
+            self._set_line(f"msg-{field}", "\n".join(_sentence(p) for p in found), worst)
+            self._input(field).set_class(worst == "error", "-invalid")
+        # Whatever is left (e.g. stream modes) has no field on this form.
+        general = [p for found in by_field.values() for p in found]
+        self._set_line("general-message", "\n".join(_sentence(p) for p in general), _worst(general))
+
+    # ------------------------------------------------------------------ reveal
+    def watch_revealed(self, revealed: bool) -> None:
+        for field, _, _, secret in FIELDS:
+            if secret:
+                self._input(field).password = not revealed
+        self.query_one("#reveal", Button).label = "Hide" if revealed else "Show"
+
+    def action_toggle_reveal(self) -> None:
+        self.revealed = not self.revealed
+
+    @on(Button.Pressed, "#reveal")
+    def _reveal_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.action_toggle_reveal()
+
+    # ------------------------------------------------------------------ live validation
+    @on(Input.Changed, ".field-input")
+    def _field_changed(self, event: Input.Changed) -> None:
+        self._show_problems(self._form_problems())
+
+    @on(Input.Submitted, ".field-input")
+    def _field_submitted(self, event: Input.Submitted) -> None:
+        # Enter moves through the form like tab; ctrl+s saves.
+        event.stop()
+        self.focus_next()
+
+    # ------------------------------------------------------------------ snippet
+    @on(SnippetArea.Pasted)
+    def _snippet_pasted(self, event: SnippetArea.Pasted) -> None:
+        event.stop()
+        area = event.area
+        if area.text.strip():
+            # Pasting into a box that already has text: judge the result as a whole.
+            area.insert_pasted(event.text)
+            self._fill_from_snippet(area.text)
+        elif not self._fill_from_snippet(event.text):
+            area.insert_pasted(event.text)
+
+    @on(Button.Pressed, "#fill-snippet")
+    def _fill_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self._fill_from_snippet(self.query_one("#snippet", SnippetArea).text)
+
+    def _fill_from_snippet(self, text: str) -> bool:
+        if not text.strip():
+            self._set_line(
+                "snippet-status", "Paste the snippet into the box first, then fill.", "warning"
+            )
+            return False
+        try:
+            values = parse_snippet(text)
+        except SnippetError as exc:
+            self._set_line("snippet-status", str(exc), "error")
+            return False
+        filled = []
+        if values.url:
+            self._input("url").value = values.url
+            filled.append("deployment URL")
+        self._input("agent_id").value = values.agent_id
+        filled.append("agent id")
+        if values.api_key:
+            self._input("api_key").value = values.api_key
+            filled.append("Personal Access Token")
+        # Clear the box: it may hold the PAT in clear text.
+        self.query_one("#snippet", SnippetArea).clear()
+        message = "Filled " + _join(filled) + " from the snippet."
+        if not values.api_key:
+            message += " The snippet has no token: enter your PAT below."
+        placeholders = values.placeholders()
+        kind = "success"
+        if placeholders:
+            names = _join([FIELD_LABELS.get(p, p) for p in placeholders])
+            message += f" The {names} still hold the documentation's placeholders."
+            kind = "warning"
+        self._set_line("snippet-status", message, kind)
+        self._show_problems(self._form_problems())
+        return True
+
+    # ------------------------------------------------------------------ test connection
+    @on(Button.Pressed, "#test-connection")
+    def _test_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.action_test_connection()
+
+    def action_test_connection(self) -> None:
+        problems = self._form_problems()
+        errors = [p for p in problems if p.severity == "error" and p.field != "name"]
+        if errors:
+            self._save_attempted = True
+            self._show_problems(problems)
+            self._set_line("test-status", "Fix the errors above before testing.", "error")
+            return
+        if any(p.severity == "confirm" for p in problems):
+            self._confirm_insecure(lambda: self._start_test(self._form_profile()))
+            return
+        self._start_test(self._form_profile())
+
+    def _start_test(self, profile: AgentProfile) -> None:
+        self._set_line("test-status", f"⠿ Testing connection to {profile.url}…", "busy")
+        self.query_one("#test-connection", Button).disabled = True
+        self._run_test(profile)
+
+    @work(
+        exclusive=True,
+        group="test-connection",
+        exit_on_error=False,
+        # Without a description Textual builds one from the arguments' reprs.
+        description="test connection",
+    )
+    async def _run_test(self, profile: AgentProfile) -> None:
+        client: ConnectionChecker | None = None
+        try:
+            client = self._client_factory(
+                profile.url,
+                profile.agent_id,
+                profile.api_key,
+                auth_scheme=profile.auth_scheme,
+                custom_header=(
+                    (profile.custom_header_name, profile.custom_header_value)
+                    if profile.custom_header_name and profile.custom_header_value
+                    else None
+                ),
+            )
+            info = await client.check_connection()
+        except FleetError as exc:
+            self._set_line("test-status", f"✗ {exc}", "error")
+        except Exception as exc:
+            # Only the type: the text of an unexpected exception could quote a header value.
+            log.warning("connection test failed unexpectedly: %s", type(exc).__name__)
+            self._set_line(
+                "test-status",
+                f"✗ The connection test failed unexpectedly ({type(exc).__name__}).",
+                "error",
+            )
+        else:
+            graph = f" (graph {info.graph_id})" if info.graph_id else ""
+            self._set_line("test-status", f"✓ Connected: {info.name}{graph}", "success")
+        finally:
+            if client is not None:
+                try:
+                    await client.aclose()
+                except Exception as exc:
+                    log.debug("closing the test client failed: %s", type(exc).__name__)
+            self.query_one("#test-connection", Button).disabled = False
+
+    # ------------------------------------------------------------------ insecure http
+    def _confirm_insecure(self, then: Callable[[], object]) -> None:
+        profile = self._form_profile()
+        host = profile.url.split("://", 1)[-1].split("/", 1)[0]
+
+        def answered(confirmed: bool | None) -> None:
+            if confirmed:
+                self._insecure_ok_url = profile.url
+                self._show_problems(self._form_problems())
+                then()
+            else:
+                self._set_line(
+                    "general-message",
+                    "Not confirmed: use an https:// URL, or confirm to send the token in "
+                    "clear text.",
+                    "warning",
+                )
+
+        self.app.push_screen(
+            ConfirmScreen(
+                "Send the token unencrypted?",
+                f"{host} is reached over plain http://, so your Personal Access Token would "
+                "cross the network in clear text, readable by anyone on the path. Only do this "
+                "on a network you trust.",
+                confirm_label="Send over http",
+                cancel_label="Go back",
+                danger=True,
+            ),
+            answered,
+        )
+
+    # ------------------------------------------------------------------ save / cancel
+    @on(Button.Pressed, "#save")
+    def _save_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.action_save()
+
+    @on(Button.Pressed, "#cancel")
+    def _cancel_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.action_cancel()
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    def action_save(self) -> None:
+        self._save_attempted = True
+        problems = self._form_problems()
+        self._show_problems(problems)
+        errors = [p for p in problems if p.severity == "error"]
+        if errors:
+            self._set_line(
+                "general-message",
+                "Not saved: fix the errors marked above.",
+                "error",
+            )
+            first = next((p.field for p in errors if p.field in _FORM_FIELDS), None)
+            if first:
+                self._input(first).focus()
+            return
+        if any(p.severity == "confirm" for p in problems):
+            self._confirm_insecure(self._write)
+            return
+        self._write()
+
+    def _write(self) -> None:
+        problem = self._store_form()
+        if problem:
+            self._show_problems([problem])
+            return
+        for pname in list(self._new_names):
+            profile = self._working.profiles.get(pname)
+            if (
+                pname != self._editing
+                and profile is not None
+                and not (profile.url or profile.agent_id or profile.api_key)
+            ):
+                self._working.remove_profile(pname)
+        self._working.current = self._editing
+        try:
+            path = save_settings(self._working, self._config_path)
+        except ConfigError as exc:
+            self._set_line("general-message", f"Not saved: {exc}", "error")
+            return
+        log.info("saved settings for agent %r to %s", self._editing, path)
+        self.dismiss(self._working)
+
+    # ------------------------------------------------------------------ saved agents
+    @on(OptionList.OptionSelected, "#agent-list")
+    def _agent_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        if event.option.id is not None:
+            self.switch_to(event.option.id)
+
+    def switch_to(self, pname: str) -> None:
+        """Keep the form's edits in the working copy and edit another saved agent."""
+        if pname == self._editing or pname not in self._working.profiles:
+            return
+        problem = self._store_form()
+        if problem:
+            self._save_attempted = True
+            self._show_problems([problem])
+            self._refresh_agent_list()
+            return
+        self._load_form(pname)
+
+    @on(Button.Pressed, "#new-agent")
+    def _new_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.action_new_agent()
+
+    def action_new_agent(self) -> None:
+        problem = self._store_form()
+        if problem:
+            self._save_attempted = True
+            self._show_problems([problem])
+            return
+        pname = _unique_name(self._working.profiles)
+        self._working.profiles[pname] = AgentProfile(name=pname)
+        self._new_names.add(pname)
+        self._load_form(pname)
+        self._input("url").focus()
+
+    @on(Button.Pressed, "#remove-agent")
+    def _remove_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.action_remove_agent()
+
+    def action_remove_agent(self) -> None:
+        option_list = self.query_one("#agent-list", OptionList)
+        target = self._editing
+        if option_list.highlighted is not None:
+            target = option_list.get_option_at_index(option_list.highlighted).id or target
+
+        def answered(confirmed: bool | None) -> None:
+            if confirmed:
+                self._remove(target)
+
+        self.app.push_screen(
+            ConfirmScreen(
+                "Remove agent?",
+                f"Remove the saved agent {target!r}? Its settings, including a saved Personal "
+                "Access Token, leave the settings file when you save.",
+                confirm_label="Remove",
+                danger=True,
+            ),
+            answered,
+        )
+
+    def _remove(self, pname: str) -> None:
+        if pname not in self._working.profiles:
+            return
+        if pname != self._editing:
+            self._working.remove_profile(pname)
+            self._new_names.discard(pname)
+            self._refresh_agent_list()
+            return
+        self._working.remove_profile(pname)
+        self._new_names.discard(pname)
+        if not self._working.profiles:
+            fresh = AgentProfile(name=DEFAULT_PROFILE_NAME)
+            self._working.replace_profile(fresh)
+            self._new_names.add(fresh.name)
+        self._load_form(self._working.current or next(iter(self._working.profiles)))
+
+
+def _worst(problems: list[Problem]) -> str:
+    order = ("error", "confirm", "warning")
+    return min((p.severity for p in problems), key=order.index, default="")
+
+
+def _sentence(problem: Problem) -> str:
+    text = problem.message
+    if problem.severity == "confirm":
+        text += " (Save asks first)"
+    return text[:1].upper() + text[1:]
+
+
+def _join(items: list[str]) -> str:
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+__all__ = [
+    "ClientFactory",
+    "ConnectionChecker",
+    "SettingsScreen",
+    "SnippetArea",
+]
