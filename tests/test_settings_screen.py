@@ -28,7 +28,7 @@ from textual.widgets import Button, Checkbox, Input, OptionList, Static
 import fleet_tui.screens
 from fleet_tui.client import FleetClient, FleetError
 from fleet_tui.config import AgentProfile, Settings
-from fleet_tui.screens.confirm import ConfirmResult, ConfirmScreen, ConfirmWithOptionScreen
+from fleet_tui.screens.confirm import ConfirmResult, ConfirmScreen
 from fleet_tui.screens.help import FIXED_KEYS, HelpScreen
 from fleet_tui.screens.settings import SettingsScreen, SnippetArea
 
@@ -107,6 +107,11 @@ def profile(name: str = "work", **kw: Any) -> AgentProfile:
     values: dict[str, Any] = {"url": AGENT_URL, "agent_id": AGENT_ID, "api_key": FAKE_PAT}
     values.update(kw)
     return AgentProfile(name=name, **values)
+
+
+def settings_screen(app: App[Any]) -> SettingsScreen:
+    assert isinstance(app.screen, SettingsScreen)
+    return app.screen
 
 
 def field(app: App[Any], name: str) -> Input:
@@ -228,6 +233,18 @@ async def test_env_provided_pat_is_not_copied(config_path: Path) -> None:
         await pilot.pause()
     assert json.loads(config_path.read_text())["profiles"]["work"]["api_key"] is None
     assert app.result.profiles["work"].api_key == FAKE_PAT
+
+
+async def test_flag_and_first_run_source_notes(config_path: Path) -> None:
+    app = Host(
+        SettingsScreen(
+            Settings(), config_path=config_path, env_sources={"url": "flag", "agent_id": ".env"}
+        )
+    )
+    async with app.run_test(size=SIZE):
+        assert "--url command-line flag" in text_of(app, "source-url")
+        assert "FLEET_AGENT_ID (.env)" in text_of(app, "source-agent_id")
+        assert text_of(app, "source-api_key") == ""
 
 
 # ---------------------------------------------------------------------------- snippet
@@ -354,6 +371,34 @@ async def test_pat_not_in_worker_description(config_path: Path) -> None:
         await pilot.pause()
         assert "Authentication failed" in text_of(app, "test-status")
         assert FAKE_PAT not in screen_text(app)
+
+
+async def test_cancel_while_testing(config_path: Path) -> None:
+    closed: list[bool] = []
+
+    async def never(request: httpx.Request) -> httpx.Response:
+        await asyncio.Event().wait()
+        raise AssertionError("unreachable")
+
+    class TrackedClient(FleetClient):
+        async def aclose(self) -> None:
+            closed.append(True)
+            await super().aclose()
+
+    def factory(url: str, agent_id: str, api_key: str | None, **kw: Any) -> FleetClient:
+        return TrackedClient(url, agent_id, api_key, transport=httpx.MockTransport(never), **kw)
+
+    app = Host(
+        SettingsScreen(settings_with(profile()), config_path=config_path, client_factory=factory)
+    )
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+t")
+        await pilot.pause()
+        await pilot.press("escape")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+    assert app.result is None
+    assert closed == [True]
 
 
 # ---------------------------------------------------------------------------- validation
@@ -537,13 +582,13 @@ async def test_switch_keeps_unsaved_edits_and_makes_current(config_path: Path) -
     app = Host(SettingsScreen(settings, config_path=config_path))
     async with app.run_test(size=SIZE) as pilot:
         await fill(pilot, agent_id="edited-work-id")
-        app.screen.switch_to("home")
+        settings_screen(app).switch_to("home")
         await pilot.pause()
         await fill(pilot, agent_id="edited-home-id")
-        app.screen.switch_to("work")
+        settings_screen(app).switch_to("work")
         await pilot.pause()
         assert field(app, "agent_id").value == "edited-work-id"
-        app.screen.switch_to("home")
+        settings_screen(app).switch_to("home")
         await pilot.pause()
         await pilot.press("ctrl+s")
         await pilot.pause()
@@ -558,7 +603,7 @@ async def test_unfilled_new_agent_is_dropped(config_path: Path) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("ctrl+n")
         await pilot.pause()
-        app.screen.switch_to("work")
+        settings_screen(app).switch_to("work")
         await pilot.pause()
         await pilot.press("ctrl+s")
         await pilot.pause()
@@ -748,23 +793,24 @@ async def test_confirm_screen_yes_and_no() -> None:
     assert app.results == [True, False]
 
 
-async def test_confirm_with_option() -> None:
+async def test_confirm_with_checkbox() -> None:
     app = DialogHost()
     async with app.run_test(size=SIZE) as pilot:
 
-        def ask() -> ConfirmWithOptionScreen:
-            return ConfirmWithOptionScreen(
+        def ask() -> ConfirmScreen:
+            return ConfirmScreen(
                 "Delete conversation?",
                 "Delete “Trip plans” from this computer?",
-                option_label="also delete the thread on the server",
+                checkbox_label="also delete the thread on the server",
                 confirm_label="Delete",
                 danger=True,
             )
 
         app.push_screen(ask(), app.results.append)
         await pilot.pause()
-        assert app.screen.query_one("#confirm-option", Checkbox).value is False
-        await pilot.click("#confirm-option")
+        assert app.screen.query_one("#confirm-checkbox", Checkbox).value is False
+        assert app.focused is app.screen.query_one("#confirm-no")
+        await pilot.click("#confirm-checkbox")
         await pilot.click("#confirm-yes")
         await pilot.pause()
 
@@ -775,16 +821,17 @@ async def test_confirm_with_option() -> None:
 
         app.push_screen(ask(), app.results.append)
         await pilot.pause()
-        await pilot.click("#confirm-option")
+        await pilot.click("#confirm-checkbox")
         await pilot.press("escape")
         await pilot.pause()
     assert app.results == [
         ConfirmResult(True, True),
         ConfirmResult(True, False),
-        ConfirmResult(False, False),
+        ConfirmResult(False, False),  # a ticked box means nothing when cancelled
     ]
-    confirmed, option = app.results[0]
-    assert confirmed and option
+    confirmed, checked = app.results[0]
+    assert confirmed and checked
+    assert [bool(r) for r in app.results] == [True, True, False]
 
 
 async def test_help_lists_fixed_and_active_bindings() -> None:

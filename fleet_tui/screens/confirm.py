@@ -1,13 +1,16 @@
-"""Small yes/no dialogs.
+"""A small yes/no dialog, optionally with one checkbox.
 
-`ConfirmScreen` answers a plain question with a bool. `ConfirmWithOptionScreen` adds one
-checkbox (e.g. "also delete the thread on the server") and answers with a `ConfirmResult`.
-Escape always means "no": a destructive action must never happen by accident.
+Without a checkbox `ConfirmScreen` dismisses with a plain bool. With `checkbox_label` it
+dismisses with a `ConfirmResult`, which unpacks as `(confirmed, checked)` and is truthy only
+when confirmed, so `if result:` means the same thing in both forms. Escape always means "no":
+a destructive action must never happen by accident.
 """
 
 from __future__ import annotations
 
-from typing import ClassVar, Generic, NamedTuple, TypeVar
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import ClassVar
 
 from textual import on
 from textual.app import ComposeResult
@@ -17,17 +20,25 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Footer, Static
 
-R = TypeVar("R")
 
-
-class ConfirmResult(NamedTuple):
-    """What the user chose; unpacks as `(confirmed, option)`."""
+@dataclass(frozen=True)
+class ConfirmResult:
+    """The answer of a dialog with a checkbox. `checked` is False whenever not confirmed."""
 
     confirmed: bool
-    option: bool
+    checked: bool
+
+    def __bool__(self) -> bool:
+        return self.confirmed
+
+    def __iter__(self) -> Iterator[bool]:
+        yield self.confirmed
+        yield self.checked
 
 
-class _ConfirmBase(ModalScreen[R], Generic[R]):
+class ConfirmScreen(ModalScreen[bool | ConfirmResult]):
+    """Ask a yes/no question. Dismisses with a bool, or a `ConfirmResult` with a checkbox."""
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="confirm.cancel"),
         Binding("left", "app.focus_previous", "Previous button", show=False),
@@ -41,16 +52,21 @@ class _ConfirmBase(ModalScreen[R], Generic[R]):
         *,
         confirm_label: str = "OK",
         cancel_label: str = "Cancel",
+        checkbox_label: str | None = None,
+        checkbox_default: bool = False,
         danger: bool = False,
         name: str | None = None,
         id: str | None = None,
         classes: str | None = None,
     ) -> None:
+        """`danger`: a destructive action; its button is red and Cancel gets the focus."""
         super().__init__(name=name, id=id, classes=classes)
         self._title = title
         self._message = message
         self._confirm_label = confirm_label
         self._cancel_label = cancel_label
+        self._checkbox_label = checkbox_label
+        self._checkbox_default = checkbox_default
         self._danger = danger
 
     def compose(self) -> ComposeResult:
@@ -58,7 +74,10 @@ class _ConfirmBase(ModalScreen[R], Generic[R]):
             # Titles and messages may quote user data (agent or thread names): never markup.
             yield Static(Content(self._title), id="confirm-title", classes="dialog-title")
             yield Static(Content(self._message), id="confirm-message")
-            yield from self._compose_extra()
+            if self._checkbox_label is not None:
+                yield Checkbox(
+                    Content(self._checkbox_label), self._checkbox_default, id="confirm-checkbox"
+                )
             with Horizontal(id="confirm-buttons", classes="dialog-buttons"):
                 yield Button(
                     Content(self._confirm_label),
@@ -68,15 +87,15 @@ class _ConfirmBase(ModalScreen[R], Generic[R]):
                 yield Button(Content(self._cancel_label), id="confirm-no")
         yield Footer()
 
-    def _compose_extra(self) -> ComposeResult:
-        yield from ()
-
     def on_mount(self) -> None:
         # For a destructive action the safe answer has focus, so a stray enter does no harm.
         self.query_one("#confirm-no" if self._danger else "#confirm-yes", Button).focus()
 
-    def _answer(self, confirmed: bool) -> R:
-        raise NotImplementedError
+    def _answer(self, confirmed: bool) -> bool | ConfirmResult:
+        if self._checkbox_label is None:
+            return confirmed
+        checked = confirmed and self.query_one("#confirm-checkbox", Checkbox).value
+        return ConfirmResult(confirmed, checked)
 
     @on(Button.Pressed, "#confirm-yes")
     def _yes(self, event: Button.Pressed) -> None:
@@ -90,52 +109,3 @@ class _ConfirmBase(ModalScreen[R], Generic[R]):
 
     def action_cancel(self) -> None:
         self.dismiss(self._answer(False))
-
-
-class ConfirmScreen(_ConfirmBase[bool]):
-    """Ask a yes/no question; dismisses with True only when the user confirms."""
-
-    def _answer(self, confirmed: bool) -> bool:
-        return confirmed
-
-
-class ConfirmWithOptionScreen(_ConfirmBase[ConfirmResult]):
-    """A yes/no question with one checkbox; dismisses with `ConfirmResult(confirmed, option)`.
-
-    The option is reported as False when the user cancels, whatever the checkbox showed.
-    """
-
-    def __init__(
-        self,
-        title: str,
-        message: str,
-        *,
-        option_label: str,
-        option_default: bool = False,
-        confirm_label: str = "OK",
-        cancel_label: str = "Cancel",
-        danger: bool = False,
-        name: str | None = None,
-        id: str | None = None,
-        classes: str | None = None,
-    ) -> None:
-        super().__init__(
-            title,
-            message,
-            confirm_label=confirm_label,
-            cancel_label=cancel_label,
-            danger=danger,
-            name=name,
-            id=id,
-            classes=classes,
-        )
-        self._option_label = option_label
-        self._option_default = option_default
-
-    def _compose_extra(self) -> ComposeResult:
-        yield Checkbox(Content(self._option_label), self._option_default, id="confirm-option")
-
-    def _answer(self, confirmed: bool) -> ConfirmResult:
-        if not confirmed:
-            return ConfirmResult(False, False)
-        return ConfirmResult(True, self.query_one("#confirm-option", Checkbox).value)

@@ -11,11 +11,13 @@ Textual's crash report prints the local variables of every frame.
 
 from __future__ import annotations
 
+import copy
 import logging
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import ClassVar, Protocol
 
+import rich.repr
 from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -43,7 +45,7 @@ from fleet_tui.config import (
     validate_profile,
 )
 from fleet_tui.sanitize import clean_text
-from fleet_tui.screens.confirm import ConfirmScreen
+from fleet_tui.screens.confirm import ConfirmResult, ConfirmScreen
 
 log = logging.getLogger("fleet_tui.screens.settings")
 
@@ -96,7 +98,7 @@ class SnippetArea(TextArea):
             self.area = area
             self.text = text
 
-        def __rich_repr__(self):  # type: ignore[no-untyped-def]
+        def __rich_repr__(self) -> rich.repr.Result:
             # The pasted text may hold a PAT; Textual's debug log prints messages.
             yield "chars", len(self.text)
 
@@ -155,11 +157,7 @@ class SettingsScreen(Screen[Settings | None]):
     ) -> None:
         super().__init__(name=name, id=id, classes=classes)
         # A deep copy: edits stay private until Save, and Cancel leaves the caller's object alone.
-        self._working = Settings(
-            profiles={n: p.copy() for n, p in settings.profiles.items()},
-            current=settings.current,
-            theme=settings.theme,
-        )
+        self._working = copy.deepcopy(settings)
         self._config_path = config_path
         self._env_sources = dict(env_sources or {})
         self._client_factory: ClientFactory = client_factory or FleetClient
@@ -168,7 +166,8 @@ class SettingsScreen(Screen[Settings | None]):
             self._working.replace_profile(AgentProfile(name=DEFAULT_PROFILE_NAME))
         # Profiles added here and never filled in are dropped on save.
         self._new_names: set[str] = set(self._working.profiles) if self._first_run else set()
-        self._env_profile = settings.current
+        # env_sources describe the profile the app is running with: the current one.
+        self._env_profile = self._working.current
         self._editing: str = self._working.current or next(iter(self._working.profiles))
         # The URL that plain-http use was confirmed for; changing the URL revokes it.
         self._insecure_ok_url: str | None = None
@@ -296,11 +295,17 @@ class SettingsScreen(Screen[Settings | None]):
         if pname != self._env_profile or field not in self._env_sources:
             return None
         source = self._env_sources[field]
+        label = FIELD_LABELS[field]
+        if source == "flag":
+            return (
+                f"{label} comes from the --{field.replace('_', '-')} command-line flag; saving "
+                "won't copy it into the settings file unless you change it here."
+            )
         variables = " or ".join(ENV_VARS.get(field, ()))
         where = f"{variables} ({source})" if variables else source
         return (
-            f"{FIELD_LABELS[field]} comes from {where}; saving won't copy it into the settings "
-            "file unless you change it here."
+            f"{label} comes from {where}; saving won't copy it into the settings file unless "
+            "you change it here."
         )
 
     def _form_profile(self) -> AgentProfile:
@@ -512,14 +517,16 @@ class SettingsScreen(Screen[Settings | None]):
                     await client.aclose()
                 except Exception as exc:
                     log.debug("closing the test client failed: %s", type(exc).__name__)
-            self.query_one("#test-connection", Button).disabled = False
+            # The screen may have been dismissed (cancelling this worker) meanwhile.
+            if self.is_attached:
+                self.query_one("#test-connection", Button).disabled = False
 
     # ------------------------------------------------------------------ insecure http
     def _confirm_insecure(self, then: Callable[[], object]) -> None:
         profile = self._form_profile()
         host = profile.url.split("://", 1)[-1].split("/", 1)[0]
 
-        def answered(confirmed: bool | None) -> None:
+        def answered(confirmed: bool | ConfirmResult | None) -> None:
             if confirmed:
                 self._insecure_ok_url = profile.url
                 self._show_problems(self._form_problems())
@@ -648,7 +655,7 @@ class SettingsScreen(Screen[Settings | None]):
         if option_list.highlighted is not None:
             target = option_list.get_option_at_index(option_list.highlighted).id or target
 
-        def answered(confirmed: bool | None) -> None:
+        def answered(confirmed: bool | ConfirmResult | None) -> None:
             if confirmed:
                 self._remove(target)
 
