@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterable
 from functools import partial
 from pathlib import Path
@@ -11,7 +12,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 
 from fleet_tui.client import FleetClient, FleetError
 from fleet_tui.config import AgentProfile, Resolved, Settings, save_settings
@@ -56,7 +57,13 @@ class ConversationCommands(Provider):
 
 
 class FleetApp(App[int]):
-    CSS_PATH = "fleet.tcss"
+    CSS_PATH = [
+        "fleet.tcss",
+        "widgets/message_pane.tcss",
+        "screens/screens.tcss",
+        "screens/review.tcss",
+        "screens/export_snippets.tcss",
+    ]
     TITLE = "fleet-tui"
     COMMANDS = App.COMMANDS | {ConversationCommands}
     BINDINGS = [
@@ -86,6 +93,8 @@ class FleetApp(App[int]):
         self.client: FleetClient | None = None
         self.agent: Agent | None = None
         self.agent_name = ""
+        self.connection_state = "unconfigured"
+        self.connection_detail = ""
         self._startup_notes = list(startup_notes)
         if settings.theme:
             self.theme = settings.theme
@@ -103,6 +112,7 @@ class FleetApp(App[int]):
         self.client = None
         self.agent = None
         self.agent_name = ""
+        self.connection_state, self.connection_detail = "unconfigured", ""
         if profile is None or not profile.url or not profile.agent_id:
             return
         custom = (
@@ -119,6 +129,7 @@ class FleetApp(App[int]):
         )
         self.agent = self.store.ensure_agent(profile.url, profile.agent_id)
         self.agent_name = self.agent.name or profile.name
+        self.connection_state = "checking"
 
     def get_default_screen(self) -> Screen[None]:
         return ChatScreen()
@@ -152,14 +163,20 @@ class FleetApp(App[int]):
         try:
             info = await client.check_connection()
         except FleetError as exc:
-            self.chat._show_agent("offline", str(exc)[:120])
+            if client is not self.client:
+                return
+            self._set_connection("offline", str(exc))
             self.notify(str(exc), title="Cannot use the agent", severity="error", timeout=20)
             return
         if client is not self.client:
             return  # the user switched agents meanwhile
         self.agent_name = info.name
         self.store.rename_agent(agent.id, info.name)
-        self.chat._show_agent("connected")
+        self._set_connection("connected")
+
+    def _set_connection(self, state: str, detail: str = "") -> None:
+        self.connection_state, self.connection_detail = state, detail
+        self.chat.show_connection()
 
     # ----------------------------------------------------------------- actions
     def action_settings(self) -> None:
@@ -172,22 +189,28 @@ class FleetApp(App[int]):
                 for k, v in self.resolved.sources.items()
                 if v in ("environment", ".env", "flag")
             }
+        working = copy.deepcopy(self.settings)
+        if self.resolved is not None and self.profile is self.resolved.profile:
+            # show the values in use, env-provided ones included; the profile remembers which
+            # came from outside the file, so saving never copies them into it
+            working.replace_profile(self.resolved.profile, make_current=True)
         self.push_screen(
-            SettingsScreen(self.settings, config_path=self.config_path, env_sources=env_sources),
+            SettingsScreen(working, config_path=self.config_path, env_sources=env_sources),
             self._settings_closed,
         )
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        from fleet_tui.screens.settings import SettingsScreen
+
+        if action == "settings" and isinstance(self.screen, SettingsScreen | ModalScreen):
+            return False
+        return not (action == "help" and isinstance(self.screen, ModalScreen))
 
     def _settings_closed(self, result: Settings | None) -> None:
         if result is None:
             return
         self.settings = result
-        profile = result.current_profile()
-        if profile is not None and not profile.api_key and self.profile and self.profile.api_key:
-            # the token came from the environment or .env: keep using it, never save it
-            if self.profile.url == profile.url and self.profile.agent_id == profile.agent_id:
-                profile = profile.copy()
-                profile.api_key = self.profile.api_key
-        self._use_profile(profile)
+        self._use_profile(result.current_profile())
         self.chat.agent_changed()
         self.check_agent()
 

@@ -224,8 +224,8 @@ def _unreachable(url: str, exc: Exception) -> UnreachableError:
         text = str(exc).lower()
         if "name or service" in text or "nodename" in text or "getaddrinfo" in text:
             reason = "the host name could not be resolved"
-        elif "refused" in text:
-            reason = "the connection was refused"
+        elif "refused" in text or "all connection attempts failed" in text:
+            reason = "the connection was refused (is the server running?)"
         elif "certificate" in text or "ssl" in text:
             reason = "the TLS certificate could not be verified"
         else:
@@ -550,6 +550,8 @@ class RunStream:
         self.normalizer = EventNormalizer(thread_id, seen_message_ids=seen_message_ids)
         self.resumable = bool(body and body.get("stream_resumable"))
         self.status: str | None = None
+        # set by whoever cancels the run: the stream then ends with open messages left open
+        self.cancelled = False
         # Event ids can repeat within one millisecond and the server replays only ids greater
         # than Last-Event-ID, so a rejoin asks from the id *before* the last one and skips the
         # events already received with the last id.
@@ -617,6 +619,10 @@ class RunStream:
                     return
                 yield Reconnecting(attempt, client.max_reconnects)
                 await asyncio.sleep(client._backoff(attempt - 1))
+        if self.cancelled:
+            self.status = "cancelled"
+            yield RunEnded(self.run_id, "cancelled")
+            return
         for event in self.normalizer.finish():
             yield event
         if self.normalizer.errored:

@@ -79,6 +79,7 @@ class ToolResult:
 class InterruptRequest:
     id: str | None
     value: Any
+    response_schema: Any = None
     kind: Literal["interrupt"] = "interrupt"
 
 
@@ -399,9 +400,11 @@ class EventNormalizer:
         if not isinstance(items, list):
             items = [items]
         for item in items:
+            schema = None
             if isinstance(item, dict) and "value" in item:
                 iid = item.get("id") if isinstance(item.get("id"), str) else None
                 value = item["value"]
+                schema = item.get("response_schema")
             else:
                 iid, value = None, item
             key = iid or json.dumps(value, sort_keys=True, default=str)
@@ -409,7 +412,7 @@ class EventNormalizer:
                 continue
             self._interrupts.add(key)
             self.interrupted = True
-            yield InterruptRequest(iid, value)
+            yield InterruptRequest(iid, value, schema)
 
     # -- messages ---------------------------------------------------------------------
     def _whole(self, message: dict[str, Any], node: str | None) -> Iterator[Event]:

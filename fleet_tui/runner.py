@@ -110,6 +110,8 @@ class TurnRunner:
     async def cancel(self) -> str | None:
         """Ask the server to stop the run. Returns a problem to show, or None."""
         self.cancelled = True
+        if self.stream is not None:
+            self.stream.cancelled = True
         return await self._cancel_on_server()
 
     async def _cancel_on_server(self) -> str | None:

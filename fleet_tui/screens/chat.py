@@ -7,14 +7,14 @@ when the user switches to another conversation, and only the visible one is rend
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer
 from textual.worker import Worker
 
@@ -32,7 +32,7 @@ from fleet_tui.events import (
 from fleet_tui.runner import TurnRunner
 from fleet_tui.store import Conversation
 from fleet_tui.sync import refresh_thread
-from fleet_tui.transcript import Transcript
+from fleet_tui.transcript import InterruptItem, Transcript
 from fleet_tui.widgets.composer import Composer
 from fleet_tui.widgets.message_pane import MessagePane
 from fleet_tui.widgets.sidebar import ConversationList, ThreadSidebar
@@ -54,6 +54,7 @@ class Live:
     reconnect: str = ""
     last_text: str | None = None
     queued: list[str] = field(default_factory=list)
+    schemas: dict[str | None, Any] = field(default_factory=dict)
 
 
 class ChatScreen(Screen[None]):
@@ -74,6 +75,13 @@ class ChatScreen(Screen[None]):
             "Tool blocks",
             id="tools",
             tooltip="Expand or collapse all tool blocks",
+        ),
+        Binding(
+            "ctrl+e",
+            "review",
+            "Review",
+            id="review",
+            tooltip="Answer the approval this conversation waits on",
         ),
         Binding("ctrl+l", "focus_composer", "Compose", id="compose", show=False),
         Binding("ctrl+r", "refresh", "Refresh", id="refresh", show=False),
@@ -117,7 +125,7 @@ class ChatScreen(Screen[None]):
         self.sidebar.reload()
         self.composer.focus()
         self.set_interval(0.25, self._update_status)
-        self._show_agent("checking" if self.app.agent_ready else "unconfigured")
+        self.show_connection()
         self.start_new(stateless=False)
 
     def _load_conversations(self, query: str, offset: int, limit: int) -> list[Conversation]:
@@ -128,11 +136,11 @@ class ChatScreen(Screen[None]):
             agent.id, query=query or None, limit=limit, offset=offset
         )
 
-    def _show_agent(self, state: str, detail: str = "") -> None:
-        profile = self.app.profile
-        self.query_one(AgentBar).show(
-            self.app.agent_name, profile.url if profile else "", state, detail
-        )
+    def show_connection(self) -> None:
+        app = self.app
+        url = app.profile.url if app.profile else ""
+        detail = app.connection_detail[:120]
+        self.query_one(AgentBar).show(app.agent_name, url, app.connection_state, detail)
 
     def agent_changed(self) -> None:
         """The app switched to another agent: new sidebar, new blank conversation."""
@@ -142,7 +150,7 @@ class ChatScreen(Screen[None]):
         self.sidebar.current_id = None
         self.sidebar.reload()
         self.start_new(stateless=False)
-        self._show_agent("checking" if self.app.agent_ready else "unconfigured")
+        self.show_connection()
 
     # ----------------------------------------------------------------- conversations
     def start_new(self, *, stateless: bool) -> None:
@@ -279,7 +287,9 @@ class ChatScreen(Screen[None]):
             live.conversation = conversation
             self.sidebar.set_running(conversation, False)
             self.sidebar.reload(keep=self.current.conversation.id if self.current else None)
-            if live.queued and runner.status not in ("cancelled",):
+            if runner.status == "interrupted" and live is self.current:
+                self.action_review()
+            elif live.queued and runner.status not in ("cancelled",):
                 self._start_run(live, text=live.queued.pop(0))
             elif live is not self.current and live.runner is None:
                 self.lives.pop(conversation.id, None)
@@ -299,6 +309,10 @@ class ChatScreen(Screen[None]):
             live.reconnect = f"reconnecting ({event.attempt}/{event.limit})"
         elif isinstance(event, RunEnded):
             live.reconnect = ""
+        elif isinstance(event, InterruptRequest):
+            live.schemas[event.id] = event.response_schema
+            live.conversation = replace(live.conversation, status="interrupted")
+            self.sidebar.refresh_row(live.conversation)
         if live is self.current:
             self.pane.apply_event(event)
         else:
@@ -338,6 +352,48 @@ class ChatScreen(Screen[None]):
     def _delete(self, event: ConversationList.DeleteRequested) -> None:
         event.stop()
         self.app.delete_conversation(event.conversation_id)
+
+    @on(MessagePane.ReviewRequested)
+    def _review_requested(self, event: MessagePane.ReviewRequested) -> None:
+        event.stop()
+        if self.current is not None:
+            self.open_review(self.current, event.item)
+
+    def action_review(self) -> None:
+        """Open the review panel of the first approval the conversation waits on."""
+        live = self.current
+        if live is None:
+            return
+        pending = self._pending(live)
+        if not pending:
+            self.notify("Nothing is waiting for your approval here.", timeout=3)
+            return
+        if not isinstance(self.app.screen, ModalScreen):
+            self.open_review(live, pending[0])
+
+    @staticmethod
+    def _pending(live: Live) -> list[InterruptItem]:
+        return [i for i in live.transcript.items if isinstance(i, InterruptItem) and not i.resolved]
+
+    def open_review(self, live: Live, item: InterruptItem) -> None:
+        from fleet_tui.screens.review import ReviewScreen
+
+        def answered(value: Any) -> None:
+            if value is None:
+                return
+            if live.runner is not None:
+                self.notify("A run is still going in this conversation.", severity="warning")
+                return
+            pending = self._pending(live)
+            # several approvals at once: the server wants each answer keyed by its interrupt id
+            resume = {item.id: value} if len(pending) > 1 and item.id else value
+            item.resolved = True
+            item.touch()
+            live.transcript.changed(live.transcript.items.index(item))
+            self._start_run(live, resume=resume)
+
+        screen = ReviewScreen(item.value, item.id, response_schema=live.schemas.get(item.id))
+        self.app.push_screen(screen, answered)
 
     @on(MessagePane.RetryRequested)
     def _retry(self, event: MessagePane.RetryRequested) -> None:

@@ -33,7 +33,7 @@ class Composer(TextArea):
             placeholder=placeholder,
             compact=True,
         )
-        self.history: list[str] = []
+        self.sent: list[str] = []
 
     async def _on_key(self, event: events.Key) -> None:
         # TextArea inserts a newline on enter before bindings are checked: take enter first
@@ -53,7 +53,7 @@ class Composer(TextArea):
         text = self.text
         if not text.strip():
             return
-        self.history.append(text)
+        self.sent.append(text)
         self.clear()
         self.post_message(self.Submitted(self, text))
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 
-from fleet_tui.sanitize import clean_line
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -16,6 +15,7 @@ from textual.message import Message
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
+from fleet_tui.sanitize import clean_line
 from fleet_tui.store import Conversation
 
 PAGE = 200
@@ -112,7 +112,7 @@ class ThreadSidebar(Vertical):
         self._query = ""
         self._loaded: list[Conversation] = []
         self._exhausted = False
-        self._running: set[int] = set()
+        self._running_ids: set[int] = set()
         self.current_id: int | None = None
 
     def compose(self) -> ComposeResult:
@@ -134,7 +134,7 @@ class ThreadSidebar(Vertical):
     def _option(self, conversation: Conversation, now: float) -> Option:
         prompt = conversation_prompt(
             conversation,
-            running=conversation.id in self._running,
+            running=conversation.id in self._running_ids,
             width=self._row_width(),
             now=now,
         )
@@ -189,7 +189,7 @@ class ThreadSidebar(Vertical):
                     str(conversation.id),
                     conversation_prompt(
                         conversation,
-                        running=conversation.id in self._running,
+                        running=conversation.id in self._running_ids,
                         width=self._row_width(),
                     ),
                 )
@@ -197,9 +197,9 @@ class ThreadSidebar(Vertical):
 
     def set_running(self, conversation: Conversation, running: bool) -> None:
         if running:
-            self._running.add(conversation.id)
+            self._running_ids.add(conversation.id)
         else:
-            self._running.discard(conversation.id)
+            self._running_ids.discard(conversation.id)
         self.refresh_row(conversation)
 
     @property
@@ -215,7 +215,10 @@ class ThreadSidebar(Vertical):
     @on(Input.Submitted, "#sidebar-filter")
     def _filter_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        self.option_list.focus()
+        options = self.option_list
+        if options.option_count and options.highlighted is None:
+            options.highlighted = 0
+        options.focus()
 
     @on(OptionList.OptionSelected, "#sidebar-list")
     def _selected(self, event: OptionList.OptionSelected) -> None:
