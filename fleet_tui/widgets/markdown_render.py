@@ -1,0 +1,206 @@
+"""Markdown to cached lines, block by block, for a reply that is still growing.
+
+A reply is split into top-level markdown blocks (markdown-it tokens). Every block but the last is
+settled: later text cannot change it, so it is rendered once and kept. Only the last block is
+rendered again when text arrives, so a token costs the same at the end of a long reply as at the
+start. Rich's `Markdown` renders each block from its tokens; joining the blocks with the blank
+line Rich puts between top-level blocks gives exactly what rendering the whole text gives.
+
+A fenced code block that keeps growing is highlighted in chunks of lines while it grows (only
+the last chunk is redone), then once as a whole when it is finished.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+from rich.console import Console, ConsoleOptions
+from rich.markdown import Markdown
+from rich.syntax import Syntax
+
+from fleet_tui.sanitize import clean_text
+from fleet_tui.widgets.lines import EMPTY, Line, pack_lines
+
+# Raw HTML is shown as text: Rich drops HTML blocks, which would hide what the agent wrote.
+_PARSER = MarkdownIt("commonmark", {"html": False}).enable("strikethrough").enable("table")
+
+CODE_CHUNK_LINES = 24
+WINDOW_CHARS = 2048
+
+
+@dataclass(slots=True)
+class Block:
+    tokens: list[Token]
+    line: int
+    """First source line of the block, counted from the start of the parsed text."""
+    gap_after: bool
+    """Rich leaves a blank line after every top-level block except a rule."""
+    container: bool
+    """A list, quote or table: rendered alone it already starts with the blank line Rich puts
+    before it (set by its inner elements), so no gap is added in front of it."""
+
+
+def parse_blocks(text: str) -> list[Block]:
+    """Top-level blocks of `text` (already cleaned)."""
+    blocks: list[Block] = []
+    tokens = _PARSER.parse(text)
+    start = 0
+    depth = 0
+    for index, token in enumerate(tokens):
+        depth += token.nesting
+        if depth == 0:
+            head = tokens[start]
+            line = head.map[0] if head.map else 0
+            inner = tokens[start + 1 : index]
+            container = any(
+                t.nesting == -1 or (t.nesting == 0 and t.type != "inline") for t in inner
+            )
+            blocks.append(Block(tokens[start : index + 1], line, head.type != "hr", container))
+            start = index + 1
+    return blocks
+
+
+def line_offset(text: str, line: int) -> int:
+    """Offset in `text` where line number `line` (0-based, split on \\n) starts."""
+    offset = 0
+    for _ in range(line):
+        found = text.find("\n", offset)
+        if found < 0:
+            return len(text)
+        offset = found + 1
+    return offset
+
+
+class BlockRenderer:
+    """Renders markdown blocks with Rich at a fixed width."""
+
+    def __init__(self, console: Console, width: int, code_theme: str) -> None:
+        self.console = console
+        self.width = max(1, width)
+        self.code_theme = code_theme
+        self.options: ConsoleOptions = console.options.update(
+            width=self.width, height=None, highlight=False, markup=False
+        )
+        self._markdown = Markdown("", code_theme=code_theme, hyperlinks=False)
+
+    def render_tokens(self, tokens: list[Token]) -> list[Line]:
+        markdown = self._markdown
+        markdown.parsed = tokens
+        return pack_lines(self.console.render_lines(markdown, self.options, pad=False))
+
+    def render_text(self, text: str) -> list[Line]:
+        """A whole markdown text at once (the reference the streamed result must equal)."""
+        return self.render_tokens(_PARSER.parse(clean_text(text)))
+
+    def render_code_chunk(self, code: str, lexer: str, first: bool, last: bool) -> list[Line]:
+        syntax = Syntax(
+            code,
+            lexer,
+            theme=self.code_theme,
+            word_wrap=True,
+            padding=(1 if first else 0, 1, 1 if last else 0, 1),
+        )
+        return pack_lines(self.console.render_lines(syntax, self.options, pad=False))
+
+
+class StreamingMarkdown:
+    """The rendered lines of one growing markdown text.
+
+    Call `update` with the text from `offset` on (only the unsettled part is ever asked for).
+    """
+
+    def __init__(self, renderer: BlockRenderer) -> None:
+        self.renderer = renderer
+        self.offset = 0
+        """Offset in the raw text where the unsettled part starts."""
+        self.lines: list[Line] = []
+        self._settled = 0
+        """How many of `lines` belong to settled blocks (with the gap after them)."""
+        self._gap = False
+        self._chunks: dict[tuple[int, int], list[Line]] = {}
+
+    def update(self, tail: str, final: bool, deadline: float | None = None) -> bool:
+        """Re-render from the raw text `tail` (the text from `self.offset` on).
+
+        With a `deadline` (a `time.perf_counter()` value), stops settling blocks when it is
+        passed and returns False: `lines` then ends at the last settled block, and the caller
+        calls again on a later frame. Returns True when `lines` shows all of `tail`.
+        """
+        # Far behind (tokens came faster than frames): parse a window of the tail only. A prefix
+        # of the text is what streaming would have shown at some moment, so every block in it
+        # but the last is settled; the rest waits for the next frame.
+        window = tail
+        size = WINDOW_CHARS
+        while True:
+            if len(tail) > size:
+                cut = tail.rfind("\n", 0, size)
+                window = tail[: cut + 1] if cut > 0 else tail[:size]
+            else:
+                window = tail
+            blocks = parse_blocks(clean_text(window))
+            if len(blocks) > 1 or window is tail:
+                break
+            size *= 2
+        if window is not tail:
+            final = False
+        lines = self.lines
+        del lines[self._settled :]
+        settle = blocks if final else blocks[:-1]
+        settled = 0
+        for block in settle:
+            if deadline is not None and settled and time.perf_counter() > deadline:
+                break
+            self._add_settled(self.renderer.render_tokens(block.tokens), block)
+            settled += 1
+        if settled:
+            if settled == len(blocks):
+                self.offset += len(window)
+            else:
+                self.offset += line_offset(window, blocks[settled].line)
+            self._chunks.clear()
+        if settled < len(settle) or window is not tail:
+            return False
+        if not final and blocks:
+            last = blocks[-1]
+            if self._gap and lines and not last.container:
+                lines.append(EMPTY)
+            lines.extend(self._render_growing(last))
+        return True
+
+    @property
+    def settled_lines(self) -> int:
+        """Lines that later updates will not change (they belong to settled blocks)."""
+        return self._settled
+
+    def _add_settled(self, block_lines: list[Line], block: Block) -> None:
+        lines = self.lines
+        if self._gap and lines and not block.container:
+            lines.append(EMPTY)
+        lines.extend(block_lines)
+        self._settled = len(lines)
+        self._gap = block.gap_after
+
+    def _render_growing(self, block: Block) -> list[Line]:
+        token = block.tokens[0]
+        if token.type != "fence" or token.content.count("\n") < 2 * CODE_CHUNK_LINES:
+            return self.renderer.render_tokens(block.tokens)
+        # A long code block still being written: keep the highlighted chunks of finished lines.
+        lexer = (token.info or "").partition(" ")[0] or "text"
+        code_lines = token.content.split("\n")
+        complete = len(code_lines) - 1
+        frozen = (complete // CODE_CHUNK_LINES - 1) * CODE_CHUNK_LINES
+        out: list[Line] = []
+        for start in range(0, frozen, CODE_CHUNK_LINES):
+            key = (block.line, start)
+            chunk = self._chunks.get(key)
+            if chunk is None:
+                code = "\n".join(code_lines[start : start + CODE_CHUNK_LINES])
+                chunk = self.renderer.render_code_chunk(code, lexer, start == 0, False)
+                self._chunks[key] = chunk
+            out.extend(chunk)
+        rest = "\n".join(code_lines[frozen:]).rstrip()
+        out.extend(self.renderer.render_code_chunk(rest, lexer, frozen == 0, True))
+        return out
