@@ -19,6 +19,7 @@ from fleet_tui.config import AgentProfile, Resolved, Settings, save_settings
 from fleet_tui.sanitize import clean_line
 from fleet_tui.screens.chat import ChatScreen
 from fleet_tui.store import Agent, Store
+from fleet_tui.sync import sync_threads
 
 
 class ConversationCommands(Provider):
@@ -95,6 +96,7 @@ class FleetApp(App[int]):
         self.agent_name = ""
         self.connection_state = "unconfigured"
         self.connection_detail = ""
+        self.assistant_id: str | None = None
         self._startup_notes = list(startup_notes)
         if settings.theme:
             self.theme = settings.theme
@@ -172,11 +174,67 @@ class FleetApp(App[int]):
             return  # the user switched agents meanwhile
         self.agent_name = info.name
         self.store.rename_agent(agent.id, info.name)
+        self.assistant_id = info.assistant_id
         self._set_connection("connected")
+        if self.store.count_conversations(agent.id) == 0:
+            self.sync_from_server()  # first use of this agent: bring in its threads from the server
 
     def _set_connection(self, state: str, detail: str = "") -> None:
         self.connection_state, self.connection_detail = state, detail
         self.chat.show_connection()
+
+    @work(exclusive=True, group="sync-threads", exit_on_error=False)
+    async def sync_from_server(self) -> None:
+        """Add the agent's server threads (the web UI's, the SDK's) to the sidebar."""
+        client, agent = self.client, self.agent
+        if client is None or agent is None:
+            return
+        try:
+            report = await sync_threads(
+                client, self.store, agent, self.assistant_id or client.agent_id
+            )
+        except FleetError as exc:
+            self.notify(f"Could not sync threads: {exc}", severity="error", timeout=10)
+            return
+        if client is not self.client:
+            return
+        self.chat.sidebar.reload()
+        self.notify(
+            f"Synced {report.seen} server thread{'s' if report.seen != 1 else ''}: "
+            f"{report.added} new, {report.updated} updated.",
+            timeout=4,
+        )
+
+    def action_sync(self) -> None:
+        if self.client is None:
+            self.notify("Set up the agent first (ctrl+o).", severity="warning")
+            return
+        self.sync_from_server()
+
+    def action_export(self) -> None:
+        from fleet_tui.screens.export import ExportScreen
+
+        live = self.chat.current
+        if live is None:
+            self.notify("Open a conversation to export it.", severity="warning")
+            return
+        conversation = self.store.get_conversation(live.conversation.id) or live.conversation
+        messages = self.store.messages(conversation.id)
+        url = self.profile.url if self.profile else ""
+
+        def done(path: Path | None) -> None:
+            if path is not None:
+                self.notify(f"Exported to {path}", timeout=6)
+
+        self.push_screen(ExportScreen(conversation, messages, self.agent_name, url), done)
+
+    def action_snippets(self) -> None:
+        from fleet_tui.screens.snippets import SnippetsScreen
+
+        if self.profile is None:
+            self.notify("Set up the agent first (ctrl+o).", severity="warning")
+            return
+        self.push_screen(SnippetsScreen(self.profile))
 
     # ----------------------------------------------------------------- actions
     def action_settings(self) -> None:
@@ -343,6 +401,24 @@ class FleetApp(App[int]):
         )
         yield SystemCommand(
             "Cancel run", "Cancel the running reply (escape)", chat.action_cancel_run
+        )
+        yield SystemCommand(
+            "Sync from server",
+            "Bring in this agent's threads from the server (web UI, SDK)",
+            self.action_sync,
+        )
+        yield SystemCommand(
+            "Export conversation",
+            "Save the open conversation as Markdown or JSON",
+            self.action_export,
+        )
+        yield SystemCommand(
+            "Code snippets", "Python, TypeScript and cURL for this agent", self.action_snippets
+        )
+        yield SystemCommand(
+            "Review approval",
+            "Answer the approval this conversation waits on (ctrl+r)",
+            chat.action_review,
         )
         yield SystemCommand("Retry", "Retry the last failed message or refresh", chat.action_retry)
         yield SystemCommand(

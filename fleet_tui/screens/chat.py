@@ -77,14 +77,13 @@ class ChatScreen(Screen[None]):
             tooltip="Expand or collapse all tool blocks",
         ),
         Binding(
-            "ctrl+e",
+            "ctrl+r",
             "review",
             "Review",
             id="review",
             tooltip="Answer the approval this conversation waits on",
         ),
         Binding("ctrl+l", "focus_composer", "Compose", id="compose", show=False),
-        Binding("ctrl+r", "refresh", "Refresh", id="refresh", show=False),
     ]
 
     app: FleetApp
