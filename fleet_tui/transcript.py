@@ -245,6 +245,7 @@ class Transcript:
         self._tools: dict[str, int] = {}
         self._interrupts: dict[str, int] = {}
         self._users: dict[str, int] = {}
+        self._stored: set[str] = set()
         self._listeners: list[Listener] = []
         for item in items:
             self._append(item)
@@ -259,6 +260,13 @@ class Transcript:
     def message_ids(self) -> set[str]:
         """Ids of the agent messages shown (for `EventNormalizer(seen_message_ids=...)`)."""
         return set(self._assistant)
+
+    def last_user_text(self) -> str | None:
+        """The text of the latest user message (what "retry" sends again)."""
+        for item in reversed(self.items):
+            if isinstance(item, UserItem):
+                return item.text
+        return None
 
     @property
     def tools(self) -> list[ToolItem]:
@@ -337,6 +345,10 @@ class Transcript:
                 content = str(content)
             message_id = getattr(message, "server_id", None) or getattr(message, "id", None)
             message_id = str(message_id) if message_id is not None else None
+            if message_id is not None:
+                if message_id in self._stored:
+                    continue
+                self._stored.add(message_id)
             if role == "human":
                 if message_id and message_id in self._users:
                     continue

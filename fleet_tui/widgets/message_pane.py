@@ -682,6 +682,7 @@ class MessagePane(ScrollView, can_focus=True):
         order = sorted(self._stale, key=lambda i: min(abs(i - first), abs(i - last)))
         deadline = time.perf_counter() + BACKGROUND_SLICE
         shift = 0
+        visible = False
         for index in order:
             if index >= len(view.entries):
                 self._stale.discard(index)
@@ -689,16 +690,19 @@ class MessagePane(ScrollView, can_focus=True):
             old = view.entries[index].height
             if self._ensure(index, deadline) and index < first:
                 shift += view.entries[index].height - old
+            visible |= first <= index <= last
             self._stale.discard(index)
             if time.perf_counter() > deadline:
                 break
         self._update_virtual_size()
+        scroll_y = self.scroll_y
         if view.pinned:
             self._jump_to(self.max_scroll_y, ensure=False)
         elif shift:
             # keep what the user is reading in place while heights above it become exact
             self._jump_to(self.scroll_y + shift, ensure=False)
-        self.refresh()
+        if visible and self.scroll_y == scroll_y:
+            self.refresh()  # off-screen work needs no repaint (the scrollbar updates itself)
 
     # -- Textual hooks ----------------------------------------------------------------
     def on_mount(self) -> None:
@@ -745,9 +749,6 @@ class MessagePane(ScrollView, can_focus=True):
             self.refresh()
 
     def on_focus(self) -> None:
-        if self.cursor is None and self._view.entries:
-            _, last = self._visible_range()
-            self._view.cursor = last
         self.refresh()
         self.refresh_bindings()
 
@@ -934,21 +935,33 @@ class MessagePane(ScrollView, can_focus=True):
         self.refresh()
         self.refresh_bindings()
 
+    def _latest_visible(self) -> int:
+        _, last = self._visible_range()
+        return last
+
     def action_cursor_up(self) -> None:
+        # with nothing highlighted, the first key highlights the latest item on screen
         cursor = self.cursor
-        self._move_cursor(len(self._view.entries) - 1 if cursor is None else cursor - 1)
+        self._move_cursor(self._latest_visible() if cursor is None else cursor - 1)
 
     def action_cursor_down(self) -> None:
         cursor = self.cursor
-        self._move_cursor(len(self._view.entries) - 1 if cursor is None else cursor + 1)
+        self._move_cursor(self._latest_visible() if cursor is None else cursor + 1)
 
     def _cursor_item(self) -> Item | None:
-        cursor = self.cursor
+        """The highlighted item; with none, the latest on screen (and it becomes highlighted)."""
         items = self.transcript.items
+        if not items:
+            return None
+        if self.cursor is None:
+            self._view.cursor = self._latest_visible()
+            self.refresh()
+        cursor = self.cursor
         return items[cursor] if cursor is not None and cursor < len(items) else None
 
     def action_activate(self) -> None:
-        self._activate(self.cursor)
+        if self._cursor_item() is not None:
+            self._activate(self.cursor)
 
     def _activate(self, index: int | None) -> None:
         if index is None or index >= len(self.transcript.items):
@@ -975,7 +988,11 @@ class MessagePane(ScrollView, can_focus=True):
             self.post_message(self.RetryRequested(self, item, self.cursor))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        item = self._cursor_item()
+        cursor = self.cursor
+        items = self.transcript.items
+        if cursor is None and items and action in ("retry", "activate", "copy_item"):
+            cursor = self._latest_visible()
+        item = items[cursor] if cursor is not None and cursor < len(items) else None
         if action == "retry":
             return True if isinstance(item, ErrorItem) and item.retryable else None
         if action == "activate":

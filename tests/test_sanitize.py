@@ -1,0 +1,85 @@
+"""`clean_text`/`clean_line`: untrusted text can never reach the terminal as a control sequence."""
+
+from __future__ import annotations
+
+import re
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from fleet_tui.sanitize import clean_line, clean_text, needs_cleaning
+
+UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufffe\uffff]")
+
+
+def test_plain_text_is_returned_as_is() -> None:
+    text = "Hello, wörld — 你好 👋\n\tindented [bold]not markup[/]"
+    assert clean_text(text) is text
+    assert not needs_cleaning(text)
+
+
+def test_escape_sequences_become_visible() -> None:
+    assert clean_text("\x1b[2J") == "␛[2J"
+    assert clean_text("\x1b]0;pwned\x07") == "␛]0;pwned␇"
+    assert clean_text("\x1b]52;c;SGVsbG8=\x07") == "␛]52;c;SGVsbG8=␇"
+    assert clean_text("\x1b]8;;http://evil\x1b\\link\x1b]8;;\x1b\\") == (
+        "␛]8;;http://evil␛\\link␛]8;;␛\\"
+    )
+
+
+def test_each_c0_control_has_its_picture() -> None:
+    assert clean_text("a\x00b") == "a␀b"
+    assert clean_text("\x07") == "␇"
+    assert clean_text("\x08\x0b\x0c") == "␈␋␌"
+    assert clean_text("\x7f") == "␡"
+    assert clean_text("keep\ttabs\nand newlines") == "keep\ttabs\nand newlines"
+
+
+def test_carriage_returns() -> None:
+    assert clean_text("one\r\ntwo\r\n") == "one\ntwo\n"
+    assert clean_text("50%\r60%") == "50%␍60%"
+
+
+def test_c1_surrogates_and_noncharacters_are_replaced() -> None:
+    assert clean_text("a\x9b31mb") == "a\ufffd31mb"  # 8-bit CSI
+    assert clean_text("x\x85y") == "x\ufffdy"
+    assert clean_text("lone \ud800 surrogate") == "lone \ufffd surrogate"
+    assert clean_text("\udcff") == "\ufffd"  # what surrogateescape makes of invalid UTF-8
+    assert clean_text("\uffff") == "\ufffd"
+    clean_text("\ud800").encode("utf-8")  # encodable: the terminal can be sent it
+
+
+def test_line_separators_do_not_split_lines() -> None:
+    assert clean_text("a\u2028b\u2029c") == "a b c"
+
+
+def test_clean_line_folds_to_one_line() -> None:
+    assert clean_line("Title\nwith\r\nbreaks\tand tab") == "Title with breaks and tab"
+    assert clean_line("\x1b]2;title\x07") == "␛]2;title␇"
+    title = "An ordinary title"
+    assert clean_line(title) is title
+
+
+def test_long_text_is_cheap() -> None:
+    text = "x" * 1_000_000
+    assert clean_text(text) is text
+    assert len(clean_text(text + "\x1b")) == 1_000_001
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(
+        alphabet=st.one_of(
+            st.characters(),
+            st.sampled_from(["\ud800", "\udfff", "\x1b", "\x9b", "\r", "\n", "\u2028", "\x00"]),
+        )
+    )
+)
+def test_nothing_unsafe_survives(text: str) -> None:
+    cleaned = clean_text(text)
+    assert not UNSAFE.search(cleaned)
+    assert len(cleaned) == len(text) - text.count("\r\n")
+    cleaned.encode("utf-8")
+    one_line = clean_line(text)
+    assert "\n" not in one_line and "\t" not in one_line
+    assert not UNSAFE.search(one_line)
