@@ -1,5 +1,8 @@
 """Shared fixtures. Keep each group in its own module and re-export it here."""
 
+pytest_plugins = ["pytester"]
+
+from secret_guard import pytest_runtest_makereport  # noqa: F401
 from server_fixture import (  # noqa: F401
     agent_server,
     closed_port,

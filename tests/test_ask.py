@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
+from secret_guard import SECRETS
 from server_fixture import AgentServer, replies
 
 pytestmark = pytest.mark.server
@@ -23,7 +24,7 @@ def run_ask(
     timeout: float = 60,
     cwd: Path | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
+    result = subprocess.run(
         [sys.executable, "-m", "fleet_tui", "ask", *args],
         capture_output=True,
         text=True,
@@ -32,6 +33,10 @@ def run_ask(
         cwd=cwd or home,
         stdin=subprocess.DEVNULL,
     )
+    # the secret-leak guard: no token on stdout or stderr, whatever happened
+    leaked = [s for s in SECRETS if s in result.stdout or s in result.stderr]
+    assert not leaked, "a token leaked into the output of fleet-tui ask"
+    return result
 
 
 def isolated_env(home: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
