@@ -501,3 +501,48 @@ async def test_stored_conversation_opens_at_the_latest_message() -> None:
         await settle(pilot, pane)
         shown = screen_text(app)
         assert "answer 39" in shown and "earliest question" not in shown
+
+
+async def test_copy_the_code_of_a_reply() -> None:
+    app = Host()
+    async with app.run_test(size=SIZE) as pilot:
+        pane = app.query_one(MessagePane)
+        pane.apply_event(MessageComplete("m1", "ai", REPLY))
+        await settle(pilot, pane)
+        pane.focus()
+        await pilot.press("y")
+        assert app.clipboard == (
+            'def forecast(city: str) -> dict:\n    return {"city": city, "days": 7}\n'
+        )
+
+
+async def test_theme_change_redraws_with_the_new_colours() -> None:
+    app = Host()
+    async with app.run_test(size=SIZE) as pilot:
+        pane = app.query_one(MessagePane)
+        pane.add_user("hello")
+        pane.apply_event(MessageComplete("m1", "ai", REPLY))
+        await settle(pilot, pane)
+        generation = pane._style_gen
+        before = pane._view.entries[1].body
+        app.theme = "textual-light"
+        await pilot.pause(0.1)
+        await settle(pilot, pane)
+        assert pane._style_gen > generation
+        after = pane._view.entries[1].body
+        assert [text_of(line) for line in after] == [text_of(line) for line in before]
+        assert after != before  # other code colours
+        assert "That's all." in screen_text(app)
+
+
+async def test_expanding_a_tool_shows_it() -> None:
+    app = Host()
+    async with app.run_test(size=SIZE) as pilot:
+        pane = app.query_one(MessagePane)
+        big = {f"key{i}": i for i in range(60)}
+        pane.apply_event(ToolCallStarted("m1", ToolCall("c1", "bulk", big)))
+        pane.apply_event(MessageComplete("m2", "ai", REPLY))
+        await settle(pilot, pane)
+        pane.toggle_item(0)
+        await settle(pilot, pane)
+        assert "▾ ⚙ bulk" in screen_text(app)  # its first line is on screen, not pushed away

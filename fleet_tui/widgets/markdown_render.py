@@ -63,6 +63,15 @@ def parse_blocks(text: str) -> list[Block]:
     return blocks
 
 
+def code_blocks(text: str) -> list[str]:
+    """The contents of the fenced and indented code blocks of a markdown text."""
+    return [
+        token.content
+        for token in _PARSER.parse(text)
+        if token.type in ("fence", "code_block") and token.content.strip()
+    ]
+
+
 def line_offset(text: str, line: int) -> int:
     """Offset in `text` where line number `line` (0-based, split on \\n) starts."""
     offset = 0

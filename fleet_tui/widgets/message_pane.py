@@ -49,7 +49,7 @@ from fleet_tui.transcript import (
 )
 from fleet_tui.widgets.item_render import ItemRenderer, PaneStyles
 from fleet_tui.widgets.lines import EMPTY, Line, text_of, to_strip
-from fleet_tui.widgets.markdown_render import StreamingMarkdown
+from fleet_tui.widgets.markdown_render import StreamingMarkdown, code_blocks
 
 __all__ = ["MessagePane"]
 
@@ -162,6 +162,7 @@ class MessagePane(ScrollView, can_focus=True):
         Binding("enter,space", "activate", "Expand / review", id="messages.activate"),
         Binding("t", "toggle_all_tools", "All tools", id="messages.toggle_all_tools"),
         Binding("c", "copy_item", "Copy", id="messages.copy"),
+        Binding("y", "copy_code", "Copy code", show=False, id="messages.copy_code"),
         Binding("r", "retry", "Retry", id="messages.retry"),
         Binding("end,G", "scroll_to_latest", "Latest", show=False, id="messages.latest"),
         Binding("home,g", "scroll_to_top", "Top", show=False, id="messages.top"),
@@ -215,7 +216,7 @@ class MessagePane(ScrollView, can_focus=True):
         self._styles = PaneStyles()
         self._label_cache: dict[tuple[str, str | None], Line] = {}
         self._gutter_cache: dict[str, Strip] = {}
-        self._line_cache: LRUCache[int, tuple[Line, object, Strip]] = LRUCache(256)
+        self._line_cache: LRUCache[int, tuple[Line, object, Strip]] = LRUCache(160)
         self._frame: tuple[int, Style, int | None, Selection | None, int] | None = None
         self._dirty: set[int] = set()
         self._stale: set[int] = set()
@@ -224,6 +225,7 @@ class MessagePane(ScrollView, can_focus=True):
         self._next_flush = 0.0
         self._adjusting_scroll = False
         self._mouse_down_at: Offset | None = None
+        self._reveal: int | None = None
         self.render_count = 0
         """Lines produced by `render_line` (tests use it to check that only visible lines are)."""
 
@@ -308,6 +310,7 @@ class MessagePane(ScrollView, can_focus=True):
         item = self.transcript.items[index]
         if isinstance(item, (ToolItem, ReasoningItem)):
             item.expanded = not item.expanded
+            self._reveal = index
             self.transcript.changed(index)
 
     def line_texts(self, index: int | None = None) -> list[str]:
@@ -469,7 +472,8 @@ class MessagePane(ScrollView, can_focus=True):
             "error": style("error-gutter"),
             "cursor": style("cursor-gutter"),
         }
-        cursor = style("cursor")
+        # full style: the highlight's background is blended with the pane's, not left translucent
+        cursor = self.get_component_rich_style("message-pane--cursor")
         dark = getattr(self.app.current_theme, "dark", True)
         fingerprint = (styles, tuple(gutters.items()), cursor, dark, self.rich_style)
         if fingerprint != self._style_fingerprint:
@@ -646,6 +650,9 @@ class MessagePane(ScrollView, can_focus=True):
             self._jump_to(self.scroll_y + shift, ensure=False)
         elif dirty and dirty[-1] >= first and dirty[0] <= max(last, first):
             moved |= self._ensure_visible()
+        if self._reveal is not None and self._reveal < len(view.entries):
+            self._scroll_into_view(self._reveal)  # an item just expanded: show it
+        self._reveal = None
         if self.scroll_y == scroll_y:
             # nothing scrolled: repaint only the rows that changed (usually the last line)
             self._refresh_rows(rendered, moved)
@@ -925,19 +932,25 @@ class MessagePane(ScrollView, can_focus=True):
         self._view.cursor = index
         self._ensure(index)
         self._update_virtual_size()
-        start = self._starts[index]
-        end = start + entries[index].prefix + entries[index].height
-        height = max(1, self.scrollable_content_region.height)
-        if start < self.scroll_y:
-            self._jump_to(start)
-        elif end > self.scroll_y + height:
-            self._jump_to(min(start, end - height))
+        self._scroll_into_view(index)
         self.refresh()
         self.refresh_bindings()
 
     def _latest_visible(self) -> int:
         _, last = self._visible_range()
         return last
+
+    def _scroll_into_view(self, index: int) -> None:
+        """Scroll so the item is on screen; its top first when it is taller than the screen."""
+        self._update_starts()
+        entry = self._view.entries[index]
+        start = self._starts[index]
+        end = start + entry.prefix + entry.height
+        height = max(1, self.scrollable_content_region.height)
+        if start < self.scroll_y:
+            self._jump_to(start)
+        elif end > self.scroll_y + height:
+            self._jump_to(min(start, end - height))
 
     def action_cursor_up(self) -> None:
         # with nothing highlighted, the first key highlights the latest item on screen
@@ -982,6 +995,17 @@ class MessagePane(ScrollView, can_focus=True):
             what = "link" if isinstance(item, ToolItem) and item.auth_url else "text"
             self.notify(f"Copied the {what} to the clipboard", timeout=2)
 
+    def action_copy_code(self) -> None:
+        """Copy the code blocks of the highlighted reply (one, or all of them one after another)."""
+        item = self._cursor_item()
+        blocks = code_blocks(item.text) if isinstance(item, AssistantItem) else []
+        if not blocks:
+            self.notify("No code block in the highlighted message.", timeout=2)
+            return
+        self.app.copy_to_clipboard("\n".join(block.rstrip("\n") + "\n" for block in blocks))
+        count = f"{len(blocks)} code blocks" if len(blocks) > 1 else "the code block"
+        self.notify(f"Copied {count} to the clipboard", timeout=2)
+
     def action_retry(self) -> None:
         item = self._cursor_item()
         if isinstance(item, ErrorItem) and item.retryable and self.cursor is not None:
@@ -990,7 +1014,7 @@ class MessagePane(ScrollView, can_focus=True):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         cursor = self.cursor
         items = self.transcript.items
-        if cursor is None and items and action in ("retry", "activate", "copy_item"):
+        if cursor is None and items and action in ("retry", "activate", "copy_item", "copy_code"):
             cursor = self._latest_visible()
         item = items[cursor] if cursor is not None and cursor < len(items) else None
         if action == "retry":
@@ -999,6 +1023,8 @@ class MessagePane(ScrollView, can_focus=True):
             return True if isinstance(item, (ToolItem, ReasoningItem, InterruptItem)) else None
         if action == "copy_item":
             return True if item is not None else None
+        if action == "copy_code":
+            return True if isinstance(item, AssistantItem) else None
         return True
 
     # -- mouse ------------------------------------------------------------------------
