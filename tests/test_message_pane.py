@@ -22,7 +22,14 @@ from fleet_tui.events import (
     ToolCallStarted,
     ToolResult,
 )
-from fleet_tui.transcript import AssistantItem, Item, ToolItem, Transcript, UserItem
+from fleet_tui.transcript import (
+    AssistantItem,
+    Item,
+    ReasoningItem,
+    ToolItem,
+    Transcript,
+    UserItem,
+)
 from fleet_tui.widgets.lines import text_of
 from fleet_tui.widgets.markdown_render import BlockRenderer
 from fleet_tui.widgets.message_pane import MessagePane
@@ -148,7 +155,7 @@ async def test_tokens_are_coalesced_into_frames() -> None:
         for piece in tokens(REPLY * 4, 1):
             pane.apply_event(TextDelta("m1", piece))
         await settle(pilot, pane)
-        assert flushes <= 3  # thousands of tokens in one go: a frame or so, not one per token
+        assert flushes <= 10  # 2,400 tokens in one go: a few frames, not one per token
         assert "That's all." in pane.line_texts()[-1]
 
 
@@ -546,3 +553,34 @@ async def test_expanding_a_tool_shows_it() -> None:
         pane.toggle_item(0)
         await settle(pilot, pane)
         assert "▾ ⚙ bulk" in screen_text(app)  # its first line is on screen, not pushed away
+
+
+async def test_what_the_reader_sees_stays_put_when_items_above_grow() -> None:
+    items: list[Item] = []
+    for i in range(30):
+        items.append(UserItem(text=f"Question {i}"))
+        items.append(ReasoningItem(message_id=f"a{i}", text="step\n" * 20, seconds=2.0))
+        items.append(AssistantItem.with_text(f"a{i}", f"Answer {i}\n\n{REPLY}", complete=True))
+    transcript = Transcript(items)
+    app = Host(transcript)
+    async with app.run_test(size=SIZE) as pilot:
+        pane = app.query_one(MessagePane)
+        await settle(pilot, pane)
+        while pane._stale:
+            await pilot.pause(0.05)
+        pane.scroll_to(y=pane.max_scroll_y // 2, animate=False)
+        await pilot.pause()
+        assert not pane.pinned
+
+        def text_without_scrollbar() -> list[str]:
+            return [line[: SIZE[0] - 1] for line in screen_text(app).splitlines()]
+
+        before = text_without_scrollbar()
+        first, _ = pane._visible_range()
+        above = [i for i in range(first) if isinstance(transcript.items[i], ReasoningItem)]
+        for index in above[-3:]:
+            transcript.items[index].expanded = True
+        transcript.changed(*above[-3:])
+        await settle(pilot, pane)
+        assert text_without_scrollbar() == before
+        assert pane._view.entries[above[-1]].height > 1  # they did grow
