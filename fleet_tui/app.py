@@ -68,7 +68,9 @@ class FleetApp(App[int]):
     TITLE = "fleet-tui"
     COMMANDS = App.COMMANDS | {ConversationCommands}
     BINDINGS = [
-        Binding("ctrl+q", "quit", "Quit", id="quit", priority=True, tooltip="Quit fleet-tui"),
+        Binding(
+            "ctrl+q", "quit", "Quit", id="quit", priority=True, show=False, tooltip="Quit fleet-tui"
+        ),
         Binding("f1", "help", "Help", id="help", tooltip="Every key binding"),
         Binding("ctrl+o", "settings", "Settings", id="settings", tooltip="Agent settings"),
     ]

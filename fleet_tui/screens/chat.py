@@ -72,7 +72,7 @@ class ChatScreen(Screen[None]):
         Binding(
             "ctrl+t",
             "toggle_tools",
-            "Tool blocks",
+            "Tools",
             id="tools",
             tooltip="Expand or collapse all tool blocks",
         ),
@@ -465,6 +465,9 @@ class ChatScreen(Screen[None]):
             self.refresh_from_server(self.current)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "review":
+            # shown dimmed until the conversation waits on an approval
+            return True if self.current is not None and self._pending(self.current) else None
         if action == "cancel_run":
             # escape belongs to dialogs and the filter box unless a run is going here
             return self.current is not None and self.current.runner is not None

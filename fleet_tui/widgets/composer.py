@@ -11,7 +11,7 @@ from textual.widgets import TextArea
 class Composer(TextArea):
     BINDINGS = [
         Binding("enter", "send", "Send", priority=False, tooltip="Send the message"),
-        Binding("ctrl+j", "newline", "Newline", tooltip="Insert a newline"),
+        Binding("ctrl+j", "newline", "Newline", show=False, tooltip="Insert a newline"),
     ]
 
     class Submitted(Message):
