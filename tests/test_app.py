@@ -249,3 +249,17 @@ async def test_sidebar_filter_and_open(agent_server: AgentServer, tmp_path: Path
         assert assistant_texts(app.chat.pane.transcript.items) == ["reply on beta launch"]
         await pilot.press("ctrl+b")
         assert not app.chat.sidebar.display
+
+
+async def test_theme_choice_is_saved(agent_server: AgentServer, tmp_path: Path) -> None:
+    from fleet_tui.config import load_settings
+
+    app = make_app(tmp_path, profile_for(agent_server, "scripted"))
+    async with app.run_test(size=SIZE) as pilot:
+        app.theme = "nord"
+        await pilot.pause(0.1)
+    settings, _warnings = load_settings(tmp_path / "settings.json")
+    assert settings.theme == "nord"
+    again = make_app(tmp_path, profile_for(agent_server, "scripted"), settings=settings)
+    async with again.run_test(size=SIZE):
+        assert again.theme == "nord"
