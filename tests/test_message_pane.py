@@ -584,3 +584,18 @@ async def test_what_the_reader_sees_stays_put_when_items_above_grow() -> None:
         await settle(pilot, pane)
         assert text_without_scrollbar() == before
         assert pane._view.entries[above[-1]].height > 1  # they did grow
+
+
+async def test_focus_does_not_render_the_items_again() -> None:
+    app = Host(long_transcript(5))
+    async with app.run_test(size=SIZE) as pilot:
+        pane = app.query_one(MessagePane)
+        await settle(pilot, pane)
+        generation = pane._style_gen
+        bodies = [entry.body for entry in pane._view.entries]
+        pane.focus()
+        await pilot.pause()
+        pane.blur()
+        await pilot.pause()
+        assert pane._style_gen == generation
+        assert [entry.body for entry in pane._view.entries] == bodies

@@ -212,12 +212,14 @@ class MessagePane(ScrollView, can_focus=True):
         self._width = 0
         self._style_gen = 0
         self._style_fingerprint: tuple[object, ...] | None = None
+        self._chrome: tuple[object, ...] | None = None
+        self._chrome_gen = 0
         self._renderer: ItemRenderer | None = None
         self._styles = PaneStyles()
         self._label_cache: dict[tuple[str, str | None], Line] = {}
         self._gutter_cache: dict[str, Strip] = {}
         self._line_cache: LRUCache[int, tuple[Line, object, Strip]] = LRUCache(160)
-        self._frame: tuple[int, Style, int | None, Selection | None, int] | None = None
+        self._frame: tuple[int, Style, int | None, Selection | None, tuple[int, int]] | None = None
         self._dirty: set[int] = set()
         self._stale: set[int] = set()
         self._flush_timer: Timer | None = None
@@ -265,6 +267,7 @@ class MessagePane(ScrollView, can_focus=True):
             self._views.pop(next(iter(self._views)))
         self._view = view
         transcript.subscribe(self._on_transcript_changed)
+        self._starts_from = 0  # the line index is per view: rebuild it
         self._sync_entries()
         self._dirty.clear()
         self._relayout(restore=view.scroll_y)
@@ -332,12 +335,11 @@ class MessagePane(ScrollView, can_focus=True):
         return view
 
     def _sync_entries(self) -> None:
-        """Add entries for items the transcript gained while not subscribed."""
+        """Add entries for the items the transcript gained (appended only, never removed)."""
         entries = self._view.entries
-        items = self.transcript.items
-        for index in range(len(entries), len(items)):
+        self._starts_from = min(self._starts_from, len(entries))
+        for index in range(len(entries), len(self.transcript.items)):
             entries.append(self._new_entry(index))
-        self._starts_from = 0
 
     def _new_entry(self, index: int) -> _Entry:
         items = self.transcript.items
@@ -356,17 +358,10 @@ class MessagePane(ScrollView, can_focus=True):
         return entry
 
     def _on_transcript_changed(self, changed: list[int]) -> None:
-        entries = self._view.entries
-        if len(entries) < len(self.transcript.items):
-            self._starts_from = min(self._starts_from, len(entries))
-            self._sync_entries_tail()
+        if len(self._view.entries) < len(self.transcript.items):
+            self._sync_entries()
         self._dirty.update(changed)
         self._schedule_flush()
-
-    def _sync_entries_tail(self) -> None:
-        entries = self._view.entries
-        for index in range(len(entries), len(self.transcript.items)):
-            entries.append(self._new_entry(index))
 
     # -- rendering items --------------------------------------------------------------
     def _key(self, entry: _Entry) -> tuple[int, int, int, bool]:
@@ -474,17 +469,23 @@ class MessagePane(ScrollView, can_focus=True):
         }
         # full style: the highlight's background is blended with the pane's, not left translucent
         cursor = self.get_component_rich_style("message-pane--cursor")
-        dark = getattr(self.app.current_theme, "dark", True)
-        fingerprint = (styles, tuple(gutters.items()), cursor, dark, self.rich_style)
-        if fingerprint != self._style_fingerprint:
-            self._style_fingerprint = fingerprint
-            self._styles = styles
+        chrome = (tuple(gutters.items()), cursor)
+        if chrome != self._chrome:
+            # drawn around the cached lines at paint time: no need to render anything again
+            self._chrome = chrome
             self._gutter_styles = gutters
             self._cursor_style = cursor
+            self._gutter_cache.clear()
+            self._chrome_gen += 1
+        dark = getattr(self.app.current_theme, "dark", True)
+        fingerprint = (styles, dark)
+        if fingerprint != self._style_fingerprint:
+            # baked into the rendered lines (a theme change): everything is rendered again
+            self._style_fingerprint = fingerprint
+            self._styles = styles
             self._style_gen += 1
             self._renderer = None
             self._label_cache.clear()
-            self._gutter_cache.clear()
 
     # -- layout -----------------------------------------------------------------------
     def _update_starts(self) -> None:
@@ -586,8 +587,9 @@ class MessagePane(ScrollView, can_focus=True):
             # bottom first: render from the end until the screen is full
             height = max(1, self.scrollable_content_region.height)
             filled = 0
+            deadline = time.perf_counter() + 3 * FLUSH_BUDGET
             for index in range(len(entries) - 1, -1, -1):
-                self._ensure(index)
+                self._ensure(index, deadline)
                 filled += entries[index].prefix + entries[index].height
                 if filled >= height:
                     break
@@ -739,10 +741,12 @@ class MessagePane(ScrollView, can_focus=True):
     def notify_style_update(self) -> None:
         super().notify_style_update()
         if self.is_mounted and self._width > 0:
-            generation = self._style_gen
+            generation, chrome = self._style_gen, self._chrome_gen
             self._read_styles()
             if generation != self._style_gen:
                 self._relayout()
+            elif chrome != self._chrome_gen:
+                self.refresh()
 
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         super().watch_scroll_y(old_value, new_value)
@@ -815,7 +819,7 @@ class MessagePane(ScrollView, can_focus=True):
             self.rich_style,
             self._view.cursor if self.has_focus else None,
             self.text_selection,
-            self._style_gen,
+            (self._style_gen, self._chrome_gen),
         )
         try:
             return super().render_lines(crop)
@@ -831,7 +835,7 @@ class MessagePane(ScrollView, can_focus=True):
                 self.rich_style,
                 self._view.cursor if self.has_focus else None,
                 self.text_selection,
-                self._style_gen,
+                (self._style_gen, self._chrome_gen),
             )
         width, base, cursor, selection, _ = frame
         vy = self.scroll_offset.y + y
