@@ -109,7 +109,9 @@ async def run_ours(tokens: list[str], history: int, rate: float = 0) -> dict[str
         total = time.perf_counter() - start
         stall = await meter.stop()
         index = next(
-            i for i, item in enumerate(pane.transcript.items) if isinstance(item, AssistantItem)
+            i
+            for i, item in enumerate(pane.transcript.items)
+            if isinstance(item, AssistantItem) and item.message_id == MESSAGE_ID
         )
         streamed = pane._view.entries[index].body
         reference = BlockRenderer(app.console, pane._width, "monokai").render_text("".join(tokens))
