@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import gc
 from collections.abc import Iterable
 from functools import partial
 from pathlib import Path
@@ -145,6 +146,9 @@ class FleetApp(App[int]):
         return screen
 
     def on_mount(self) -> None:
+        # Start-up objects live as long as the app: moving them out of the collector's reach
+        # keeps full collections (the main source of 15-40 ms stalls) short.
+        self.call_after_refresh(gc.freeze)
         for note in self._startup_notes:
             self.notify(note, severity="warning", timeout=15)
         if self.store.recovered_from:

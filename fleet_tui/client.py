@@ -525,6 +525,7 @@ class FleetClient:
         """Rejoin a run that is going on (`-` replays it from the start)."""
         stream = RunStream(self, "", None, thread_id, ())
         stream.run_id = run_id
+        stream._rejoined = True  # a join can deliver an event twice, like a rejoin
         if last_event_id != "-":
             stream._resume_from = last_event_id
         return stream
@@ -552,11 +553,15 @@ class RunStream:
         self.status: str | None = None
         # set by whoever cancels the run: the stream then ends with open messages left open
         self.cancelled = False
-        # Event ids can repeat within one millisecond and the server replays only ids greater
-        # than Last-Event-ID, so a rejoin asks from the id *before* the last one and skips the
-        # events already received with the last id.
+        # Event ids ("ms-seq") can repeat within one millisecond, and the server replays only
+        # ids greater than Last-Event-ID, so a rejoin asks from the id *before* the last one.
+        # The server also subscribes to the live run before it replays, so a rejoined stream
+        # can deliver an event twice: after a rejoin, older ids are dropped, and so are events
+        # with the last id whose content was already received.
         self._resume_from: str | None = None
-        self._same_id_count = 0
+        self._last_key: tuple[int, ...] | None = None
+        self._at_last_id: set[int] = set()
+        self._rejoined = False
 
     def __aiter__(self) -> AsyncIterator[Event]:
         return self._events()
@@ -582,13 +587,12 @@ class RunStream:
                     self.thread_id = self.thread_id or ref.thread_id
                     self.normalizer.thread_id = self.thread_id
                     started = True
-                    skip = 0
                 else:
                     response = await self._rejoin()
-                    skip = self._same_id_count
+                    self._rejoined = True
                     started = True
                 try:
-                    async for event in self._read(response, skip):
+                    async for event in self._read(response):
                         yield event
                 finally:
                     await response.aclose()
@@ -644,25 +648,44 @@ class RunStream:
             timeout=STREAM_TIMEOUT,
         )
 
-    async def _read(self, response: httpx.Response, skip: int) -> AsyncIterator[Event]:
+    def _is_repeat(self, event_id: str, event: str, data: str) -> bool:
+        """Track the position in the run's event sequence; True for an event had before."""
+        key = _event_key(event_id)
+        digest = hash((event, data))
+        last = self._last_key
+        if last is None or key > last:
+            self._resume_from = self.last_event_id
+            self.last_event_id = event_id
+            self._last_key = key
+            self._at_last_id = {digest}
+            return False
+        if key < last:
+            return self._rejoined
+        if self._rejoined and digest in self._at_last_id:
+            return True
+        self._at_last_id.add(digest)
+        return False
+
+    async def _read(self, response: httpx.Response) -> AsyncIterator[Event]:
         source = EventSource(response)
         normalizer = self.normalizer
         async for sse in source.aiter_sse():
-            if sse.id:
-                if skip > 0:
-                    skip -= 1
-                    continue
-                if sse.id == self.last_event_id:
-                    self._same_id_count += 1
-                else:
-                    self._resume_from = self.last_event_id
-                    self.last_event_id = sse.id
-                    self._same_id_count = 1
+            if sse.id and self._is_repeat(sse.id, sse.event, sse.data):
+                continue
             for event in normalizer.feed(sse.event, sse.data):
                 if isinstance(event, RunStarted):
                     self.run_id = self.run_id or event.run_id
                     event = RunStarted(self.run_id, self.thread_id)
                 yield event
+
+
+def _event_key(event_id: str) -> tuple[int, ...]:
+    """Order of an event id: the server's ids are "milliseconds-sequence"."""
+    ms, _, seq = event_id.partition("-")
+    try:
+        return (int(ms), int(seq or 0))
+    except ValueError:
+        return tuple(ord(c) for c in event_id)
 
 
 def from_broken(exc: Exception, stream: RunStream, *, resumable: bool) -> RunError:

@@ -224,6 +224,34 @@ async def test_rejoin_after_a_drop_with_repeated_ids_loses_and_repeats_nothing()
     assert isinstance(got[-1], RunEnded) and got[-1].status == "success"
 
 
+async def test_a_rejoin_that_repeats_events_prints_nothing_twice() -> None:
+    # the server subscribes to the live run before replaying, so the start of the live part
+    # can repeat events the replay already sent, older ids and same-millisecond ones alike
+    events = [
+        sse("metadata", {"run_id": RUN}, "100-0"),
+        sse("messages", chunk("a"), "101-0"),
+        sse("messages", chunk("b"), "102-0"),
+        sse("messages", chunk("c"), "102-0"),
+        sse("messages", chunk("d"), "103-0"),
+        sse("messages", chunk("e"), "104-0"),
+    ]
+    headers = {
+        "content-type": "text/event-stream",
+        "content-location": f"/threads/{THREAD}/runs/{RUN}",
+    }
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.method == "POST":
+            return httpx.Response(200, headers=headers, stream=BrokenStream(events[:3], fail=True))
+        # replay of ids > 101-0, then the live queue repeating from "c" on
+        replay = events[2:5] + events[3:]
+        return httpx.Response(200, headers=headers, stream=BrokenStream(replay, fail=False))
+
+    async with make(handler) as client:
+        got = [e async for e in client.stream_run({"messages": []}, thread_id=THREAD)]
+    assert "".join(e.text for e in got if isinstance(e, TextDelta)) == "abcde"
+
+
 async def test_gives_up_after_the_retry_limit_and_says_so() -> None:
     headers = {
         "content-type": "text/event-stream",

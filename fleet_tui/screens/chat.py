@@ -205,12 +205,16 @@ class ChatScreen(Screen[None]):
         if conversation is not None:
             live.conversation = conversation
             self.sidebar.refresh_row(conversation)
-        if result.changed:
+        if result.updated:
+            # a stored reply was finished on the server: redraw from the store
             live.transcript = Transcript.from_messages(
                 self.app.store.messages(live.conversation.id)
             )
             if live is self.current:
                 self.pane.set_transcript(live.transcript)
+        elif result.added:
+            # append only what was added elsewhere; what is on screen stays as it is
+            live.transcript.add_messages(self.app.store.messages(live.conversation.id))
         for item in result.interrupts:
             self._deliver(live, InterruptRequest(item.get("id"), item.get("value")))
 
@@ -412,11 +416,7 @@ class ChatScreen(Screen[None]):
             return
         if live.conversation.thread_id:
             # the run may have gone on without us: the server's copy says what happened
-            last = (
-                live.transcript.last_user_text()
-                if hasattr(live.transcript, "last_user_text")
-                else None
-            )
+            last = live.transcript.last_user_text()
             if self._failed_before_start(live) and last:
                 self._start_run(live, text=last)
             else:

@@ -1,0 +1,146 @@
+"""SVG snapshots of the main views at a fixed size (pytest-textual-snapshot).
+
+The app talks to a closed loopback port so the connection state settles at once, and stored
+times are fixed relative to now, so each view draws the same every run.
+Update after an intended change of look: `pytest tests/test_snapshots.py --snapshot-update`.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from app_harness import make_app, wait_until
+from textual.pilot import Pilot
+
+from fleet_tui.app import FleetApp
+from fleet_tui.config import AgentProfile
+from fleet_tui.screens.help import HelpScreen
+from fleet_tui.screens.review import ReviewScreen
+
+SIZE = (120, 40)
+URL = "http://127.0.0.1:9"
+AGENT_ID = "5b0d4a1e-0000-4000-8000-00000000beef"
+
+REPLY = """## Release checklist
+
+1. Freeze the branch
+2. Run the **full** test suite
+3. Tag the release
+
+```python
+def release(version: str) -> None:
+    print(f"releasing {version}")
+```
+
+| step | owner |
+|------|-------|
+| tag  | Ada   |
+"""
+
+
+def build_app(tmp_path: Path) -> FleetApp:
+    profile = AgentProfile(
+        name="snapshot", url=URL, agent_id=AGENT_ID, api_key="fake-pat-snapshot-000000"
+    )
+    app = make_app(tmp_path, profile)
+    store = app.store
+    agent = store.ensure_agent(URL, AGENT_ID)
+    hours_ago = time.time() - 5 * 3600
+    for n, title in enumerate(["Plan the release", "Weather in Lisbon", "Email Ada"]):
+        conversation = store.create_conversation(agent.id, thread_id=f"thread-{n}", title=title)
+        store.add_message(conversation.id, "human", f"{title}, please")
+        store.set_updated_at(conversation.id, hours_ago - n * 86400)
+    first = store.list_conversations(agent.id)[0]
+    store.add_message(first.id, "ai", REPLY)
+    store.add_message(
+        first.id,
+        "ai",
+        "",
+        tool_calls=[{"id": "c1", "name": "get_weather", "args": {"city": "Lisbon"}}],
+    )
+    store.add_message(first.id, "tool", "Lisbon: 17°C, fog", tool_call_id="c1", name="get_weather")
+    store.add_message(first.id, "ai", "It is foggy in Lisbon.")
+    store.set_updated_at(first.id, hours_ago)
+    return app
+
+
+async def settle(pilot: Pilot[object]) -> None:
+    app = pilot.app
+    assert isinstance(app, FleetApp)
+    await wait_until(pilot, lambda: app.connection_state == "offline", timeout=10)
+    app.clear_notifications()
+    await pilot.pause(0.2)
+
+
+async def freeze(pilot: Pilot[object]) -> None:
+    """A blinking cursor would be caught on or off at random."""
+    app = pilot.app
+    for screen in app.screen_stack:
+        for widget in screen.query("Input, TextArea"):
+            widget.cursor_blink = False  # type: ignore[attr-defined]
+    await pilot.pause(0.1)
+
+
+@pytest.fixture
+def snapshot_app(tmp_path: Path) -> FleetApp:
+    return build_app(tmp_path)
+
+
+def test_main_view(snap_compare, snapshot_app: FleetApp) -> None:  # type: ignore[no-untyped-def]
+    async def run_before(pilot: Pilot[object]) -> None:
+        await settle(pilot)
+        app = snapshot_app
+        agent = app.agent
+        assert agent is not None
+        app.chat.open_conversation(app.store.list_conversations(agent.id)[0].id)
+        await pilot.pause(0.3)
+        await freeze(pilot)
+
+    assert snap_compare(snapshot_app, terminal_size=SIZE, run_before=run_before)
+
+
+def test_help_screen(snap_compare, snapshot_app: FleetApp) -> None:  # type: ignore[no-untyped-def]
+    async def run_before(pilot: Pilot[object]) -> None:
+        await settle(pilot)
+        await pilot.press("f1")
+        await wait_until(pilot, lambda: isinstance(snapshot_app.screen, HelpScreen))
+        await pilot.pause(0.2)
+        await freeze(pilot)
+
+    assert snap_compare(snapshot_app, terminal_size=SIZE, run_before=run_before)
+
+
+def test_settings_screen(snap_compare, snapshot_app: FleetApp) -> None:  # type: ignore[no-untyped-def]
+    async def run_before(pilot: Pilot[object]) -> None:
+        await settle(pilot)
+        await pilot.press("ctrl+o")
+        await pilot.pause(0.3)
+        await freeze(pilot)
+
+    assert snap_compare(snapshot_app, terminal_size=SIZE, run_before=run_before)
+
+
+def test_review_panel(snap_compare, snapshot_app: FleetApp) -> None:  # type: ignore[no-untyped-def]
+    value = {
+        "action_requests": [
+            {
+                "name": "send_email",
+                "args": {"to": "ada@example.com", "subject": "Launch", "body": "Ready?"},
+                "description": "Review the email before it is sent.",
+            }
+        ],
+        "review_configs": [
+            {"action_name": "send_email", "allowed_decisions": ["approve", "edit", "reject"]}
+        ],
+    }
+
+    async def run_before(pilot: Pilot[object]) -> None:
+        await settle(pilot)
+        snapshot_app.push_screen(ReviewScreen(value, "interrupt-1"))
+        await wait_until(pilot, lambda: isinstance(snapshot_app.screen, ReviewScreen))
+        await pilot.pause(0.3)
+        await freeze(pilot)
+
+    assert snap_compare(snapshot_app, terminal_size=SIZE, run_before=run_before)
