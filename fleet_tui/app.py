@@ -59,13 +59,7 @@ class ConversationCommands(Provider):
 
 
 class FleetApp(App[int]):
-    CSS_PATH = [
-        "fleet.tcss",
-        "widgets/message_pane.tcss",
-        "screens/screens.tcss",
-        "screens/review.tcss",
-        "screens/export_snippets.tcss",
-    ]
+    CSS_PATH = "fleet.tcss"
     TITLE = "fleet-tui"
     COMMANDS = App.COMMANDS | {ConversationCommands}
     BINDINGS = [

@@ -1,7 +1,5 @@
 """Shared fixtures. Keep each group in its own module and re-export it here."""
 
-pytest_plugins = ["pytester"]
-
 from secret_guard import pytest_runtest_makereport  # noqa: F401
 from server_fixture import (  # noqa: F401
     agent_server,
@@ -9,3 +7,5 @@ from server_fixture import (  # noqa: F401
     closed_url,
     pytest_collection_modifyitems,
 )
+
+pytest_plugins = ["pytester"]

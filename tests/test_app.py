@@ -42,7 +42,7 @@ async def test_send_streams_the_reply_and_saves_it(
         stored = app.store.messages(conversation.id)
         assert [m.role for m in stored] == ["human", "ai"]
         assert stored[1].content == replies.echo_reply("hello tui", 1) and stored[1].complete
-        assert [c.id for c in app.chat.sidebar.conversations][0] == conversation.id
+        assert app.chat.sidebar.conversations[0].id == conversation.id
         assert app.connection_state == "connected"
 
 
@@ -169,7 +169,7 @@ async def test_reopen_after_restart_shows_history_and_reconciles(
     again = make_app(tmp_path, profile, store=Store.open(tmp_path / "store.db"))
     async with again.run_test(size=SIZE) as pilot:
         # the newest activity first (threads of other tests on the shared server may follow)
-        assert [c.id for c in again.chat.sidebar.conversations][0] == conversation.id
+        assert again.chat.sidebar.conversations[0].id == conversation.id
         again.chat.open_conversation(conversation.id)
         texts = assistant_texts(again.chat.pane.transcript.items)
         assert texts == [replies.echo_reply("remember me", 1)]  # at once, from the store

@@ -35,7 +35,7 @@ from fleet_tui.widgets.markdown_render import BlockRenderer
 from fleet_tui.widgets.message_pane import MessagePane
 
 SIZE = (120, 40)
-TCSS = Path(__file__).resolve().parent.parent / "fleet_tui" / "widgets" / "message_pane.tcss"
+TCSS = Path(__file__).resolve().parent.parent / "fleet_tui" / "fleet.tcss"
 
 REPLY = """# Weather report
 

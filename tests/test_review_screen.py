@@ -20,10 +20,9 @@ from textual.content import Content
 from textual.pilot import Pilot
 from textual.widgets import Button, Checkbox, Input, Static, TextArea
 
-import fleet_tui.screens.review as review_module
 from fleet_tui.screens.review import DecisionSet, ReviewScreen
 
-TCSS = Path(review_module.__file__).with_name("review.tcss")
+TCSS = Path(__file__).resolve().parent.parent / "fleet_tui" / "fleet.tcss"
 SIZE = (120, 40)
 UNSET = object()
 

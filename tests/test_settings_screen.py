@@ -25,14 +25,13 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Button, Checkbox, Input, OptionList, Static
 
-import fleet_tui.screens
 from fleet_tui.client import FleetClient, FleetError
 from fleet_tui.config import AgentProfile, Settings
 from fleet_tui.screens.confirm import ConfirmResult, ConfirmScreen
 from fleet_tui.screens.help import FIXED_KEYS, HelpScreen
 from fleet_tui.screens.settings import SettingsScreen, SnippetArea
 
-TCSS = Path(fleet_tui.screens.__file__).with_name("screens.tcss")
+TCSS = Path(__file__).resolve().parent.parent / "fleet_tui" / "fleet.tcss"
 SIZE = (120, 40)
 FAKE_PAT = "fake-pat-settings-test-0000"
 FAKE_PAT_2 = "fake-pat-settings-test-1111"

@@ -9,7 +9,6 @@ cleaned plain text, never as markup.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, ClassVar, Literal, cast
 
 from textual import on
@@ -164,7 +163,6 @@ def _describe_answer(value: Any) -> str:
 class ReviewScreen(ModalScreen[Any | None]):
     """Answer an interrupt. Dismisses with the `command.resume` value, or None on cancel."""
 
-    CSS_PATH = Path(__file__).with_name("review.tcss")
     AUTO_FOCUS = ".decision-set, #raw-answer"
 
     BINDINGS: ClassVar[list[BindingType]] = [
