@@ -18,7 +18,14 @@ CORE = [
     "fleet_tui.runner",
     "fleet_tui.sync",
     "fleet_tui.ask",
+    "fleet_tui.ask_store",
     "fleet_tui.cli",
+    "fleet_tui.launch",
+    "fleet_tui.threads_cli",
+    "fleet_tui.export",
+    "fleet_tui.snippets",
+    "fleet_tui.interrupts",
+    "fleet_tui.demo.server",
 ]
 
 
