@@ -35,7 +35,8 @@ async def test_send_streams_the_reply_and_saves_it(
             pilot, lambda: idle(app) and assistant_texts(app.chat.pane.transcript.items)
         )
         items = app.chat.pane.transcript.items
-        assert isinstance(items[0], UserItem) and items[0].text == "hello tui"
+        users = [i for i in items if isinstance(i, UserItem)]
+        assert [u.text for u in users] == ["hello tui"]
         assert assistant_texts(items) == [replies.echo_reply("hello tui", 1)]
         conversation = app.chat.current.conversation
         assert conversation.thread_id and conversation.title == "hello tui"

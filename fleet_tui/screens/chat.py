@@ -163,6 +163,11 @@ class ChatScreen(Screen[None]):
                 "New stateless conversation: each message is sent on its own, with no server "
                 "thread and no history (kept locally)."
             )
+        elif self.app.agent_ready:
+            self.pane.add_notice(
+                f"New conversation with {self.app.agent_name or 'the agent'}: enter sends, "
+                "ctrl+j starts a new line, ctrl+p lists every action."
+            )
         self.composer.focus()
 
     def open_conversation(self, conversation_id: int) -> None:
@@ -179,6 +184,7 @@ class ChatScreen(Screen[None]):
         self.lives[conversation_id] = live
         self.current = live
         self.sidebar.current_id = conversation_id
+        self.sidebar.highlight(conversation_id)
         self.pane.set_transcript(live.transcript)
         if live.conversation.thread_id and live.runner is None and self.app.agent_ready:
             self.refresh_from_server(live)
@@ -195,6 +201,8 @@ class ChatScreen(Screen[None]):
         client = self.app.client
         if client is None or live.runner is not None:
             return
+        latest = self.app.store.messages(live.conversation.id, limit=1)
+        last_seq = latest[0].seq if latest else 0
         try:
             result = await refresh_thread(client, self.app.store, live.conversation)
         except FleetError as exc:
@@ -214,7 +222,10 @@ class ChatScreen(Screen[None]):
                 self.pane.set_transcript(live.transcript)
         elif result.added:
             # append only what was added elsewhere; what is on screen stays as it is
-            live.transcript.add_messages(self.app.store.messages(live.conversation.id))
+            added = [
+                m for m in self.app.store.messages(live.conversation.id) if m.seq > last_seq
+            ]
+            live.transcript.add_messages(added)
         for item in result.interrupts:
             self._deliver(live, InterruptRequest(item.get("id"), item.get("value")))
 

@@ -113,6 +113,7 @@ class ThreadSidebar(Vertical):
         self._loaded: list[Conversation] = []
         self._exhausted = False
         self._running_ids: set[int] = set()
+        self._drawn_width = 0
         self.current_id: int | None = None
 
     def compose(self) -> ComposeResult:
@@ -147,6 +148,7 @@ class ThreadSidebar(Vertical):
         self._loaded = page
         self._exhausted = len(page) < PAGE
         now = time.time()
+        self._drawn_width = self._row_width()
         options = self.option_list
         options.clear_options()
         options.add_options([self._option(c, now) for c in page])
@@ -201,6 +203,21 @@ class ThreadSidebar(Vertical):
         else:
             self._running_ids.discard(conversation.id)
         self.refresh_row(conversation)
+
+    def on_resize(self) -> None:
+        # rows are laid out for a width: redraw them when it changes
+        if self._loaded and self._drawn_width != self._row_width():
+            self._redraw_rows()
+
+    def _redraw_rows(self) -> None:
+        now = time.time()
+        self._drawn_width = self._row_width()
+        options = self.option_list
+        highlighted = options.highlighted
+        options.clear_options()
+        options.add_options([self._option(c, now) for c in self._loaded])
+        if highlighted is not None and highlighted < len(self._loaded):
+            options.highlighted = highlighted
 
     @property
     def conversations(self) -> list[Conversation]:
