@@ -45,15 +45,18 @@ def verdict(ok: bool) -> str:
     return "MET" if ok else "MISSED"
 
 
-def table(rows: Sequence[Sequence[str]], header: Sequence[str] | None = None) -> str:
-    """A plain fixed-width table: first column left-aligned, the others right-aligned."""
+def table(
+    rows: Sequence[Sequence[str]], header: Sequence[str] | None = None, *, numbers: bool = True
+) -> str:
+    """A plain fixed-width table: first column left-aligned, the others right-aligned
+    (`numbers=False`: all left-aligned)."""
     all_rows = [list(header)] if header else []
     all_rows += [list(r) for r in rows]
     widths = [max(len(r[i]) for r in all_rows) for i in range(len(all_rows[0]))]
     out = []
     for n, row in enumerate(all_rows):
         cells = [row[0].ljust(widths[0])] + [
-            c.rjust(w) for c, w in zip(row[1:], widths[1:], strict=True)
+            c.rjust(w) if numbers else c.ljust(w) for c, w in zip(row[1:], widths[1:], strict=True)
         ]
         out.append("  ".join(cells).rstrip())
         if header and n == 0:
