@@ -473,6 +473,13 @@ class FleetClient:
             params={"action": "interrupt", "wait": "true" if wait else "false"},
         )
 
+    async def list_runs(self, thread_id: str, *, status: str | None = None) -> list[dict[str, Any]]:
+        params = {"status": status} if status else None
+        runs = await self._json(
+            "GET", f"/threads/{thread_id}/runs", what="list the thread's runs", params=params
+        )
+        return [r for r in runs or () if isinstance(r, dict)]
+
     async def get_run(self, thread_id: str, run_id: str) -> dict[str, Any]:
         return await self._json("GET", f"/threads/{thread_id}/runs/{run_id}", what="read the run")
 

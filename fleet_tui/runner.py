@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from fleet_tui.client import FleetClient, FleetError, RunStream
+from fleet_tui.client import FleetClient, FleetError, RunStream, ThreadBusyError
 from fleet_tui.events import Event, RunEnded, RunError, RunStarted
 from fleet_tui.recorder import RunRecorder, flush_periodically
 from fleet_tui.store import Conversation, Store
@@ -43,6 +43,7 @@ class TurnRunner:
         self.stream: RunStream | None = None
         self.started_at = time.monotonic()
         self.cancelled = False
+        self.busy = False  # the server answered 409: another run holds the thread
         self.status: str | None = None
 
     @property
@@ -60,28 +61,58 @@ class TurnRunner:
             self.conversation = refreshed
         return thread_id
 
-    async def send(self, text: str) -> str:
-        """Send a human message (already shown by the caller) and stream the reply."""
-        self.store.add_message(self.conversation.id, "human", text)
-        return await self._run(human_input(text), None, human_text=text)
+    async def send(
+        self, text: str, *, multitask_strategy: str | None = None, store_human: bool = True
+    ) -> str:
+        """Send a human message (already shown by the caller) and stream the reply.
+
+        `multitask_strategy` says what to do when the thread is busy with another run:
+        "enqueue" waits for it, "interrupt" stops it. By default the run is refused (409) so
+        that the user chooses, instead of the server queueing it silently.
+        """
+        if store_human:
+            self.store.add_message(self.conversation.id, "human", text)
+        return await self._run(
+            lambda thread_id, seen: self.client.stream_run(
+                human_input(text),
+                thread_id=thread_id,
+                stream_modes=self.stream_modes,
+                multitask_strategy=multitask_strategy or "reject",
+                seen_message_ids=seen,
+            ),
+            human_text=text,
+        )
 
     async def resume(self, value: Any) -> str:
         """Answer the interrupt the thread waits on."""
-        return await self._run(None, {"resume": value}, human_text=None)
+        return await self._run(
+            lambda thread_id, seen: self.client.stream_run(
+                thread_id=thread_id,
+                command={"resume": value},
+                stream_modes=self.stream_modes,
+                seen_message_ids=seen,
+            ),
+            human_text=None,
+        )
 
-    async def _run(self, payload: Any, command: Any, *, human_text: str | None) -> str:
+    async def join(self, run_id: str) -> str:
+        """Follow a run that is already going on the thread (started elsewhere)."""
+        assert self.conversation.thread_id
+        thread_id = self.conversation.thread_id
+        return await self._run(
+            lambda _thread_id, _seen: self.client.join_stream(thread_id, run_id),
+            human_text=None,
+        )
+
+    async def _run(
+        self, open_stream: Callable[[str | None, list[str]], RunStream], *, human_text: str | None
+    ) -> str:
         recorder = RunRecorder(self.store, self.conversation.id, human_text=human_text)
         flusher = asyncio.create_task(flush_periodically(recorder))
         try:
             thread_id = await self.ensure_thread()
             seen = [m.server_id for m in self.store.messages(self.conversation.id) if m.server_id]
-            self.stream = self.client.stream_run(
-                payload,
-                thread_id=thread_id,
-                command=command,
-                stream_modes=self.stream_modes,
-                seen_message_ids=seen,
-            )
+            self.stream = open_stream(thread_id, seen)
             async for event in self.stream:
                 recorder.handle(event)
                 if isinstance(event, RunStarted) and self.cancelled:
@@ -92,8 +123,10 @@ class TurnRunner:
                     break
         except FleetError as exc:
             error = RunError(type(exc).__name__, str(exc))
-            recorder.handle(error)
-            recorder.finish("error")
+            self.busy = isinstance(exc, ThreadBusyError)
+            if not self.busy:  # a busy thread is a question for the user, not a failure
+                recorder.handle(error)
+            recorder.finish("error" if not self.busy else None)
             self.sink(error)
             self.sink(RunEnded(self.stream.run_id if self.stream else None, "error"))
             self.status = "error"

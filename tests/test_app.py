@@ -264,3 +264,86 @@ async def test_theme_choice_is_saved(agent_server: AgentServer, tmp_path: Path) 
     again = make_app(tmp_path, profile_for(agent_server, "scripted"), settings=settings)
     async with again.run_test(size=SIZE):
         assert again.theme == "nord"
+
+
+@pytest.mark.parametrize("choice", ["w", "s", "j"])
+async def test_busy_thread_offers_wait_stop_or_watch(
+    agent_server: AgentServer, tmp_path: Path, choice: str
+) -> None:
+    from fleet_tui.screens.busy import BusyScreen
+
+    profile = profile_for(agent_server, "slow")
+    app = make_app(tmp_path, profile)
+    async with app.run_test(size=SIZE) as pilot:
+        await type_and_send(pilot, "tokens=2 delay=0.01")
+        await wait_until(
+            pilot, lambda: idle(app) and assistant_texts(app.chat.pane.transcript.items)
+        )
+        thread_id = app.chat.current.conversation.thread_id
+        # someone else (the web UI, another terminal) starts a long run on the same thread
+        other = httpx.post(
+            f"{agent_server.url}/threads/{thread_id}/runs",
+            headers=agent_server.headers(),
+            json={
+                "assistant_id": profile.agent_id,
+                "input": {"messages": [{"role": "user", "content": "tokens=40 delay=0.05"}]},
+                # with a messages stream mode the scripted model streams at its own pace
+                "stream_mode": ["messages-tuple"],
+                "stream_resumable": True,
+            },
+            timeout=30,
+        ).json()
+
+        def other_status() -> str:
+            return httpx.get(
+                f"{agent_server.url}/threads/{thread_id}/runs/{other['run_id']}",
+                headers=agent_server.headers(),
+            ).json()["status"]
+
+        await wait_until(pilot, lambda: other_status() == "running", timeout=15)
+        await type_and_send(pilot, "tokens=3 delay=0.01")
+        await wait_until(pilot, lambda: isinstance(app.screen, BusyScreen), what="the 409 question")
+        await pilot.press(choice)
+        await wait_until(
+            pilot,
+            lambda: (
+                idle(app)
+                and assistant_texts(app.chat.pane.transcript.items)[-1] == replies.slow_reply(3)
+            ),
+            timeout=40,
+            what="our reply after the other run",
+        )
+        texts = assistant_texts(app.chat.pane.transcript.items)
+        if choice == "j":
+            assert replies.slow_reply(40) in texts  # we watched the other run stream
+        if choice == "s":
+            assert other_status() in ("interrupted", "error")
+        else:
+            assert other_status() == "success"
+        users = [i.text for i in app.chat.pane.transcript.items if isinstance(i, UserItem)]
+        assert users.count("tokens=3 delay=0.01") == 1  # shown once, whatever was chosen
+        stored = [m.content for m in app.store.messages(app.chat.current.conversation.id)]
+        assert stored.count("tokens=3 delay=0.01") == 1
+
+
+async def test_retry_after_an_error_resends_once(agent_server: AgentServer, tmp_path: Path) -> None:
+    profile = profile_for(agent_server, "scripted", key="fake-pat-wrong-0000000000")
+    app = make_app(tmp_path, profile)
+    async with app.run_test(size=SIZE) as pilot:
+        await type_and_send(pilot, "try me")
+        await wait_until(
+            pilot,
+            lambda: (
+                idle(app) and any(isinstance(i, ErrorItem) for i in app.chat.pane.transcript.items)
+            ),
+        )
+        # the user fixes the token, then retries from the error block
+        app.client._http.headers["X-Api-Key"] = agent_server.owner_key  # type: ignore[union-attr]
+        app.chat.pane.focus()
+        await pilot.press("r")
+        await wait_until(
+            pilot, lambda: idle(app) and assistant_texts(app.chat.pane.transcript.items)
+        )
+        assert assistant_texts(app.chat.pane.transcript.items) == [replies.echo_reply("try me", 1)]
+        users = [i.text for i in app.chat.pane.transcript.items if isinstance(i, UserItem)]
+        assert users == ["try me"]

@@ -7,6 +7,7 @@ when the user switches to another conversation, and only the visible one is rend
 from __future__ import annotations
 
 import time
+from collections.abc import Awaitable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -53,7 +54,8 @@ class Live:
     activity: str = ""
     reconnect: str = ""
     last_text: str | None = None
-    queued: list[str] = field(default_factory=list)
+    # messages waiting for the running turn to end, and whether each is already shown/stored
+    queued: list[tuple[str, bool]] = field(default_factory=list)
     schemas: dict[str | None, Any] = field(default_factory=dict)
 
 
@@ -222,9 +224,7 @@ class ChatScreen(Screen[None]):
                 self.pane.set_transcript(live.transcript)
         elif result.added:
             # append only what was added elsewhere; what is on screen stays as it is
-            added = [
-                m for m in self.app.store.messages(live.conversation.id) if m.seq > last_seq
-            ]
+            added = [m for m in self.app.store.messages(live.conversation.id) if m.seq > last_seq]
             live.transcript.add_messages(added)
         for item in result.interrupts:
             self._deliver(live, InterruptRequest(item.get("id"), item.get("value")))
@@ -253,20 +253,34 @@ class ChatScreen(Screen[None]):
             self.sidebar.current_id = conversation.id
             self.sidebar.reload(keep=conversation.id)
         if live.runner is not None:
-            live.queued.append(text)
+            live.queued.append((text, False))
             self.pane.add_notice("Queued: it is sent when the current reply finishes.")
             return
         self._start_run(live, text=text)
 
-    def _start_run(self, live: Live, *, text: str | None = None, resume: Any = None) -> None:
+    def _start_run(
+        self,
+        live: Live,
+        *,
+        text: str | None = None,
+        resume: Any = None,
+        join_run: str | None = None,
+        strategy: str | None = None,
+        shown: bool = False,
+    ) -> None:
+        """Start a turn: send `text`, answer an interrupt with `resume`, or follow `join_run`.
+
+        `shown`: the message is already on screen and in the store (a retry after a 409).
+        """
         client = self.app.client
         assert client is not None
         if text is not None:
             live.last_text = text
-            if live is self.current:
-                self.pane.add_user(text)
-            else:
-                live.transcript.add_user(text)
+            if not shown:
+                if live is self.current:
+                    self.pane.add_user(text)
+                else:
+                    live.transcript.add_user(text)
         runner = TurnRunner(
             client,
             self.app.store,
@@ -278,19 +292,24 @@ class ChatScreen(Screen[None]):
         live.activity = "starting"
         live.reconnect = ""
         self.sidebar.set_running(live.conversation, True)
+        if join_run is not None:
+            turn = runner.join(join_run)
+        elif text is not None:
+            turn = runner.send(text, multitask_strategy=strategy, store_human=not shown)
+        else:
+            turn = runner.resume(resume)
         live.worker = self.run_worker(
-            self._run(live, runner, text, resume),
+            self._run(live, runner, turn, text),
             group=f"run-{live.conversation.id}",
             exclusive=True,
             exit_on_error=False,
         )
 
-    async def _run(self, live: Live, runner: TurnRunner, text: str | None, resume: Any) -> None:
+    async def _run(
+        self, live: Live, runner: TurnRunner, turn: Awaitable[str], text: str | None
+    ) -> None:
         try:
-            if text is not None:
-                await runner.send(text)
-            else:
-                await runner.resume(resume)
+            await turn
         finally:
             live.runner = None
             live.worker = None
@@ -301,12 +320,49 @@ class ChatScreen(Screen[None]):
             live.conversation = conversation
             self.sidebar.set_running(conversation, False)
             self.sidebar.reload(keep=self.current.conversation.id if self.current else None)
-            if runner.status == "interrupted" and live is self.current:
+            if runner.busy and text is not None:
+                self._ask_busy(live, text)
+            elif runner.status == "interrupted" and live is self.current:
                 self.action_review()
             elif live.queued and runner.status not in ("cancelled",):
-                self._start_run(live, text=live.queued.pop(0))
+                queued, shown = live.queued.pop(0)
+                self._start_run(live, text=queued, shown=shown)
             elif live is not self.current and live.runner is None:
                 self.lives.pop(conversation.id, None)
+
+    def _ask_busy(self, live: Live, text: str) -> None:
+        """The thread is busy with a run started elsewhere: wait, watch it, or stop it."""
+        from fleet_tui.screens.busy import BusyScreen
+
+        def chosen(choice: str | None) -> None:
+            if choice is None:
+                self.pane.add_notice("Not sent. Your message is kept above; send it again later.")
+            elif choice == "join":
+                live.queued.insert(0, (text, True))
+                self._join_running(live)
+            else:
+                self._start_run(live, text=text, strategy=choice, shown=True)
+
+        self.app.push_screen(BusyScreen(), chosen)
+
+    @work(group="join", exit_on_error=False)
+    async def _join_running(self, live: Live) -> None:
+        client = self.app.client
+        thread_id = live.conversation.thread_id
+        if client is None or thread_id is None:
+            return
+        try:
+            runs = await client.list_runs(thread_id, status="running")
+            runs = runs or await client.list_runs(thread_id, status="pending")
+        except FleetError as exc:
+            self.pane.add_error("Could not find the running run", str(exc), retryable=False)
+            return
+        if not runs:
+            # it finished meanwhile: send what was waiting
+            queued, shown = live.queued.pop(0)
+            self._start_run(live, text=queued, shown=shown)
+            return
+        self._start_run(live, join_run=str(runs[0]["run_id"]))
 
     def _deliver(self, live: Live, event: Event) -> None:
         """A run's event: into the pane when its conversation is visible, else its transcript."""
@@ -429,11 +485,11 @@ class ChatScreen(Screen[None]):
             # the run may have gone on without us: the server's copy says what happened
             last = live.transcript.last_user_text()
             if self._failed_before_start(live) and last:
-                self._start_run(live, text=last)
+                self._start_run(live, text=last, shown=True)
             else:
                 self.refresh_from_server(live)
         elif live.last_text:
-            self._start_run(live, text=live.last_text)
+            self._start_run(live, text=live.last_text, shown=True)
 
     def _failed_before_start(self, live: Live) -> bool:
         """True when the last human message got no run at all (e.g. a 401 on send)."""
