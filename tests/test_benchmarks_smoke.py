@@ -12,20 +12,11 @@ from server_fixture import AgentServer
 
 ROOT = Path(__file__).resolve().parent.parent
 RUN_ALL = ROOT / "benchmarks" / "run_all.py"
-# issue 4's scripts load the pane's stylesheet from a file that moved into fleet.tcss;
-# until benchmarks/_harness.py follows, they are expected to fail (remove this then)
-_STALE_CSS = (
-    "message_pane.tcss" in (ROOT / "benchmarks" / "_harness.py").read_text()
-    and not (ROOT / "fleet_tui" / "widgets" / "message_pane.tcss").exists()
-)
-_HARNESS_BROKEN = pytest.mark.xfail(
-    _STALE_CSS, reason="benchmarks/_harness.py PANE_CSS names a removed file", strict=False
-)
 OFFLINE = [
     "startup",
     "sidebar",
-    pytest.param("stream_render", marks=_HARNESS_BROKEN),
-    pytest.param("open_thread", marks=_HARNESS_BROKEN),
+    "stream_render",
+    "open_thread",
     "sse_decode",
 ]
 # what each server benchmark prints when the streamed replies arrived whole
