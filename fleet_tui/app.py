@@ -349,6 +349,7 @@ class FleetApp(App[int]):
                 f"Delete “{title}” from this computer?",
                 confirm_label="Delete",
                 checkbox_label=checkbox,
+                danger=True,
             ),
             done,
         )
