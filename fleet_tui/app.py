@@ -7,6 +7,7 @@ import gc
 from collections.abc import Iterable
 from functools import partial
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from textual import work
 from textual.app import App, SystemCommand
@@ -16,7 +17,7 @@ from textual.content import Content
 from textual.screen import ModalScreen, Screen
 
 from fleet_tui.client import FleetClient, FleetError
-from fleet_tui.config import AgentProfile, Resolved, Settings, save_settings
+from fleet_tui.config import AgentProfile, Resolved, Settings, save_settings, validate_profile
 from fleet_tui.sanitize import clean_line
 from fleet_tui.screens.chat import ChatScreen
 from fleet_tui.store import Agent, Store
@@ -94,6 +95,7 @@ class FleetApp(App[int]):
         self.connection_state = "unconfigured"
         self.connection_detail = ""
         self.assistant_id: str | None = None
+        self._unconfirmed: AgentProfile | None = None
         self._startup_notes = list(startup_notes)
         if settings.theme:
             self.theme = settings.theme
@@ -112,7 +114,13 @@ class FleetApp(App[int]):
         self.agent = None
         self.agent_name = ""
         self.connection_state, self.connection_detail = "unconfigured", ""
+        self._unconfirmed = None
         if profile is None or not profile.url or not profile.agent_id:
+            return
+        if any(p.severity == "confirm" for p in validate_profile(profile)):
+            # a token over plain http to another host: nothing is sent before the user agrees
+            self._unconfirmed = profile
+            self.connection_state = "needs your confirmation"
             return
         custom = (
             (profile.custom_header_name, profile.custom_header_value)
@@ -152,10 +160,45 @@ class FleetApp(App[int]):
                 severity="warning",
                 timeout=30,
             )
-        if self.client is None:
-            self.action_settings()
-        else:
+        self._start_agent(open_settings=True)
+
+    def _start_agent(self, *, open_settings: bool = False) -> None:
+        """Check the agent, ask about a cleartext token first, or open the settings."""
+        if self._unconfirmed is not None:
+            self._confirm_cleartext(self._unconfirmed)
+        elif self.client is not None:
             self.check_agent()
+        elif open_settings:
+            self.action_settings()
+
+    def _confirm_cleartext(self, profile: AgentProfile) -> None:
+        from fleet_tui.screens.confirm import ConfirmScreen
+
+        host = urlsplit(profile.url).netloc
+
+        def answered(yes: object) -> None:
+            if not yes:
+                self.notify(
+                    "Nothing was sent. Use an https:// URL in the settings (ctrl+o).",
+                    severity="warning",
+                )
+                return
+            profile.allow_insecure_http = True
+            self._use_profile(profile)
+            self.chat.agent_changed()
+            self.check_agent()
+
+        self.push_screen(
+            ConfirmScreen(
+                "Send the token in cleartext?",
+                f"{profile.url} uses plain http and {host} is not this computer: anyone on "
+                "the way can read your Personal Access Token. Send it anyway?",
+                confirm_label="Send over http",
+                cancel_label="Don't send",
+                danger=True,
+            ),
+            answered,
+        )
 
     @work(exclusive=True, group="check-agent", exit_on_error=False)
     async def check_agent(self) -> None:
@@ -270,7 +313,7 @@ class FleetApp(App[int]):
         self.settings = result
         self._use_profile(result.current_profile())
         self.chat.agent_changed()
-        self.check_agent()
+        self._start_agent()
 
     def action_help(self) -> None:
         from fleet_tui.screens.help import HelpScreen
@@ -291,7 +334,7 @@ class FleetApp(App[int]):
             self.notify(f"Could not save the settings: {exc}", severity="warning")
         self._use_profile(profile)
         self.chat.agent_changed()
-        self.check_agent()
+        self._start_agent()
 
     def rename_conversation(self, conversation_id: int) -> None:
         from fleet_tui.screens.rename import RenameScreen

@@ -166,3 +166,21 @@ async def test_settings_test_connection_against_the_real_server(
         status = screen.query_one("#test-status", Static)
         await wait_until(pilot, lambda: words in str(status.content), timeout=20)
         assert agent_server.owner_key not in app.export_screenshot()
+
+
+async def test_cleartext_token_needs_confirmation_and_nothing_is_sent(tmp_path: Path) -> None:
+    from fleet_tui.config import AgentProfile
+
+    # a documentation-only address: the test answers "don't send", so nothing goes out
+    profile = AgentProfile(
+        name="remote", url="http://192.0.2.10:8123", agent_id="a", api_key="fake-pat-remote-0000000"
+    )
+    app = make_app(tmp_path, profile)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        assert app.client is None
+        assert "192.0.2.10" in app.export_screenshot()
+        await pilot.press("escape")
+        await pilot.pause(0.2)
+        assert app.client is None
+        assert app.connection_state == "needs your confirmation"
