@@ -12,7 +12,7 @@ Server (tests/server/, started here unless `--url` is given). Two scenarios, alt
   `--streams` replies stream at once, the last one visible, the others in the background
   (their workers keep writing into their own transcripts and the store).
 
-For the visible conversation: first byte -> its last token painted, and the longest event-loop
+For the visible conversation: its first token -> its last token painted, and the longest event-loop
 stall (10 ms ticker) over that time. For the pane, counted by wrapping `MessagePane._ensure`
 (renders an item's lines) and `render_line`: how many renders went to each transcript, and
 lines / frames painted. Hidden transcripts must get no renders, and the pane's work must not
@@ -130,7 +130,7 @@ async def scenario(
         "the visible stream",
     )
     timing = transport.streams[path_of(last)]
-    await wait_for(lambda: timing.first is not None, 60, "the first byte")
+    await wait_for(lambda: timing.first_token is not None, 60, "the first token")
     meter = StallMeter().start()
 
     def whole_reply_painted() -> bool:
@@ -142,18 +142,18 @@ async def scenario(
     painted = app.when_painted(whole_reply_painted)
     await wait_for(lambda: painted, 300, "the visible reply painted")
     stall = await meter.stop()
-    assert timing.first is not None
-    seconds = painted[0] - timing.first
+    assert timing.first_token is not None
+    seconds = painted[0] - timing.first_token
     lines, frames = work.lines, len(app.frames) - frames_before
     await wait_for(lambda: all(live.runner is None for live in lives), 300, "every run to end")
     # how much of the visible stream's time had a hidden stream going too
     end = painted[0]
     spans = sorted(
-        (max(t.first, timing.first), min(t.last, end))
+        (max(t.first_token, timing.first_token), min(t.last, end))
         for n in range(last)
-        if (t := transport.streams.get(path_of(n))) and t.first and t.last
+        if (t := transport.streams.get(path_of(n))) and t.first_token and t.last
     )
-    covered, reach = 0.0, timing.first
+    covered, reach = 0.0, timing.first_token
     for start, stop in spans:
         start = max(start, reach)
         if stop > start:
@@ -242,7 +242,7 @@ def main() -> None:
             rows,
             [
                 "scenario",
-                "visible: 1st byte->painted",
+                "visible: 1st token->painted",
                 "stall",
                 "renders (visible)",
                 "renders (hidden)",

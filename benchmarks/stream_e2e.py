@@ -7,17 +7,25 @@ graph's ~5,000-token markdown reply (messages-tuple + updates, as fast as it can
 In one process, alternating, `--runs` times each:
 
 - floor: httpx reads the same kind of stream (a thread run with the body the app sends) and
-  decodes it (httpx-sse + json.loads per event) and nothing else: first byte -> last event.
+  decodes it (httpx-sse + json.loads per event) and nothing else: first token -> the last
+  token decoded (the server then still sends the whole message in `updates` and ends the run;
+  that time is shown too).
 - app: the real FleetApp (120x40 headless, frames rendered to escape sequences) sends a
   message from its composer; its worker streams the run through FleetClient, the normaliser,
-  the recorder (SQLite) and the message pane: first byte -> the first frame painted with the
+  the recorder (SQLite) and the message pane: first token -> the first frame painted with the
   whole reply on screen and nothing pending.
 - app + typing: the same while a key is typed into the composer every `--type-every` s;
   each key's latency runs to the first frame showing it in the composer.
 
-"First byte" is the first body chunk of the streaming response, seen by a timing transport
-under httpx (the same one for the floor and the app). Also prints the longest event-loop stall
-of the app run (10 ms ticker) and checks the painted reply equals the server's text.
+Times come from a timing transport under httpx (the same for the floor and the app). The
+ratio counts from the first token's bytes: the first byte of the body is the `metadata` event,
+sent at once, and the server then takes 0.1-0.6 s (varying run to run) before the first token:
+the server's time, not the client's. The figure from the first byte is printed too. The
+server streams no faster than it can, and not always at the same pace to every reader (here it
+fed the app faster than the bare reader, whose one-read-per-event pattern it seems to pace), so
+the wall-clock ratio says whether the app keeps up; this process's CPU time over the same span
+says what the app costs. Also prints the longest event-loop stall of the app run (10 ms ticker)
+and checks that the painted reply equals the server's text.
 Targets (issue 7): app <= 1.3x the floor; keystrokes echoed within 50 ms.
 """
 
@@ -64,13 +72,17 @@ class Timing:
     def __init__(self, keep: bool = False) -> None:
         self.headers: float | None = None
         self.first: float | None = None
+        # the first bytes of the reply: the server sends `metadata` at once, then thinks for a
+        # while (0.1-0.6 s here, varying run to run) before the first token
+        self.first_token: float | None = None
+        self.cpu_first_token = 0.0
         self.last: float | None = None
         self.size = 0
         self.keep = keep
         self.data = bytearray()
 
     def reset(self) -> None:
-        self.headers = self.first = self.last = None
+        self.headers = self.first = self.first_token = self.last = None
         self.size = 0
         self.data = bytearray()
 
@@ -86,6 +98,9 @@ class _TimedStream(httpx.AsyncByteStream):
             now = time.perf_counter()
             if timing.first is None:
                 timing.first = now
+            if timing.first_token is None and b"event: messages" in chunk:
+                timing.first_token = now
+                timing.cpu_first_token = time.process_time()
             timing.last = now
             timing.size += len(chunk)
             if timing.keep:
@@ -138,6 +153,7 @@ async def floor_once(url: str, key: str, assistant_id: str, timing: Timing) -> d
     ) as client:
         thread = (await client.post("/threads", json={})).json()["thread_id"]
         events = 0
+        last_token = cpu_last_token = 0.0
         async with client.stream(
             "POST",
             f"/threads/{thread}/runs/stream",
@@ -146,11 +162,23 @@ async def floor_once(url: str, key: str, assistant_id: str, timing: Timing) -> d
         ) as response:
             response.raise_for_status()
             async for sse in EventSource(response).aiter_sse():
-                json.loads(sse.data)
+                payload = json.loads(sse.data)
                 events += 1
+                if sse.event == "messages" and payload[0].get("content"):
+                    last_token = time.perf_counter()
+                    cpu_last_token = time.process_time()
         done = time.perf_counter()
-    assert timing.first is not None
-    return {"seconds": done - timing.first, "bytes": timing.size, "events": events}
+    assert timing.first is not None and timing.first_token is not None
+    # the server still sends the whole message (`updates`) and ends the run after the last
+    # token: the app's figure stops at the last token, so does the floor's
+    return {
+        "seconds": last_token - timing.first_token,
+        "from_first_byte": last_token - timing.first,
+        "cpu": cpu_last_token - timing.cpu_first_token,
+        "to_end": done - timing.first_token,
+        "bytes": timing.size,
+        "events": events,
+    }
 
 
 def reply_item(app: Any) -> AssistantItem | None:
@@ -165,20 +193,26 @@ async def app_once(app: Any, timing: Timing, expected: str | None, type_every: f
     await asyncio.sleep(0.1)
     timing.reset()
 
+    cpu_at_paint: list[float] = []
+
     def whole_reply_painted() -> bool:
         item = reply_item(app)
         if item is None or pane.has_pending_render or chat.current is None:
             return False
         if expected is not None:
-            return item.text == expected
-        return chat.current.runner is None and item.complete
+            done = item.text == expected
+        else:
+            done = chat.current.runner is None and item.complete
+        if done:
+            cpu_at_paint.append(time.process_time())
+        return done
 
     painted = app.when_painted(whole_reply_painted)
     composer.clear()
     composer.insert(MESSAGE)
     meter = StallMeter().start()
     press(app, "enter")
-    await wait_for(lambda: timing.first is not None, 120, "the first byte")
+    await wait_for(lambda: timing.first_token is not None, 120, "the first token")
     echoes: list[float] = []
     if type_every:
         typed = 0
@@ -195,11 +229,13 @@ async def app_once(app: Any, timing: Timing, expected: str | None, type_every: f
     await wait_for(lambda: painted, 300, "the whole reply painted")
     stall = await meter.stop()
     await wait_for(lambda: chat.current is not None and chat.current.runner is None, 60, "end")
-    assert timing.first is not None
+    assert timing.first is not None and timing.first_token is not None
     item = reply_item(app)
     composer.clear()
     return {
-        "seconds": painted[0] - timing.first,
+        "seconds": painted[0] - timing.first_token,
+        "from_first_byte": painted[0] - timing.first,
+        "cpu": cpu_at_paint[0] - timing.cpu_first_token,
         "stall": stall,
         "echoes": echoes,
         "bytes": timing.size,
@@ -257,11 +293,27 @@ def main() -> None:
         f"{floors[-1]['events']} events, loopback ({args.runs} runs each, medians)"
     )
     rows = [
-        ["floor: httpx + httpx-sse + json", ms(floor), "1.00", "-", "-"],
+        [
+            "floor: httpx + httpx-sse + json",
+            ms(floor),
+            "1.00",
+            ms(median([f["cpu"] for f in floors])),
+            "-",
+            "-",
+        ],
+        [
+            "  (floor to the end of the stream)",
+            ms(median([f["to_end"] for f in floors])),
+            "",
+            "",
+            "",
+            "",
+        ],
         [
             "fleet-tui app (worker, store, pane)",
             ms(ours),
             f"{ours / floor:.2f}",
+            ms(median([a["cpu"] for a in apps])),
             ms(stall),
             "<= 1.3x",
         ],
@@ -269,13 +321,29 @@ def main() -> None:
             f"  same, typing a key every {args.type_every * 1000:.0f} ms",
             ms(ours_typing),
             f"{ours_typing / floor:.2f}",
+            ms(median([a["cpu"] for a in typed])),
             ms(max(a["stall"] for a in typed)),
             "",
         ],
     ]
-    print(table(rows, ["first byte -> last token painted", "median", "x floor", "stall", "target"]))
+    print(
+        table(
+            rows,
+            ["first token -> last token painted", "median", "x floor", "CPU", "stall", "target"],
+        )
+    )
     for label, runs in (("floor", floors), ("app", apps), ("app + typing", typed)):
         print(f"  {label:<13} runs: " + " ".join(ms(r["seconds"]) for r in runs))
+    from_byte = median([a["from_first_byte"] for a in apps])
+    floor_byte = median([f["from_first_byte"] for f in floors])
+    print(
+        f"  from the first byte (`metadata`, then the server thinks): app {ms(from_byte)}, "
+        f"floor {ms(floor_byte)}, ratio {from_byte / floor_byte:.2f}"
+    )
+    print(
+        "  CPU: this process's CPU time over the same span (the server streams no faster than "
+        "it can:\n  the wall-clock ratio says whether the app keeps up, CPU what it costs)"
+    )
     if echoes:
         print(
             f"keystroke -> echo in the composer during the stream: {len(echoes)} keys, median "
