@@ -27,6 +27,7 @@ from fleet_tui.events import (
     ToolResult,
     event_to_dict,
 )
+from fleet_tui.interrupts import HitlReview, InboxReview, classify, dumps_json
 from fleet_tui.launch import SetupError, Target, confirm_cleartext, demo_target, resolve_target
 from fleet_tui.recorder import flush_periodically
 from fleet_tui.sanitize import clean_text
@@ -34,40 +35,25 @@ from fleet_tui.sanitize import clean_text
 TOOL_RESULT_PREVIEW = 300
 
 
-def describe_interrupt(value: Any) -> str:
+def describe_interrupt(value: Any, response_schema: Any = None) -> str:
     """What an interrupt asks, in a few lines for a terminal."""
+    review = classify(value, response_schema)
     lines: list[str] = []
-    if isinstance(value, dict) and isinstance(value.get("action_requests"), list):
-        configs = {
-            c.get("action_name"): c.get("allowed_decisions", [])
-            for c in value.get("review_configs") or ()
-            if isinstance(c, dict)
-        }
-        for request in value["action_requests"]:
-            if not isinstance(request, dict):
-                continue
-            name = request.get("name", "?")
-            args = json.dumps(request.get("args", {}), ensure_ascii=False)
-            allowed = ", ".join(configs.get(name, ["approve", "edit", "reject"]))
-            lines.append(f"  {name}({args}) — allowed: {allowed}")
-            if request.get("description"):
-                lines.append(f"    {request['description']}")
-        return "\n".join(lines)
-    if isinstance(value, list) and all(
-        isinstance(v, dict) and "action_request" in v for v in value
-    ):
-        for item in value:
-            action = item["action_request"] or {}
-            cfg = item.get("config") or {}
-            allowed = ", ".join(
-                k.removeprefix("allow_") for k, v in cfg.items() if k.startswith("allow_") and v
-            )
-            args = json.dumps(action.get("args", {}), ensure_ascii=False)
-            lines.append(f"  {action.get('action', '?')}({args}) — allowed: {allowed}")
-            if item.get("description"):
-                lines.append(f"    {item['description']}")
-        return "\n".join(lines)
-    return "  " + json.dumps(value, ensure_ascii=False, indent=2).replace("\n", "\n  ")
+    if isinstance(review, HitlReview):
+        for action in review.actions:
+            args = json.dumps(action.args, ensure_ascii=False)
+            lines.append(f"  {action.name}({args}) — allowed: {', '.join(action.allowed)}")
+            if action.description:
+                lines.append(f"    {action.description}")
+    elif isinstance(review, InboxReview):
+        for item in review.items:
+            args = json.dumps(item.args, ensure_ascii=False)
+            lines.append(f"  {item.action}({args}) — allowed: {', '.join(item.allowed)}")
+            if item.description:
+                lines.append(f"    {item.description}")
+    else:
+        lines.append("  " + dumps_json(review.value).replace("\n", "\n  "))
+    return "\n".join(lines)
 
 
 class ReplyPrinter:
@@ -198,7 +184,7 @@ async def _ask(
     if printer.interrupts:
         print("The agent is waiting for a human decision:", file=err)
         for request in printer.interrupts:
-            print(clean_text(describe_interrupt(request.value)), file=err)
+            print(clean_text(describe_interrupt(request.value, request.response_schema)), file=err)
         if thread_id:
             print(
                 f"thread: {thread_id}\nresume with: fleet-tui ask --thread {thread_id} "
