@@ -7,6 +7,7 @@ import gc
 from collections.abc import Iterable
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from textual import work
@@ -16,12 +17,14 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
 from textual.screen import ModalScreen, Screen
 
-from fleet_tui.client import FleetClient, FleetError
 from fleet_tui.config import AgentProfile, Resolved, Settings, save_settings, validate_profile
+from fleet_tui.errors import FleetError
 from fleet_tui.sanitize import clean_line
 from fleet_tui.screens.chat import ChatScreen
 from fleet_tui.store import Agent, Store
-from fleet_tui.sync import sync_threads
+
+if TYPE_CHECKING:
+    from fleet_tui.client import FleetClient
 
 
 class ConversationCommands(Provider):
@@ -89,7 +92,8 @@ class FleetApp(App[int]):
         self.config_path = config_path
         self.demo = demo
         self.profile: AgentProfile | None = None
-        self.client: FleetClient | None = None
+        self._client: FleetClient | None = None
+        self._client_wanted = False
         self.agent: Agent | None = None
         self.agent_name = ""
         self.connection_state = "unconfigured"
@@ -104,13 +108,35 @@ class FleetApp(App[int]):
     # ----------------------------------------------------------------- agent
     @property
     def agent_ready(self) -> bool:
-        return self.client is not None
+        return self._client_wanted
+
+    @property
+    def client(self) -> FleetClient | None:
+        """Made on first use: httpx and its TLS context are not needed for the first frame."""
+        profile = self.profile
+        if self._client is None and self._client_wanted and profile is not None:
+            from fleet_tui.client import FleetClient
+
+            custom = (
+                (profile.custom_header_name, profile.custom_header_value)
+                if profile.custom_header_name and profile.custom_header_value
+                else None
+            )
+            self._client = FleetClient(
+                profile.url,
+                profile.agent_id,
+                profile.api_key,
+                auth_scheme=profile.auth_scheme,
+                custom_header=custom,
+            )
+        return self._client
 
     def _use_profile(self, profile: AgentProfile | None) -> None:
         self.profile = profile
-        if self.client is not None:
-            self.call_later(self.client.aclose)
-        self.client = None
+        if self._client is not None:
+            self.call_later(self._client.aclose)
+        self._client = None
+        self._client_wanted = False
         self.agent = None
         self.agent_name = ""
         self.connection_state, self.connection_detail = "unconfigured", ""
@@ -122,18 +148,7 @@ class FleetApp(App[int]):
             self._unconfirmed = profile
             self.connection_state = "needs your confirmation"
             return
-        custom = (
-            (profile.custom_header_name, profile.custom_header_value)
-            if profile.custom_header_name and profile.custom_header_value
-            else None
-        )
-        self.client = FleetClient(
-            profile.url,
-            profile.agent_id,
-            profile.api_key,
-            auth_scheme=profile.auth_scheme,
-            custom_header=custom,
-        )
+        self._client_wanted = True
         self.agent = self.store.ensure_agent(profile.url, profile.agent_id)
         self.agent_name = self.agent.name or profile.name
         self.connection_state = "checking"
@@ -161,13 +176,33 @@ class FleetApp(App[int]):
                 timeout=30,
             )
         self._start_agent(open_settings=True)
+        self.verify_store()
+
+    @work(thread=True, group="verify-store", exit_on_error=False)
+    def verify_store(self) -> None:
+        """The full integrity check of the store, off the event loop."""
+        problem = self.store.verify()
+        if problem:
+            self.call_from_thread(self._store_damaged, problem)
+
+    def _store_damaged(self, problem: str) -> None:
+        moved = self.store.recover()
+        if self.profile is not None and self.agent is not None:
+            self.agent = self.store.ensure_agent(self.profile.url, self.profile.agent_id)
+        self.chat.agent_changed()
+        self.notify(
+            f"The local store failed its integrity check ({problem}). It was moved to {moved} "
+            "and a fresh one was started; sync from the server (ctrl+p) brings threads back.",
+            severity="error",
+            timeout=30,
+        )
 
     def _start_agent(self, *, open_settings: bool = False) -> None:
         """Check the agent, ask about a cleartext token first, or open the settings."""
         if self._unconfirmed is not None:
             self._confirm_cleartext(self._unconfirmed)
-        elif self.client is not None:
-            self.check_agent()
+        elif self.agent_ready:
+            self.call_after_refresh(self.check_agent)
         elif open_settings:
             self.action_settings()
 
@@ -233,6 +268,8 @@ class FleetApp(App[int]):
         if client is None or agent is None:
             return
         try:
+            from fleet_tui.sync import sync_threads
+
             report = await sync_threads(
                 client, self.store, agent, self.assistant_id or client.agent_id
             )

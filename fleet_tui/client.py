@@ -13,16 +13,28 @@ import logging
 import random
 import time
 import uuid
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import httpx
-from httpx_sse import EventSource, SSEError
+from httpx_sse import ServerSentEvent, SSEError
+from httpx_sse._decoders import SSEDecoder
 
 from fleet_tui import __version__
+from fleet_tui.errors import (  # re-exported: the client's errors
+    AuthenticationError,
+    FleetError,
+    NotFoundError,
+    RateLimitedError,
+    RedirectRefused,
+    RequestRejected,
+    ServerError,
+    ThreadBusyError,
+    UnreachableError,
+)
 from fleet_tui.events import (
     Event,
     EventNormalizer,
@@ -41,67 +53,6 @@ DEFAULT_STREAM_MODES: tuple[str, ...] = ("messages-tuple", "updates")
 STREAM_TIMEOUT = httpx.Timeout(connect=15.0, read=30 * 60.0, write=30.0, pool=30.0)
 REQUEST_TIMEOUT = httpx.Timeout(connect=15.0, read=60.0, write=30.0, pool=30.0)
 MAX_SAME_ORIGIN_REDIRECTS = 3
-
-
-# --------------------------------------------------------------------------- errors
-class FleetError(Exception):
-    """Base of every error the client raises; `str()` is a sentence for a person."""
-
-    exit_code = 1
-    status: int | None = None
-
-    def __init__(self, message: str, *, status: int | None = None, detail: str | None = None):
-        super().__init__(message)
-        self.message = message
-        self.status = status
-        self.detail = detail
-
-    def __str__(self) -> str:
-        return self.message
-
-
-class AuthenticationError(FleetError):
-    exit_code = 3
-
-
-class NotFoundError(FleetError):
-    exit_code = 4
-
-
-class ThreadBusyError(FleetError):
-    exit_code = 1
-
-
-class RequestRejected(FleetError):
-    """422 and other 4xx: the server said what is wrong with the request."""
-
-    exit_code = 1
-
-
-class RateLimitedError(FleetError):
-    exit_code = 5
-
-    def __init__(self, message: str, *, retry_after: float | None = None, **kw: Any):
-        super().__init__(message, **kw)
-        self.retry_after = retry_after
-
-
-class ServerError(FleetError):
-    exit_code = 5
-
-
-class UnreachableError(FleetError):
-    exit_code = 5
-
-
-class RedirectRefused(FleetError):
-    exit_code = 5
-
-
-class StreamBroken(FleetError):
-    """The stream stopped before the run ended and could not be rejoined."""
-
-    exit_code = 5
 
 
 # --------------------------------------------------------------------------- records
@@ -674,9 +625,8 @@ class RunStream:
         return False
 
     async def _read(self, response: httpx.Response) -> AsyncIterator[Event]:
-        source = EventSource(response)
         normalizer = self.normalizer
-        async for sse in source.aiter_sse():
+        async for sse in aiter_sse(response):
             if sse.id and self._is_repeat(sse.id, sse.event, sse.data):
                 continue
             for event in normalizer.feed(sse.event, sse.data):
@@ -693,6 +643,47 @@ def _event_key(event_id: str) -> tuple[int, ...]:
         return (int(ms), int(seq or 0))
     except ValueError:
         return tuple(ord(c) for c in event_id)
+
+
+async def aiter_sse(response: httpx.Response) -> AsyncIterator[ServerSentEvent]:
+    """httpx-sse's event decoder fed with lines cut from the raw bytes. EventSource.aiter_sse
+    decodes the body to text incrementally and splits str lines with a buffer: that is 2/3 of
+    its time; bytes.split + one decode per line is ~4x cheaper."""
+    content_type = response.headers.get("content-type", "").partition(";")[0]
+    if "text/event-stream" not in content_type:
+        raise SSEError(f"Expected Content-Type text/event-stream, got {content_type!r}")
+    decoder = SSEDecoder()
+    pending: list[bytes] = []  # a line longer than a chunk, gathered without quadratic copies
+    async for chunk in response.aiter_bytes():
+        if b"\n" not in chunk and b"\r" not in chunk:
+            pending.append(chunk)
+            continue
+        if pending:
+            pending.append(chunk)
+            chunk = b"".join(pending)
+            pending.clear()
+        lines = chunk.split(b"\n")
+        rest = lines.pop()
+        if rest:
+            pending.append(rest)
+        for line in lines:
+            for sse in _decode_line(decoder, line):
+                yield sse
+    if pending:
+        # whole events ended by bare CRs may still sit here; an event cut off by the end of
+        # the stream gets no blank line after it, so it is dropped, as SSE says
+        for sse in _decode_line(decoder, b"".join(pending)):
+            yield sse
+
+
+def _decode_line(decoder: SSEDecoder, line: bytes) -> Iterator[ServerSentEvent]:
+    if line.endswith(b"\r"):
+        line = line[:-1]
+    parts = line.split(b"\r") if b"\r" in line else (line,)  # a bare CR ends a line too
+    for part in parts:
+        sse = decoder.decode(part.decode("utf-8", "replace"))
+        if sse is not None:
+            yield sse
 
 
 def from_broken(exc: Exception, stream: RunStream, *, resumable: bool) -> RunError:

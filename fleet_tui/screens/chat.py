@@ -19,7 +19,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer
 from textual.worker import Worker
 
-from fleet_tui.client import FleetError
+from fleet_tui.errors import FleetError
 from fleet_tui.events import (
     Event,
     InterruptRequest,
@@ -30,9 +30,7 @@ from fleet_tui.events import (
     ToolCallStarted,
     ToolResult,
 )
-from fleet_tui.runner import TurnRunner
 from fleet_tui.store import Conversation
-from fleet_tui.sync import refresh_thread
 from fleet_tui.transcript import InterruptItem, Transcript
 from fleet_tui.widgets.composer import Composer
 from fleet_tui.widgets.message_pane import MessagePane
@@ -41,6 +39,7 @@ from fleet_tui.widgets.status import AgentBar, RunStatus
 
 if TYPE_CHECKING:
     from fleet_tui.app import FleetApp
+    from fleet_tui.runner import TurnRunner
 
 
 @dataclass
@@ -206,6 +205,8 @@ class ChatScreen(Screen[None]):
         latest = self.app.store.messages(live.conversation.id, limit=1)
         last_seq = latest[0].seq if latest else 0
         try:
+            from fleet_tui.sync import refresh_thread
+
             result = await refresh_thread(client, self.app.store, live.conversation)
         except FleetError as exc:
             if live is self.current:
@@ -281,6 +282,8 @@ class ChatScreen(Screen[None]):
                     self.pane.add_user(text)
                 else:
                     live.transcript.add_user(text)
+        from fleet_tui.runner import TurnRunner
+
         runner = TurnRunner(
             client,
             self.app.store,

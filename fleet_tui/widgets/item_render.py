@@ -7,7 +7,10 @@ tokens: it is never parsed as Rich markup, so `[bold]` stays literal and escapes
 from __future__ import annotations
 
 import json
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+if TYPE_CHECKING:
+    pass
 
 from rich.cells import cell_len
 from rich.console import Console
@@ -26,7 +29,6 @@ from fleet_tui.transcript import (
     UserItem,
 )
 from fleet_tui.widgets.lines import Line, pack_lines
-from fleet_tui.widgets.markdown_render import BlockRenderer
 
 INDENT = 2
 MAX_VALUE_CHARS = 240
@@ -68,6 +70,8 @@ class ItemRenderer:
         self.console = console
         self.width = max(8, width)
         self.styles = styles
+        from fleet_tui.widgets.markdown_render import BlockRenderer
+
         self.blocks = BlockRenderer(console, self.width, code_theme)
         self.options = self.blocks.options
         self._json = JSONHighlighter()

@@ -16,10 +16,8 @@ import contextlib
 import time
 from bisect import bisect_right
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
-from pygments.lexers import get_lexer_by_name
-from pygments.util import ClassNotFound
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
@@ -33,6 +31,9 @@ from textual.selection import Selection
 from textual.strip import Strip
 from textual.timer import Timer
 from textual.widget import Widget
+
+if TYPE_CHECKING:
+    from fleet_tui.widgets.markdown_render import StreamingMarkdown
 
 from fleet_tui.events import Event
 from fleet_tui.sanitize import clean_line
@@ -49,7 +50,6 @@ from fleet_tui.transcript import (
 )
 from fleet_tui.widgets.item_render import ItemRenderer, PaneStyles
 from fleet_tui.widgets.lines import EMPTY, Line, text_of, to_strip
-from fleet_tui.widgets.markdown_render import StreamingMarkdown, code_blocks
 
 __all__ = ["MessagePane"]
 
@@ -229,6 +229,7 @@ class MessagePane(ScrollView, can_focus=True):
         self._mouse_down_at: Offset | None = None
         self._reveal: int | None = None
         self.render_count = 0
+        self._bindings_key: tuple[object, ...] | None = None
         """Lines produced by `render_line` (tests use it to check that only visible lines are)."""
 
     # -- public API -------------------------------------------------------------------
@@ -417,6 +418,8 @@ class MessagePane(ScrollView, can_focus=True):
         stream_key = (self._width, self._style_gen, item.generation)
         stream = entry.stream
         if stream is None or entry.stream_key != stream_key:
+            from fleet_tui.widgets.markdown_render import StreamingMarkdown
+
             stream = entry.stream = StreamingMarkdown(renderer.blocks)
             entry.stream_key = stream_key
         done = stream.update(item.text_from(stream.offset), item.complete, deadline)
@@ -661,7 +664,20 @@ class MessagePane(ScrollView, can_focus=True):
         spent = time.perf_counter() - now
         # a slow frame (a huge growing block) leaves the event loop twice that time to breathe
         self._next_flush = now + spent * 3 if spent > 2 * FRAME else 0.0
-        self.refresh_bindings()
+        self._refresh_bindings_if_changed()
+
+    def _refresh_bindings_if_changed(self) -> None:
+        """The footer rebuilds itself on every refresh_bindings (30-100 ms): ask only while
+        the pane's keys are shown (it has focus) and what check_action answers changed."""
+        if not self.has_focus:
+            self._bindings_key = None
+            return
+        key = tuple(
+            self.check_action(a, ()) for a in ("retry", "activate", "copy_item", "copy_code")
+        )
+        if key != self._bindings_key:
+            self._bindings_key = key
+            self.refresh_bindings()
 
     def _refresh_rows(self, indices: list[int], moved: bool) -> None:
         if not indices:
@@ -715,7 +731,7 @@ class MessagePane(ScrollView, can_focus=True):
 
     # -- Textual hooks ----------------------------------------------------------------
     def on_mount(self) -> None:
-        self._warm_up()
+        self.set_timer(0.5, self._warm_up)
         self._flush_timer = self.set_interval(FRAME, self._flush, pause=True)
         self._background_timer = self.set_interval(BACKGROUND_PERIOD, self._background, pause=True)
         self._sync_entries()
@@ -728,6 +744,9 @@ class MessagePane(ScrollView, can_focus=True):
         Loading a Pygments lexer the first time costs up to ~30 ms; doing it while the first
         code block streams in would show as a stall.
         """
+        from pygments.lexers import get_lexer_by_name
+        from pygments.util import ClassNotFound
+
         for name in WARM_LEXERS:
             with contextlib.suppress(ClassNotFound):
                 get_lexer_by_name(name)
@@ -1002,6 +1021,8 @@ class MessagePane(ScrollView, can_focus=True):
     def action_copy_code(self) -> None:
         """Copy the code blocks of the highlighted reply (one, or all of them one after another)."""
         item = self._cursor_item()
+        from fleet_tui.widgets.markdown_render import code_blocks
+
         blocks = code_blocks(item.text) if isinstance(item, AssistantItem) else []
         if not blocks:
             self.notify("No code block in the highlighted message.", timeout=2)

@@ -3,6 +3,7 @@ for thousands of rows), filled page by page from the store as the user scrolls."
 
 from __future__ import annotations
 
+import gc
 import time
 from collections.abc import Callable, Sequence
 
@@ -18,7 +19,7 @@ from textual.widgets.option_list import Option
 from fleet_tui.sanitize import clean_line
 from fleet_tui.store import Conversation
 
-PAGE = 200
+PAGE = 60
 # load the next page when the highlight comes this close to the end of what is loaded
 PREFETCH = 40
 
@@ -153,6 +154,7 @@ class ThreadSidebar(Vertical):
         options.clear_options()
         options.add_options([self._option(c, now) for c in page])
         self._update_count()
+        gc.freeze()
         if keep is not None:
             self.highlight(keep)
 
@@ -167,13 +169,15 @@ class ThreadSidebar(Vertical):
         now = time.time()
         self.option_list.add_options([self._option(c, now) for c in page])
         self._update_count()
+        # rows live until the filter changes: keep full collections from walking them
+        gc.freeze()
 
     def _update_count(self) -> None:
         more = "+" if not self._exhausted else ""
         label = f"{len(self._loaded)}{more} conversation{'s' if len(self._loaded) != 1 else ''}"
         if self._query:
             label += f" matching “{clean_line(self._query)}”"
-        self.query_one("#sidebar-count", Static).update(Text(label))
+        self.query_one("#sidebar-count", Static).update(Text(label), layout=False)
 
     def highlight(self, conversation_id: int) -> None:
         options = self.option_list

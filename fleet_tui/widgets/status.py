@@ -31,7 +31,7 @@ class AgentBar(Static):
         )
         if detail:
             text.append(f"  {clean_line(detail)}", style="dim")
-        self.update(text)
+        self.update(text, layout=False)
 
 
 class RunStatus(Static):
@@ -48,7 +48,7 @@ class RunStatus(Static):
         if extra:
             text.append(f" · {clean_line(extra)}", style="bold yellow")
         text.append("  (escape cancels)", style="dim")
-        self.update(text)
+        self.update(text, layout=False)
 
     def show_idle(self, note: str = "") -> None:
-        self.update(Text(clean_line(note), style="dim"))
+        self.update(Text(clean_line(note), style="dim"), layout=False)

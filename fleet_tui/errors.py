@@ -1,0 +1,66 @@
+"""Errors of the client, importable without httpx."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+# --------------------------------------------------------------------------- errors
+class FleetError(Exception):
+    """Base of every error the client raises; `str()` is a sentence for a person."""
+
+    exit_code = 1
+    status: int | None = None
+
+    def __init__(self, message: str, *, status: int | None = None, detail: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.detail = detail
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class AuthenticationError(FleetError):
+    exit_code = 3
+
+
+class NotFoundError(FleetError):
+    exit_code = 4
+
+
+class ThreadBusyError(FleetError):
+    exit_code = 1
+
+
+class RequestRejected(FleetError):
+    """422 and other 4xx: the server said what is wrong with the request."""
+
+    exit_code = 1
+
+
+class RateLimitedError(FleetError):
+    exit_code = 5
+
+    def __init__(self, message: str, *, retry_after: float | None = None, **kw: Any):
+        super().__init__(message, **kw)
+        self.retry_after = retry_after
+
+
+class ServerError(FleetError):
+    exit_code = 5
+
+
+class UnreachableError(FleetError):
+    exit_code = 5
+
+
+class RedirectRefused(FleetError):
+    exit_code = 5
+
+
+class StreamBroken(FleetError):
+    """The stream stopped before the run ended and could not be rejoined."""
+
+    exit_code = 5
