@@ -322,3 +322,12 @@ async def test_every_sse_line_ending_and_chunking(newline: bytes) -> None:
     ) as client:
         got = [e async for e in client.stream_run({"messages": []})]
     assert "".join(e.text for e in got if isinstance(e, TextDelta)) == "h\u00e9llo"
+
+
+async def test_an_event_cut_off_at_the_end_is_dropped() -> None:
+    body = b'event: metadata\r\ndata: {"run_id": "r"}\r\n\r\nevent: error\r\ndata: {"error": "X"}\r'
+    headers = {"content-type": "text/event-stream"}
+    async with make(lambda r: httpx.Response(200, headers=headers, content=body)) as client:
+        got = [e async for e in client.stream_run({"messages": []})]
+    assert not any(isinstance(e, RunError) for e in got)
+    assert isinstance(got[-1], RunEnded) and got[-1].status == "success"
