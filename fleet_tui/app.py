@@ -115,20 +115,9 @@ class FleetApp(App[int]):
         """Made on first use: httpx and its TLS context are not needed for the first frame."""
         profile = self.profile
         if self._client is None and self._client_wanted and profile is not None:
-            from fleet_tui.client import FleetClient
+            from fleet_tui.launch import client_for
 
-            custom = (
-                (profile.custom_header_name, profile.custom_header_value)
-                if profile.custom_header_name and profile.custom_header_value
-                else None
-            )
-            self._client = FleetClient(
-                profile.url,
-                profile.agent_id,
-                profile.api_key,
-                auth_scheme=profile.auth_scheme,
-                custom_header=custom,
-            )
+            self._client = client_for(profile)
         return self._client
 
     def _use_profile(self, profile: AgentProfile | None) -> None:

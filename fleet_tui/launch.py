@@ -28,22 +28,26 @@ class Target:
     demo: bool = False
 
     def client(self, **kw: object) -> FleetClient:
-        from fleet_tui.client import FleetClient
+        return client_for(self.profile, **kw)
 
-        p = self.profile
-        custom = (
-            (p.custom_header_name, p.custom_header_value)
-            if p.custom_header_name and p.custom_header_value
-            else None
-        )
-        return FleetClient(
-            p.url,
-            p.agent_id,
-            p.api_key,
-            auth_scheme=p.auth_scheme,
-            custom_header=custom,
-            **kw,  # type: ignore[arg-type]
-        )
+
+def client_for(profile: AgentProfile, **kw: object) -> FleetClient:
+    """A client for a profile's deployment, agent, token and custom auth header."""
+    from fleet_tui.client import FleetClient
+
+    custom = (
+        (profile.custom_header_name, profile.custom_header_value)
+        if profile.custom_header_name and profile.custom_header_value
+        else None
+    )
+    return FleetClient(
+        profile.url,
+        profile.agent_id,
+        profile.api_key,
+        auth_scheme=profile.auth_scheme,
+        custom_header=custom,
+        **kw,  # type: ignore[arg-type]
+    )
 
 
 def resolve_target(args: argparse.Namespace, *, require_complete: bool = True) -> Target:
