@@ -556,27 +556,16 @@ class RunStream:
                 finally:
                     await response.aclose()
                 break
-            except (httpx.TransportError, SSEError) as exc:
-                # the stream broke after it started: rejoin if the run can be rejoined
-                if not (self.thread_id and self.run_id and (self.resumable or not self._body)):
-                    yield from_broken(exc, self, resumable=False)
-                    self.status = "error"
-                    yield RunEnded(self.run_id, "error")
-                    return
-                attempt += 1
-                if attempt > client.max_reconnects:
-                    yield from_broken(exc, self, resumable=True)
-                    self.status = "error"
-                    yield RunEnded(self.run_id, "error")
-                    return
-                yield Reconnecting(attempt, client.max_reconnects)
-                await asyncio.sleep(client._backoff(attempt - 1))
-            except (UnreachableError, ServerError) as exc:
-                if not started or not (self.thread_id and self.run_id):
+            except (httpx.TransportError, SSEError, UnreachableError, ServerError) as exc:
+                # the stream broke after it started (a failed start is the caller's error):
+                # rejoin while the run can be rejoined and attempts remain
+                if not started:
                     raise
+                rejoinable = bool(self.thread_id and self.run_id)
+                rejoinable = rejoinable and (self.resumable or not self._body)
                 attempt += 1
-                if attempt > client.max_reconnects:
-                    yield RunError("StreamBroken", str(exc))
+                if not rejoinable or attempt > client.max_reconnects:
+                    yield from_broken(exc, self, resumable=rejoinable)
                     self.status = "error"
                     yield RunEnded(self.run_id, "error")
                     return

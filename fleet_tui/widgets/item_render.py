@@ -18,6 +18,7 @@ from rich.highlighter import JSONHighlighter
 from rich.style import Style
 from rich.text import Text
 
+from fleet_tui.interrupts import HitlReview, InboxReview, classify
 from fleet_tui.sanitize import clean_line, clean_text
 from fleet_tui.transcript import (
     ErrorItem,
@@ -256,21 +257,14 @@ def args_preview(args: dict[str, Any]) -> str:
 
 
 def interrupt_summary(value: Any) -> str:
-    """One line for an interrupt value: the actions it asks about."""
-    actions: list[str] = []
-    if isinstance(value, dict) and isinstance(value.get("action_requests"), list):
-        for request in value["action_requests"]:
-            if isinstance(request, dict):
-                name = str(request.get("name") or request.get("action") or "action")
-                args = request.get("args") if isinstance(request.get("args"), dict) else {}
-                actions.append(f"{name}({args_preview(args)})")
-    elif isinstance(value, list):
-        for entry in value:
-            request = entry.get("action_request") if isinstance(entry, dict) else None
-            if isinstance(request, dict):
-                name = str(request.get("action") or request.get("name") or "action")
-                args = request.get("args") if isinstance(request.get("args"), dict) else {}
-                actions.append(f"{name}({args_preview(args)})")
+    """One line for an interrupt value: every action it asks about, else the value as JSON."""
+    review = classify(value)
+    if isinstance(review, HitlReview):
+        actions = [f"{a.name}({args_preview(a.args)})" for a in review.actions]
+    elif isinstance(review, InboxReview):
+        actions = [f"{i.action}({args_preview(i.args)})" for i in review.items]
+    else:
+        actions = []
     if actions:
         return ", ".join(actions)
     text = json.dumps(value, ensure_ascii=False, default=str)
