@@ -9,13 +9,13 @@ does the same work on every copy. The bytes are served from memory through an ht
 in the chunks a server writes (one SSE event per chunk; `--chunk N` for fixed-size chunks), and
 decoded by:
 
-- fleet-tui: `FleetClient.stream_run` -> `RunStream` (httpx-sse `EventSource.aiter_sse`,
-  `json.loads`, `EventNormalizer`): exactly what the app and `ask` run;
-- httpx-sse + json / + orjson: SSE events and JSON only, no normaliser;
+- fleet-tui: `FleetClient.stream_run` -> `RunStream` (lines cut from the raw bytes and fed
+  to httpx-sse's `SSEDecoder`, orjson, `EventNormalizer`): exactly what the app and `ask` run;
+- the same client with the standard library's `json` in place of orjson;
+- httpx-sse's `EventSource.aiter_sse` + json / + orjson: SSE events and JSON only, no
+  normaliser (how httpx-sse is used by default);
 - langgraph_sdk: its `BytesLineDecoder` + `SSEDecoder` (orjson inside) on `aiter_bytes`, as the
-  SDK's own client loop does;
-- proposal: httpx-sse's `SSEDecoder` fed from `aiter_bytes` by a bytes line splitter, orjson,
-  and the same normaliser (what the client could do while keeping httpx-sse).
+  SDK's own client loop does.
 
 Then where the fleet-tui path spends its time, stage by stage. Medians of `--reps`.
 Target (issue 7): within 1.5x of the SDK decoder; decoding under 5% of benchmark 4's end-to-end
@@ -31,21 +31,19 @@ import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
-from typing import Any
 
 import httpx
 import orjson
 from _fleet import ROOT, median, table, verdict, write_results
 from httpx_sse import EventSource
-from httpx_sse._api import _aiter_sse_lines
-from httpx_sse._decoders import SSEDecoder
 from langgraph_sdk.sse import BytesLineDecoder
 from langgraph_sdk.sse import SSEDecoder as SdkSSEDecoder
 
 import fleet_tui.events
-from fleet_tui.client import FleetClient
+from fleet_tui.client import FleetClient, SSEBytesDecoder
 from fleet_tui.events import EventNormalizer
 
+OURS = "fleet-tui client (bytes lines, httpx-sse, orjson, normaliser)"
 DEFAULT_SOURCE = ROOT / "tests" / "data" / "scripted_stateless.sse"
 _EVENT_END = re.compile(rb"\r\n\r\n|\n\n|\r\r")
 _MESSAGE_ID = re.compile(rb"lc_run--[0-9a-f-]+|run--[0-9a-f-]+")
@@ -166,95 +164,14 @@ async def sdk(chunks: list[bytes]) -> int:
     return await with_response(chunks, read)
 
 
-async def aiter_sse_bytes(response: httpx.Response) -> AsyncIterator[Any]:
-    """httpx-sse's SSEDecoder fed with lines split from the raw bytes (not from aiter_text,
-    whose incremental UTF-8 decode and str line splitting cost most of the time)."""
-    decoder = SSEDecoder()
-    pending = b""
-    async for chunk in response.aiter_bytes():
-        if pending:
-            chunk = pending + chunk
-        lines = chunk.split(b"\n")
-        pending = lines.pop()
-        for line in lines:
-            if line.endswith(b"\r"):
-                line = line[:-1]
-            if b"\r" in line:  # a bare CR also ends a line (JSON text never holds one)
-                *rest, line = line.split(b"\r")
-                for part in rest:
-                    event = decoder.decode(part.decode("utf-8", "replace"))
-                    if event is not None:
-                        yield event
-            event = decoder.decode(line.decode("utf-8", "replace"))
-            if event is not None:
-                yield event
-    if pending:
-        event = decoder.decode(pending.rstrip(b"\r").decode("utf-8", "replace"))
-        if event is not None:
-            yield event
-    event = decoder.decode("")
-    if event is not None:
-        yield event
-
-
-async def proposal(chunks: list[bytes]) -> int:
-    async def read(response: httpx.Response) -> int:
-        normalizer = EventNormalizer("t-1")
-        count = 0
-        async for sse in aiter_sse_bytes(response):
-            mode = sse.event.split("|", 1)[0]
-            if mode in ("end", ""):
-                continue
-            payload = orjson.loads(sse.data) if sse.data else None
-            for _ in normalizer._dispatch(mode, payload):
-                count += 1
-        return count
-
-    return await with_response(chunks, read)
-
-
-_DECODER = json.JSONDecoder()
-_NODE = re.compile(r'"langgraph_node":\s*"((?:[^"\\]|\\.)*)"')
-
-
-async def proposal_stdlib(chunks: list[bytes]) -> int:
-    """Without orjson: a `messages` tuple is [chunk, metadata] and the metadata (most of the
-    bytes) only gives the node name, so parse the chunk alone and find the node by pattern."""
-
-    async def read(response: httpx.Response) -> int:
-        normalizer = EventNormalizer("t-1")
-        count = 0
-        async for sse in aiter_sse_bytes(response):
-            mode = sse.event.split("|", 1)[0]
-            if mode in ("end", ""):
-                continue
-            data = sse.data
-            if mode == "messages" and data.startswith("[{"):
-                chunk, _ = _DECODER.raw_decode(data, 1)
-                found = _NODE.search(data)
-                payload: Any = [chunk, {"langgraph_node": found[1]} if found else {}]
-            else:
-                payload = json.loads(data) if data else None
-            for _ in normalizer._dispatch(mode, payload):
-                count += 1
-        return count
-
-    return await with_response(chunks, read)
-
-
-async def fleet_client_orjson(chunks: list[bytes]) -> int:
-    """The client as it is, with the normaliser's json.loads swapped for orjson.loads."""
-
-    class _Json:
-        loads = staticmethod(orjson.loads)
-        dumps = staticmethod(json.dumps)
-
-    original = fleet_tui.events.json
-    fleet_tui.events.json = _Json  # type: ignore[assignment]
+async def fleet_client_stdlib_json(chunks: list[bytes]) -> int:
+    """The client with the normaliser's orjson swapped for the standard library's json."""
+    original = fleet_tui.events._fast_loads
+    fleet_tui.events._fast_loads = json.loads
     try:
         return await fleet_client(chunks)
     finally:
-        fleet_tui.events.json = original
+        fleet_tui.events._fast_loads = original
 
 
 # -- the fleet-tui path, stage by stage ---------------------------------------------------
@@ -265,33 +182,47 @@ async def stage_bytes(chunks: list[bytes]) -> int:
     return await with_response(chunks, read)
 
 
-async def stage_text(chunks: list[bytes]) -> int:
-    async def read(response: httpx.Response) -> int:
-        return sum([1 async for _ in response.aiter_text()])
-
-    return await with_response(chunks, read)
-
-
 async def stage_lines(chunks: list[bytes]) -> int:
+    """Lines cut and decoded as the client does (each chunk here ends with its event)."""
+
     async def read(response: httpx.Response) -> int:
-        return sum([1 async for _ in _aiter_sse_lines(response)])
+        count = 0
+        async for chunk in response.aiter_bytes():
+            count += len([line.decode("utf-8", "replace") for line in chunk.splitlines()])
+        return count
 
     return await with_response(chunks, read)
 
 
 async def stage_events(chunks: list[bytes]) -> int:
     async def read(response: httpx.Response) -> int:
-        return sum([1 async for _ in EventSource(response).aiter_sse()])
+        decoder = SSEBytesDecoder()
+        return sum([len(decoder.feed(chunk)) async for chunk in response.aiter_bytes()])
+
+    return await with_response(chunks, read)
+
+
+async def stage_json(chunks: list[bytes]) -> int:
+    async def read(response: httpx.Response) -> int:
+        decoder = SSEBytesDecoder()
+        count = 0
+        async for chunk in response.aiter_bytes():
+            for sse in decoder.feed(chunk):
+                fleet_tui.events._loads(sse.data)
+                count += 1
+        return count
 
     return await with_response(chunks, read)
 
 
 async def stage_normalised(chunks: list[bytes]) -> int:
     async def read(response: httpx.Response) -> int:
+        decoder = SSEBytesDecoder()
         normalizer = EventNormalizer("t-1")
         count = 0
-        async for sse in EventSource(response).aiter_sse():
-            count += len(normalizer.feed(sse.event, sse.data))
+        async for chunk in response.aiter_bytes():
+            for sse in decoder.feed(chunk):
+                count += len(normalizer.feed(sse.event, sse.data))
         return count
 
     return await with_response(chunks, read)
@@ -333,13 +264,11 @@ def main() -> None:
         f"{len(split_events(data)):,} events, {cut}, median of {args.reps}"
     )
     decoders: dict[str, Callable[[list[bytes]], Awaitable[int]]] = {
-        "fleet-tui client (httpx-sse + json + normaliser)": fleet_client,
-        "httpx-sse + json (no normaliser)": sse_json,
-        "httpx-sse + orjson (no normaliser)": sse_orjson,
+        OURS: fleet_client,
         "langgraph_sdk BytesLineDecoder + SSEDecoder (orjson)": sdk,
-        "fleet-tui client, normaliser on orjson": fleet_client_orjson,
-        "proposal: bytes lines -> httpx-sse SSEDecoder + orjson + normaliser": proposal,
-        "proposal, stdlib only: bytes lines, json of the chunk half": proposal_stdlib,
+        "fleet-tui client with stdlib json": fleet_client_stdlib_json,
+        "httpx-sse EventSource + json (no normaliser)": sse_json,
+        "httpx-sse EventSource + orjson (no normaliser)": sse_orjson,
     }
     results = {label: timed(decode, chunks, args.reps) for label, decode in decoders.items()}
     sdk_seconds = results["langgraph_sdk BytesLineDecoder + SSEDecoder (orjson)"][0]
@@ -348,16 +277,15 @@ def main() -> None:
         for label, (seconds, count) in results.items()
     ]
     print(table(rows, ["decoder", "MB/s", "x SDK time", "items"]))
-    ours = results["fleet-tui client (httpx-sse + json + normaliser)"][0]
+    ours = results[OURS][0]
     ratio = ours / sdk_seconds
     print(f"fleet-tui / SDK time: {ratio:.2f}  (target <= 1.5)")
 
     stages = {
         "aiter_bytes": stage_bytes,
-        "+ aiter_text (incremental UTF-8 decode)": stage_text,
-        "+ SSELineDecoder (str lines)": stage_lines,
-        "+ SSEDecoder (events)": stage_events,
-        "+ json.loads": sse_json,
+        "+ lines: bytes.splitlines, UTF-8 decode": stage_lines,
+        "+ httpx-sse SSEDecoder (events)": stage_events,
+        "+ JSON (orjson)": stage_json,
         "+ EventNormalizer": stage_normalised,
         "+ RunStream (the client)": fleet_client,
     }

@@ -13,10 +13,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-try:  # 2.5x faster on messages-tuple events; optional
-    from orjson import loads as _fast_loads
-except ImportError:  # pragma: no cover
-    _fast_loads = json.loads
+from orjson import loads as _fast_loads  # 2.5x faster than json on messages-tuple events
 
 
 def _loads(data: str | bytes) -> Any:
@@ -260,8 +257,8 @@ class EventNormalizer:
 
     # -- entry point ------------------------------------------------------------------
     def feed(self, event: str, data: str | bytes) -> list[Event]:
-        mode = (event or "").split("|", 1)[0]
-        if mode in ("end", ""):
+        mode = event.partition("|")[0] if event else ""
+        if mode == "end" or not mode:
             return []
         try:
             payload = _loads(data) if data else None
@@ -273,12 +270,17 @@ class EventNormalizer:
                     f"the server sent a {mode!r} event that is not valid JSON ({exc})",
                 )
             ]
+        out: list[Event] = []
         try:
-            return list(self._dispatch(mode, payload))
+            if mode == "messages":  # nearly every event of a reply: no generator layers
+                self._messages_tuple(payload, out)
+            else:
+                out.extend(self._dispatch(mode, payload))
         except Exception as exc:  # a shape we did not expect must not kill the stream
             return [
                 RunError("MalformedEvent", f"could not read a {mode!r} event: {type(exc).__name__}")
             ]
+        return out
 
     def finish(self) -> list[Event]:
         """Close every message still open (a stream that ends without `updates`)."""
@@ -299,7 +301,9 @@ class EventNormalizer:
                 self.run_id = payload["run_id"]
                 yield RunStarted(self.run_id, self.thread_id)
         elif mode == "messages":
-            yield from self._messages_tuple(payload)
+            out: list[Event] = []
+            self._messages_tuple(payload, out)
+            yield from out
         elif mode == "updates":
             yield from self._updates(payload)
         elif mode == "values":
@@ -322,35 +326,45 @@ class EventNormalizer:
                 yield RunError("Error", str(payload))
         # anything else (messages/metadata, custom, debug, tasks, checkpoints...) is ignored
 
-    def _messages_tuple(self, payload: Any) -> Iterator[Event]:
+    def _messages_tuple(self, payload: Any, out: list[Event]) -> None:
         if not isinstance(payload, list) or not payload or not isinstance(payload[0], dict):
             return
         chunk = payload[0]
         meta = payload[1] if len(payload) > 1 and isinstance(payload[1], dict) else {}
-        role = message_role(chunk)
+        if chunk.get("type") != "AIMessageChunk":
+            # whole messages (tool results, human input echoed) come through here too
+            if message_role(chunk) is not None:
+                out.extend(self._whole(chunk, meta.get("langgraph_node")))
+            return
         message_id = chunk.get("id")
         if not isinstance(message_id, str) or not message_id:
             message_id = f"anon-{meta.get('langgraph_node', '')}-{meta.get('langgraph_step', '')}"
-        if role != "ai" or not str(chunk.get("type", "")).endswith("Chunk"):
-            # whole messages (tool results, human input echoed) come through here too
-            if role is not None and chunk.get("type") not in ("AIMessageChunk",):
-                yield from self._whole(chunk, meta.get("langgraph_node"))
-            return
         if message_id in self._closed:
             return
-        node = meta.get("langgraph_node")
         om = self._open.get(message_id)
         if om is None:
+            node = meta.get("langgraph_node")
             om = self._open[message_id] = _OpenMessage(node=node if isinstance(node, str) else None)
-        text, reasoning = split_content(chunk.get("content"))
+        content = chunk.get("content")
+        if isinstance(content, str):
+            text, reasoning = content, ""
+        else:
+            text, reasoning = split_content(content)
         if reasoning:
             om.reasoning.append(reasoning)
-            yield ReasoningDelta(message_id, reasoning)
+            out.append(ReasoningDelta(message_id, reasoning))
         if text:
             om.text.append(text)
             om.text_len += len(text)
-            yield TextDelta(message_id, text, om.node)
-        for tc in chunk.get("tool_call_chunks") or ():
+            out.append(TextDelta(message_id, text, om.node))
+        if tool_chunks := chunk.get("tool_call_chunks"):
+            self._tool_call_chunks(om, tool_chunks)
+        if chunk.get("chunk_position") == "last":
+            out.extend(self._close(message_id, None))
+
+    @staticmethod
+    def _tool_call_chunks(om: _OpenMessage, chunks: Any) -> None:
+        for tc in chunks:
             if not isinstance(tc, dict):
                 continue
             index = tc.get("index") if isinstance(tc.get("index"), int) else len(om.tool_chunks)
@@ -361,8 +375,6 @@ class EventNormalizer:
                 slot[1] += str(tc["name"])
             if tc.get("args"):
                 slot[2] += str(tc["args"])
-        if chunk.get("chunk_position") == "last":
-            yield from self._close(message_id, None)
 
     def _updates(self, payload: Any) -> Iterator[Event]:
         if not isinstance(payload, dict):

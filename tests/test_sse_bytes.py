@@ -1,0 +1,80 @@
+"""The client's bytes-level SSE line splitter against httpx-sse's own text path."""
+
+from __future__ import annotations
+
+from httpx_sse._decoders import SSEDecoder, SSELineDecoder
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from fleet_tui.client import SSEBytesDecoder
+
+FRAGMENTS = st.sampled_from(
+    [
+        b"event: messages",
+        b"event:updates",
+        b"data: ",
+        b'data: {"a": "h\xc3\xa9llo \xe2\x80\xa8 \xc2\x85"}',
+        b"data:x",
+        b"id: 17-0",
+        b"id: a\x00b",
+        b"retry: 30",
+        b": comment",
+        b"\r",
+        b"\n",
+        b"\r\n",
+        b"\r\n\r\n",
+        b"\n\n",
+        b"\x0b\x0c\x1c",
+        b"\xe2\x80",
+        b"\xff",
+    ]
+)
+
+
+def reference(body: bytes) -> list[tuple[object, ...]]:
+    """What `EventSource.aiter_sse` yields for the whole body (its text, then its lines)."""
+    lines = SSELineDecoder()
+    decoder = SSEDecoder()
+    text = body.decode("utf-8", "replace")
+    out = []
+    for line in (lines.decode(text) if text else []) + lines.flush():
+        if (sse := decoder.decode(line)) is not None:
+            out.append((sse.event, sse.data, sse.id, sse.retry))
+    return out
+
+
+def ours(body: bytes, cuts: list[int]) -> list[tuple[object, ...]]:
+    decoder = SSEBytesDecoder()
+    out = []
+    start = 0
+    for cut in [*sorted(cuts), len(body)]:
+        for sse in decoder.feed(body[start:cut]):
+            out.append((sse.event, sse.data, sse.id, sse.retry))
+        start = cut
+    return out
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(FRAGMENTS | st.binary(max_size=4), max_size=30), st.data())
+def test_same_events_as_httpx_sse_however_the_bytes_are_cut(
+    parts: list[bytes], data: st.DataObject
+) -> None:
+    body = b"".join(parts)
+    cuts = data.draw(st.lists(st.integers(0, len(body)), max_size=12))
+    assert ours(body, cuts) == reference(body)
+
+
+def test_one_byte_at_a_time_with_every_line_end() -> None:
+    for newline in (b"\n", b"\r\n", b"\r"):
+        body = newline.join([b"event: messages", b"data: h\xc3\xa9", b"id: 1-0", b"", b""])
+        assert (
+            ours(body, list(range(len(body))))
+            == reference(body)
+            == [("messages", "h\u00e9", "1-0", None)]
+        )
+
+
+def test_a_line_longer_than_many_chunks() -> None:
+    body = b"data: " + b"x" * 100_000 + b"\r\n\r\n"
+    got = ours(body, list(range(0, len(body), 7)))
+    assert got == [("message", "x" * 100_000, "", None)]
