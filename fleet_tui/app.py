@@ -20,6 +20,7 @@ from textual.screen import ModalScreen, Screen
 from fleet_tui.config import AgentProfile, Resolved, Settings, save_settings, validate_profile
 from fleet_tui.errors import FleetError
 from fleet_tui.sanitize import clean_line
+from fleet_tui.screens import DIALOGS_CSS
 from fleet_tui.screens.chat import ChatScreen
 from fleet_tui.store import Agent, Store
 
@@ -165,7 +166,16 @@ class FleetApp(App[int]):
                 timeout=30,
             )
         self._start_agent(open_settings=True)
-        self.verify_store()
+        self.call_after_refresh(self.verify_store)
+        self.set_timer(0.5, self._preload_dialog_styles)
+
+    def _preload_dialog_styles(self) -> None:
+        """Parse the dialogs' stylesheet once the app is up (it is left out of the first
+        frame), so the first dialog opens as fast as the next ones."""
+        sheet = self.stylesheet
+        if not sheet.has_source(str(DIALOGS_CSS), ""):
+            sheet.read(DIALOGS_CSS)
+            sheet.parse()
 
     @work(thread=True, group="verify-store", exit_on_error=False)
     def verify_store(self) -> None:

@@ -17,7 +17,6 @@ import json
 import logging
 import os
 import re
-import secrets
 import stat
 import time
 import uuid
@@ -28,7 +27,6 @@ from typing import Any, Literal
 from urllib.parse import urlsplit, urlunsplit
 
 import platformdirs
-from dotenv import dotenv_values
 
 log = logging.getLogger("fleet_tui.config")
 
@@ -369,7 +367,7 @@ def save_settings(settings: Settings, path: Path | str | None = None) -> Path:
     payload = json.dumps(settings.to_file_dict(), indent=2, ensure_ascii=False) + "\n"
     try:
         _make_private_dirs(path.parent)
-        tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
+        tmp = path.with_name(f".{path.name}.{os.urandom(6).hex()}.tmp")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         try:
             if hasattr(os, "fchmod"):
@@ -690,6 +688,8 @@ def _lookup(values: Mapping[str, str | None], names: tuple[str, ...]) -> str | N
 
 def _read_env_file(path: Path) -> dict[str, str | None]:
     try:
+        from dotenv import dotenv_values  # only when there is a file to read
+
         # dotenv_values parses only; unlike load_dotenv it never touches os.environ.
         return dict(dotenv_values(path))
     except (OSError, UnicodeDecodeError) as exc:

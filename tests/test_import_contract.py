@@ -39,3 +39,30 @@ def test_core_module_does_not_import_textual(module: str) -> None:
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]", f"{module} imports {result.stdout.strip()}"
+
+
+# What the first frame of the TUI does without (issue 7: import only what it needs). The HTTP
+# stack comes with the first request, markdown with the first reply, the rest with their use.
+NOT_FOR_THE_FIRST_FRAME = [
+    "httpx",
+    "httpx_sse",
+    "fleet_tui.client",
+    "fleet_tui.runner",
+    "fleet_tui.interrupts",
+    "fleet_tui.widgets.markdown_render",
+    "markdown_it",
+    "dotenv",
+    "secrets",
+    "fleet_tui.screens.settings",
+    "fleet_tui.screens.review",
+]
+
+
+def test_the_app_module_leaves_out_what_the_first_frame_does_not_need() -> None:
+    code = (
+        "import sys, fleet_tui.cli, fleet_tui.tui_main, fleet_tui.app; "
+        f"print(sorted(m for m in {NOT_FOR_THE_FIRST_FRAME!r} if m in sys.modules))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]", f"imported at start-up: {result.stdout.strip()}"

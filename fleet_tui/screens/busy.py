@@ -11,10 +11,14 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static
 
+from fleet_tui.screens import DIALOGS_CSS
+
 BusyChoice = Literal["enqueue", "interrupt", "join"]
 
 
 class BusyScreen(ModalScreen[BusyChoice | None]):
+    CSS_PATH = DIALOGS_CSS
+
     BINDINGS = [
         Binding("w", "choose('enqueue')", "Wait, then send"),
         Binding("j", "choose('join')", "Watch it, then send"),

@@ -20,6 +20,8 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Footer, Static
 
+from fleet_tui.screens import DIALOGS_CSS
+
 
 @dataclass(frozen=True)
 class ConfirmResult:
@@ -38,6 +40,8 @@ class ConfirmResult:
 
 class ConfirmScreen(ModalScreen[bool | ConfirmResult]):
     """Ask a yes/no question. Dismisses with a bool, or a `ConfirmResult` with a checkbox."""
+
+    CSS_PATH = DIALOGS_CSS
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="confirm.cancel"),

@@ -28,6 +28,7 @@ from fleet_tui.export import (
     write_export,
 )
 from fleet_tui.sanitize import clean_line
+from fleet_tui.screens import DIALOGS_CSS
 from fleet_tui.store import Conversation, StoredMessage
 
 _FORMATS: dict[str, ExportFormat] = {"export-markdown": "markdown", "export-json": "json"}
@@ -35,6 +36,8 @@ _FORMATS: dict[str, ExportFormat] = {"export-markdown": "markdown", "export-json
 
 class ExportScreen(ModalScreen[Path | None]):
     """Ask for a format and a path, write the export; dismisses with the path written or None."""
+
+    CSS_PATH = DIALOGS_CSS
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="export.cancel"),

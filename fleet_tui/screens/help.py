@@ -15,6 +15,8 @@ from textual.dom import DOMNode
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, Static
 
+from fleet_tui.screens import DIALOGS_CSS
+
 # The keys issue 4 fixes for the whole product, so scripts and users can rely on them.
 FIXED_KEYS: tuple[tuple[str, str], ...] = (
     ("enter", "Send the message"),
@@ -88,6 +90,8 @@ def collect_bindings(screen: Screen) -> list[BindingRow]:
 
 class HelpScreen(ModalScreen[None]):
     """Lists the fixed keys and the bindings of the screen it was opened over."""
+
+    CSS_PATH = DIALOGS_CSS
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "close", "Close help", id="help.close"),

@@ -10,9 +10,12 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label
 
 from fleet_tui.sanitize import clean_line
+from fleet_tui.screens import DIALOGS_CSS
 
 
 class RenameScreen(ModalScreen[str | None]):
+    CSS_PATH = DIALOGS_CSS
+
     BINDINGS = [Binding("escape", "cancel", "Cancel", tooltip="Close without renaming")]
 
     def __init__(self, title: str) -> None:

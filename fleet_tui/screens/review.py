@@ -38,6 +38,7 @@ from fleet_tui.interrupts import (
     raw_resume,
 )
 from fleet_tui.sanitize import clean_line, clean_text
+from fleet_tui.screens import DIALOGS_CSS
 
 __all__ = ["ReviewScreen"]
 
@@ -162,6 +163,8 @@ def _describe_answer(value: Any) -> str:
 
 class ReviewScreen(ModalScreen[Any | None]):
     """Answer an interrupt. Dismisses with the `command.resume` value, or None on cancel."""
+
+    CSS_PATH = DIALOGS_CSS
 
     AUTO_FOCUS = ".decision-set, #raw-answer"
 

@@ -45,6 +45,7 @@ from fleet_tui.config import (
     validate_profile,
 )
 from fleet_tui.sanitize import clean_text
+from fleet_tui.screens import DIALOGS_CSS
 from fleet_tui.screens.confirm import ConfirmResult, ConfirmScreen
 
 log = logging.getLogger("fleet_tui.screens.settings")
@@ -131,6 +132,8 @@ def _unique_name(existing: Mapping[str, object], base: str = "agent") -> str:
 
 class SettingsScreen(Screen[Settings | None]):
     """Edit saved agents. Dismisses with the saved Settings, or None when cancelled."""
+
+    CSS_PATH = DIALOGS_CSS
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "save", "Save", id="settings.save"),

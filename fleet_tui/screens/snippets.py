@@ -24,6 +24,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Static, Tab, Tabs
 
 from fleet_tui.sanitize import clean_text
+from fleet_tui.screens import DIALOGS_CSS
 from fleet_tui.snippets import KINDS, LANGUAGES, PAT_ENV_VAR, SnippetProfile, render_snippets
 
 _LANG_IDS = {lang: f"lang-{lexer}" for lang, lexer in LANGUAGES.items()}
@@ -32,6 +33,8 @@ _KIND_IDS = {kind: f"kind-{kind}" for kind in KINDS}
 
 class SnippetsScreen(ModalScreen[None]):
     """Show the code snippets for `profile`; dismisses with None."""
+
+    CSS_PATH = DIALOGS_CSS
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "close", "Close", id="snippets.close"),

@@ -18,7 +18,6 @@ from rich.highlighter import JSONHighlighter
 from rich.style import Style
 from rich.text import Text
 
-from fleet_tui.interrupts import HitlReview, InboxReview, classify
 from fleet_tui.sanitize import clean_line, clean_text
 from fleet_tui.transcript import (
     ErrorItem,
@@ -258,6 +257,9 @@ def args_preview(args: dict[str, Any]) -> str:
 
 def interrupt_summary(value: Any) -> str:
     """One line for an interrupt value: every action it asks about, else the value as JSON."""
+    # loaded with the first interrupt shown: the first frame does without it
+    from fleet_tui.interrupts import HitlReview, InboxReview, classify
+
     review = classify(value)
     if isinstance(review, HitlReview):
         actions = [f"{a.name}({args_preview(a.args)})" for a in review.actions]
