@@ -138,6 +138,15 @@ class StreamingMarkdown:
         passed and returns False: `lines` then ends at the last settled block, and the caller
         calls again on a later frame. Returns True when `lines` shows all of `tail`.
         """
+        while True:
+            done, consumed = self._update_window(tail, final, deadline)
+            # far behind, with time left this frame: go on with the next window now
+            if done or not consumed or deadline is None or time.perf_counter() > deadline:
+                return done
+            tail = tail[consumed:]
+
+    def _update_window(self, tail: str, final: bool, deadline: float | None) -> tuple[bool, int]:
+        """One pass of `update` over at most a window of `tail`: (done, characters settled)."""
         # Far behind (tokens came faster than frames): parse a window of the tail only. A prefix
         # of the text is what streaming would have shown at some moment, so every block in it
         # but the last is settled; the rest waits for the next frame.
@@ -164,20 +173,22 @@ class StreamingMarkdown:
                 break
             self._add_settled(self.renderer.render_tokens(block.tokens), block)
             settled += 1
+        consumed = 0
         if settled:
             if settled == len(blocks):
-                self.offset += len(window)
+                consumed = len(window)
             else:
-                self.offset += line_offset(window, blocks[settled].line)
+                consumed = line_offset(window, blocks[settled].line)
+            self.offset += consumed
             self._chunks.clear()
         if settled < len(settle) or window is not tail:
-            return False
+            return False, consumed
         if not final and blocks:
             last = blocks[-1]
             if self._gap and lines and not last.container:
                 lines.append(EMPTY)
             lines.extend(self._render_growing(last))
-        return True
+        return True, consumed
 
     @property
     def settled_lines(self) -> int:

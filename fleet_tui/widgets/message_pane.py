@@ -220,6 +220,7 @@ class MessagePane(ScrollView, can_focus=True):
         self._gutter_cache: dict[str, Strip] = {}
         self._line_cache: LRUCache[int, tuple[Line, object, Strip]] = LRUCache(160)
         self._frame: tuple[int, Style, int | None, Selection | None, tuple[int, int]] | None = None
+        self._paint_deadline: float | None = None
         self._dirty: set[int] = set()
         self._stale: set[int] = set()
         self._flush_timer: Timer | None = None
@@ -840,10 +841,13 @@ class MessagePane(ScrollView, can_focus=True):
             self.text_selection,
             (self._style_gen, self._chrome_gen),
         )
+        # entries drawn for the first time during this paint share one frame of rendering
+        self._paint_deadline = time.perf_counter() + FRAME
         try:
             return super().render_lines(crop)
         finally:
             self._frame = None
+            self._paint_deadline = None
 
     def render_line(self, y: int) -> Strip:
         self.render_count += 1
@@ -867,7 +871,8 @@ class MessagePane(ScrollView, can_focus=True):
         index, row = self._locate(vy)
         entry = entries[index]
         # scrolled faster than the background: draw it now, fix the scrollbar next frame
-        if entry.width != self._width and self._ensure(index, time.perf_counter() + FRAME):
+        deadline = self._paint_deadline or time.perf_counter() + FRAME
+        if entry.width != self._width and self._ensure(index, deadline):
             self.call_after_refresh(self._update_virtual_size)
             self._update_starts()
             index, row = self._locate(vy)
