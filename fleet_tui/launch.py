@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, TextIO
 if TYPE_CHECKING:
     from fleet_tui.client import FleetClient
 
-from fleet_tui.config import AgentProfile, Resolved, resolve, validate_profile
+from fleet_tui.config import AgentProfile, ConfigError, Resolved, resolve, validate_profile
 
 
 class SetupError(Exception):
@@ -58,7 +58,7 @@ def resolve_target(args: argparse.Namespace, *, require_complete: bool = True) -
             agent_id=getattr(args, "agent_id", None),
             env_file=getattr(args, "env_file", None),
         )
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, ConfigError) as exc:
         raise SetupError(str(exc)) from None
     target = Target(resolved.profile, list(resolved.warnings), resolved)
     if not require_complete:

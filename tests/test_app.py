@@ -347,3 +347,21 @@ async def test_retry_after_an_error_resends_once(agent_server: AgentServer, tmp_
         assert assistant_texts(app.chat.pane.transcript.items) == [replies.echo_reply("try me", 1)]
         users = [i.text for i in app.chat.pane.transcript.items if isinstance(i, UserItem)]
         assert users == ["try me"]
+
+
+async def test_the_collector_is_off_until_the_first_frame_only(tmp_path: Path) -> None:
+    import gc
+
+    from fleet_tui.cli import main
+
+    # a start that fails before the app runs turns it back on
+    assert main(["--env-file", str(tmp_path / "missing.env")]) == 2
+    assert gc.isenabled()
+    gc.disable()  # as `fleet-tui` starts the app
+    try:
+        app = make_app(tmp_path, None)
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            assert gc.isenabled()
+    finally:
+        gc.enable()

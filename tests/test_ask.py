@@ -265,3 +265,24 @@ def test_ask_does_not_import_textual(tmp_path: Path) -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.stdout.strip() == "False", result.stderr
+
+
+@pytest.mark.parametrize("command", [["ask", "hello"], ["threads"], []])
+def test_a_missing_env_file_is_a_usage_error_not_a_traceback(
+    tmp_path: Path, command: list[str]
+) -> None:
+    missing = tmp_path / "missing.env"
+    flags = ["--env-file", str(missing)]
+    argv = [command[0], *flags, *command[1:]] if command else flags
+    result = subprocess.run(
+        [sys.executable, "-m", "fleet_tui", *argv],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=isolated_env(tmp_path),
+        cwd=tmp_path,
+        stdin=subprocess.DEVNULL,
+    )
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    assert f"the env file {missing} does not exist" in result.stderr
