@@ -599,3 +599,28 @@ async def test_focus_does_not_render_the_items_again() -> None:
         await pilot.pause()
         assert pane._style_gen == generation
         assert [entry.body for entry in pane._view.entries] == bodies
+
+
+async def test_lexer_warm_up_runs_once_up_and_leaves_the_switch_interval_as_it_was() -> None:
+    import sys
+
+    from textual.worker import Worker, WorkerState
+
+    states: list[WorkerState] = []
+
+    class Pane(MessagePane):
+        def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+            if event.worker.group == "message-pane-warm-up":
+                states.append(event.state)
+
+    class WarmHost(App[None]):
+        def compose(self) -> ComposeResult:
+            yield Pane()
+
+    before = sys.getswitchinterval()
+    async with WarmHost().run_test(size=(80, 24)) as pilot:
+        deadline = time.monotonic() + 10
+        while WorkerState.SUCCESS not in states and time.monotonic() < deadline:
+            await pilot.pause(0.02)
+        assert WorkerState.SUCCESS in states
+        assert sys.getswitchinterval() == before

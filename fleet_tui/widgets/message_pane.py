@@ -13,6 +13,7 @@ a line and returns its cached `Strip`. Why it stays fast whatever the length of 
 from __future__ import annotations
 
 import contextlib
+import sys
 import time
 from bisect import bisect_right
 from dataclasses import dataclass, field
@@ -732,7 +733,9 @@ class MessagePane(ScrollView, can_focus=True):
 
     # -- Textual hooks ----------------------------------------------------------------
     def on_mount(self) -> None:
-        self.set_timer(0.5, self._warm_up)
+        # soon after the first frame, before the user is likely to type (imports in a thread
+        # still slow the event loop's thread while they run)
+        self.set_timer(0.1, self._warm_up)
         self._flush_timer = self.set_interval(FRAME, self._flush, pause=True)
         self._background_timer = self.set_interval(BACKGROUND_PERIOD, self._background, pause=True)
         self._sync_entries()
@@ -748,9 +751,17 @@ class MessagePane(ScrollView, can_focus=True):
         from pygments.lexers import get_lexer_by_name
         from pygments.util import ClassNotFound
 
-        for name in WARM_LEXERS:
-            with contextlib.suppress(ClassNotFound):
-                get_lexer_by_name(name)
+        # ~100 ms of imports and regex compiling that hold the GIL: at the default 5 ms switch
+        # interval, every call of the event loop's thread that lets the GIL go (an SQLite
+        # step, a socket read) would wait up to 5 ms to get it back
+        interval = sys.getswitchinterval()
+        sys.setswitchinterval(min(interval, 0.0005))
+        try:
+            for name in WARM_LEXERS:
+                with contextlib.suppress(ClassNotFound):
+                    get_lexer_by_name(name)
+        finally:
+            sys.setswitchinterval(interval)
 
     def on_unmount(self) -> None:
         self.transcript.unsubscribe(self._on_transcript_changed)
