@@ -733,13 +733,20 @@ class MessagePane(ScrollView, can_focus=True):
 
     # -- Textual hooks ----------------------------------------------------------------
     def on_mount(self) -> None:
-        # soon after the first frame, before the user is likely to type (imports in a thread
-        # still slow the event loop's thread while they run)
-        self.set_timer(0.1, self._warm_up)
+        self.set_timer(0.1, self._start_warm_up)
         self._flush_timer = self.set_interval(FRAME, self._flush, pause=True)
         self._background_timer = self.set_interval(BACKGROUND_PERIOD, self._background, pause=True)
         self._sync_entries()
         self.call_after_refresh(self._relayout)
+
+    def _start_warm_up(self) -> None:
+        # Soon after the first frame, before the user is likely to type: imports in a thread
+        # still slow the event loop's thread while they run. A reply being drawn loads the
+        # lexers it needs itself, and warming up beside it would only slow it down.
+        if self.has_pending_render:
+            self.set_timer(0.25, self._start_warm_up)
+        else:
+            self._warm_up()
 
     @work(thread=True, exit_on_error=False, group="message-pane-warm-up")
     def _warm_up(self) -> None:
