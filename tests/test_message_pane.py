@@ -624,3 +624,18 @@ async def test_lexer_warm_up_runs_once_up_and_leaves_the_switch_interval_as_it_w
             await pilot.pause(0.02)
         assert WorkerState.SUCCESS in states
         assert sys.getswitchinterval() == before
+
+
+async def test_an_opened_conversation_is_moved_out_of_the_collectors_reach() -> None:
+    import gc
+
+    app = Host()
+    async with app.run_test(size=(80, 24)) as pilot:
+        pane = app.query_one(MessagePane)
+        transcript = Transcript()
+        transcript.add_user("hello")
+        gc.unfreeze()
+        pane.set_transcript(transcript)
+        assert gc.get_freeze_count() > 0  # full collections skip what an open thread holds
+        await settle(pilot, pane)
+    gc.unfreeze()

@@ -13,6 +13,7 @@ a line and returns its cached `Strip`. Why it stays fast whatever the length of 
 from __future__ import annotations
 
 import contextlib
+import gc
 import sys
 import time
 from bisect import bisect_right
@@ -58,6 +59,11 @@ GUTTER = 2
 RIGHT_MARGIN = 1
 FRAME = 1 / 60
 FLUSH_BUDGET = 0.010
+# A transcript and its rendered lines live as long as the conversation is open. Moved out of
+# the cycle collector's reach when it opens and every FREEZE_LINES lines the background render
+# adds, they keep the collector's full passes short: opening a long thread otherwise set them
+# off again and again, 35-60 ms each, as the lines piled up.
+FREEZE_LINES = 8000
 BACKGROUND_SLICE = 0.006
 BACKGROUND_PERIOD = 0.02
 
@@ -222,6 +228,7 @@ class MessagePane(ScrollView, can_focus=True):
         self._line_cache: LRUCache[int, tuple[Line, object, Strip]] = LRUCache(160)
         self._frame: tuple[int, Style, int | None, Selection | None, tuple[int, int]] | None = None
         self._paint_deadline: float | None = None
+        self._lines_since_freeze = 0
         self._dirty: set[int] = set()
         self._stale: set[int] = set()
         self._flush_timer: Timer | None = None
@@ -273,6 +280,7 @@ class MessagePane(ScrollView, can_focus=True):
         self._starts_from = 0  # the line index is per view: rebuild it
         self._sync_entries()
         self._dirty.clear()
+        self._freeze()
         self._relayout(restore=view.scroll_y)
 
     def apply_event(self, event: Event) -> list[int]:
@@ -717,10 +725,13 @@ class MessagePane(ScrollView, can_focus=True):
             old = view.entries[index].height
             if self._ensure(index, deadline) and index < first:
                 shift += view.entries[index].height - old
+            self._lines_since_freeze += view.entries[index].height
             visible |= first <= index <= last
             self._stale.discard(index)
             if time.perf_counter() > deadline:
                 break
+        if self._lines_since_freeze >= FREEZE_LINES or not self._stale:
+            self._freeze()
         self._update_virtual_size()
         scroll_y = self.scroll_y
         if view.pinned:
@@ -738,6 +749,12 @@ class MessagePane(ScrollView, can_focus=True):
         self._background_timer = self.set_interval(BACKGROUND_PERIOD, self._background, pause=True)
         self._sync_entries()
         self.call_after_refresh(self._relayout)
+
+    def _freeze(self) -> None:
+        """Move what is alive now out of the cycle collector's reach (see FREEZE_LINES)."""
+        gc.collect(1)  # young cyclic garbage first (under 1 ms), or it would never go
+        gc.freeze()
+        self._lines_since_freeze = 0
 
     def _start_warm_up(self) -> None:
         # Soon after the first frame, before the user is likely to type: imports in a thread
