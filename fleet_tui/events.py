@@ -294,6 +294,7 @@ class EventNormalizer:
 
     # -- dispatch ---------------------------------------------------------------------
     def _dispatch(self, mode: str, payload: Any) -> Iterator[Event]:
+        """Every mode but `messages`, which `feed` hands to `_messages_tuple` directly."""
         if mode == "metadata":
             # a rejoined stream replays `metadata`, and ends with a `run_done` one
             if (
@@ -303,10 +304,6 @@ class EventNormalizer:
             ):
                 self.run_id = payload["run_id"]
                 yield RunStarted(self.run_id, self.thread_id)
-        elif mode == "messages":
-            out: list[Event] = []
-            self._messages_tuple(payload, out)
-            yield from out
         elif mode == "updates":
             yield from self._updates(payload)
         elif mode == "values":
@@ -348,11 +345,7 @@ class EventNormalizer:
         if om is None:
             node = meta.get("langgraph_node")
             om = self._open[message_id] = _OpenMessage(node=node if isinstance(node, str) else None)
-        content = chunk.get("content")
-        if isinstance(content, str):
-            text, reasoning = content, ""
-        else:
-            text, reasoning = split_content(content)
+        text, reasoning = split_content(chunk.get("content"))
         if reasoning:
             om.reasoning.append(reasoning)
             out.append(ReasoningDelta(message_id, reasoning))

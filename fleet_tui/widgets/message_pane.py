@@ -906,8 +906,9 @@ class MessagePane(ScrollView, can_focus=True):
         index, row = self._locate(vy)
         entry = entries[index]
         # scrolled faster than the background: draw it now, fix the scrollbar next frame
-        deadline = self._paint_deadline or time.perf_counter() + FRAME
-        if entry.width != self._width and self._ensure(index, deadline):
+        if entry.width != self._width and self._ensure(
+            index, self._paint_deadline or time.perf_counter() + FRAME
+        ):
             self.call_after_refresh(self._update_virtual_size)
             self._update_starts()
             index, row = self._locate(vy)
