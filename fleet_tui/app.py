@@ -15,14 +15,16 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
+from textual.notifications import SeverityLevel
 from textual.screen import ModalScreen, Screen
 
 from fleet_tui.config import AgentProfile, Resolved, Settings, save_settings, validate_profile
 from fleet_tui.errors import FleetError
-from fleet_tui.sanitize import clean_line
+from fleet_tui.sanitize import clean_line, for_notification, for_row
 from fleet_tui.screens import DIALOGS_CSS
 from fleet_tui.screens.chat import ChatScreen
 from fleet_tui.store import Agent, Store
+from fleet_tui.widgets.notices import TITLE_LIMIT, plain_notification, tell
 
 if TYPE_CHECKING:
     from fleet_tui.client import FleetClient
@@ -106,6 +108,24 @@ class FleetApp(App[int]):
             self.theme = settings.theme
         self._use_profile(profile)
 
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Every toast, ours (through `tell`) or Textual's own, is shown as plain text."""
+        super().notify(
+            for_notification(plain_notification(message, markup)),
+            title=for_row(title)[:TITLE_LIMIT],
+            severity=severity,
+            timeout=timeout,
+            markup=False,
+        )
+
     # ----------------------------------------------------------------- agent
     @property
     def agent_ready(self) -> bool:
@@ -155,9 +175,10 @@ class FleetApp(App[int]):
     def on_mount(self) -> None:
         self.call_after_refresh(self._after_first_frame)
         for note in self._startup_notes:
-            self.notify(note, severity="warning", timeout=15)
+            tell(self, note, severity="warning", timeout=15)
         if self.store.recovered_from:
-            self.notify(
+            tell(
+                self,
                 f"The local store was damaged; it was moved to {self.store.recovered_from} and a "
                 "fresh one was started.",
                 severity="warning",
@@ -194,7 +215,8 @@ class FleetApp(App[int]):
         if self.profile is not None and self.agent is not None:
             self.agent = self.store.ensure_agent(self.profile.url, self.profile.agent_id)
         self.chat.agent_changed()
-        self.notify(
+        tell(
+            self,
             f"The local store failed its integrity check ({problem}). It was moved to {moved} "
             "and a fresh one was started; sync from the server (ctrl+p) brings threads back.",
             severity="error",
@@ -217,7 +239,8 @@ class FleetApp(App[int]):
 
         def answered(yes: object) -> None:
             if not yes:
-                self.notify(
+                tell(
+                    self,
                     "Nothing was sent. Use an https:// URL in the settings (ctrl+o).",
                     severity="warning",
                 )
@@ -250,7 +273,7 @@ class FleetApp(App[int]):
             if client is not self.client:
                 return
             self._set_connection("offline", str(exc))
-            self.notify(str(exc), title="Cannot use the agent", severity="error", timeout=20)
+            tell(self, str(exc), title="Cannot use the agent", severity="error", timeout=20)
             return
         if client is not self.client:
             return  # the user switched agents meanwhile
@@ -278,12 +301,13 @@ class FleetApp(App[int]):
                 client, self.store, agent, self.assistant_id or client.agent_id
             )
         except FleetError as exc:
-            self.notify(f"Could not sync threads: {exc}", severity="error", timeout=10)
+            tell(self, f"Could not sync threads: {exc}", severity="error", timeout=10)
             return
         if client is not self.client:
             return
         self.chat.sidebar.reload()
-        self.notify(
+        tell(
+            self,
             f"Synced {report.seen} server thread{'s' if report.seen != 1 else ''}: "
             f"{report.added} new, {report.updated} updated.",
             timeout=4,
@@ -291,7 +315,7 @@ class FleetApp(App[int]):
 
     def action_sync(self) -> None:
         if self.client is None:
-            self.notify("Set up the agent first (ctrl+o).", severity="warning")
+            tell(self, "Set up the agent first (ctrl+o).", severity="warning")
             return
         self.sync_from_server()
 
@@ -300,7 +324,7 @@ class FleetApp(App[int]):
 
         live = self.chat.current
         if live is None:
-            self.notify("Open a conversation to export it.", severity="warning")
+            tell(self, "Open a conversation to export it.", severity="warning")
             return
         conversation = self.store.get_conversation(live.conversation.id) or live.conversation
         messages = self.store.messages(conversation.id)
@@ -308,7 +332,7 @@ class FleetApp(App[int]):
 
         def done(path: Path | None) -> None:
             if path is not None:
-                self.notify(f"Exported to {path}", timeout=6)
+                tell(self, f"Exported to {path}", timeout=6)
 
         self.push_screen(ExportScreen(conversation, messages, self.agent_name, url), done)
 
@@ -316,7 +340,7 @@ class FleetApp(App[int]):
         from fleet_tui.screens.snippets import SnippetsScreen
 
         if self.profile is None:
-            self.notify("Set up the agent first (ctrl+o).", severity="warning")
+            tell(self, "Set up the agent first (ctrl+o).", severity="warning")
             return
         self.push_screen(SnippetsScreen(self.profile))
 
@@ -372,7 +396,7 @@ class FleetApp(App[int]):
         try:
             save_settings(self.settings, self.config_path)
         except Exception as exc:  # saving the choice is a convenience; switching still works
-            self.notify(f"Could not save the settings: {exc}", severity="warning")
+            tell(self, f"Could not save the settings: {exc}", severity="warning")
         self._use_profile(profile)
         self.chat.agent_changed()
         self._start_agent()
@@ -401,7 +425,7 @@ class FleetApp(App[int]):
         try:
             await self.client.update_thread(thread_id, {"title": title})
         except FleetError as exc:
-            self.notify(f"Renamed here, but not on the server: {exc}", severity="warning")
+            tell(self, f"Renamed here, but not on the server: {exc}", severity="warning")
 
     def delete_conversation(self, conversation_id: int) -> None:
         from fleet_tui.screens.confirm import ConfirmScreen
@@ -445,9 +469,9 @@ class FleetApp(App[int]):
         try:
             await self.client.delete_thread(thread_id)
         except FleetError as exc:
-            self.notify(f"Deleted here, but not on the server: {exc}", severity="warning")
+            tell(self, f"Deleted here, but not on the server: {exc}", severity="warning")
         else:
-            self.notify("Deleted on the server too.", timeout=3)
+            tell(self, "Deleted on the server too.", timeout=3)
 
     def watch_theme(self, theme: str) -> None:
         if self.settings.theme != theme and self.is_running:
@@ -455,7 +479,7 @@ class FleetApp(App[int]):
             try:
                 save_settings(self.settings, self.config_path)
             except Exception as exc:
-                self.notify(f"Could not save the theme: {exc}", severity="warning")
+                tell(self, f"Could not save the theme: {exc}", severity="warning")
 
     # ----------------------------------------------------------------- palette
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:

@@ -23,7 +23,7 @@ import httpx
 from httpx_sse import ServerSentEvent, SSEError
 from httpx_sse._decoders import SSEDecoder
 
-from fleet_tui import __version__
+from fleet_tui import __version__, redaction
 from fleet_tui.errors import (  # re-exported: the client's errors
     AuthenticationError,
     FleetError,
@@ -223,6 +223,7 @@ class FleetClient:
         self.max_reconnects = max_reconnects
         self.backoff_base = backoff_base
         self.read_retries = read_retries
+        redaction.remember(api_key, custom_header[1] if custom_header else None)
         headers = {"User-Agent": f"fleet-tui/{__version__}"}
         if auth_scheme:
             headers["X-Auth-Scheme"] = auth_scheme

@@ -28,6 +28,9 @@ from urllib.parse import urlsplit, urlunsplit
 
 import platformdirs
 
+from fleet_tui import redaction
+from fleet_tui.redaction import mask_secret as mask_secret
+
 log = logging.getLogger("fleet_tui.config")
 
 APP_NAME = "fleet-tui"
@@ -68,15 +71,6 @@ Severity = Literal["error", "warning", "confirm"]
 
 class ConfigError(Exception):
     """A settings problem the user must fix (bad --env-file, unknown profile, unwritable file)."""
-
-
-def mask_secret(value: str | None) -> str:
-    """Show only the last 4 characters; short secrets (where 4 would be a third) fully masked."""
-    if not value:
-        return ""
-    if len(value) < 12:
-        return "****"
-    return "****" + value[-4:]
 
 
 # --------------------------------------------------------------------------- profiles
@@ -335,6 +329,8 @@ def load_settings(path: Path | str | None = None) -> tuple[Settings, list[str]]:
         return Settings(), warnings
 
     warnings.extend(more)
+    for saved in settings.profiles.values():
+        redaction.remember(saved.api_key, saved.custom_header_value)
     log.debug("loaded settings from %s: %d agent(s)", path, len(settings.profiles))
     return settings, warnings
 
@@ -759,6 +755,9 @@ def resolve(
             f.name: "default" for f in fields(AgentProfile) if f.name not in ("name", "_overlaid")
         }
 
+    for values in (dotenv, environ):
+        for name in SECRET_FIELDS:
+            redaction.remember(*(values.get(var) for var in ENV_VARS[name]))
     layers: list[tuple[str, Mapping[str, str | None]]] = [
         (".env", dotenv),
         ("environment", environ),

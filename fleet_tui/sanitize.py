@@ -10,8 +10,22 @@ No Textual import: the CLI uses this too.
 from __future__ import annotations
 
 import re
+from typing import TextIO
 
-__all__ = ["clean_line", "clean_text", "needs_cleaning"]
+from fleet_tui.redaction import redact
+
+__all__ = [
+    "clean_line",
+    "clean_text",
+    "for_notification",
+    "for_row",
+    "for_stderr",
+    "needs_cleaning",
+    "print_err",
+]
+
+# A notification is a glance, not a document: a server's error text is cut to this many characters.
+NOTIFICATION_LIMIT = 400
 
 REPLACEMENT = "\ufffd"
 
@@ -65,3 +79,34 @@ def clean_line(text: str) -> str:
     if "\r" in text:
         text = text.replace("\r\n", "\n")
     return text.translate(_LINE_TABLE)
+
+
+def cut(text: str, limit: int) -> str:
+    """At most `limit` characters, an ellipsis marking a cut."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+# The three ways untrusted text leaves the app. Each masks known secrets and makes control
+# characters visible; none interprets markup (callers pass the result as plain text).
+def for_notification(text: object, limit: int = NOTIFICATION_LIMIT) -> str:
+    """A toast's text: cleaned, secrets masked, cut to a few hundred characters."""
+    return cut(clean_text(redact(str(text))).strip(), limit)
+
+
+def for_stderr(text: object) -> str:
+    """A message for the terminal's error stream: cleaned (lines kept), secrets masked."""
+    return clean_text(redact(str(text)))
+
+
+def for_row(text: object) -> str:
+    """One line of a list or header (titles, names, URLs): cleaned, secrets masked."""
+    return clean_line(redact(str(text)))
+
+
+def print_err(message: object, err: TextIO, *, prefix: str = "fleet-tui: ") -> None:
+    """Write one message to stderr (or `err`) safely; a closed stream is not an error."""
+    try:
+        err.write(f"{prefix}{for_stderr(message)}\n")
+        err.flush()
+    except (BrokenPipeError, ValueError, OSError):
+        pass

@@ -34,6 +34,7 @@ from fleet_tui.store import Conversation
 from fleet_tui.transcript import InterruptItem, Transcript
 from fleet_tui.widgets.composer import Composer
 from fleet_tui.widgets.message_pane import MessagePane
+from fleet_tui.widgets.notices import tell
 from fleet_tui.widgets.sidebar import ConversationList, ThreadSidebar
 from fleet_tui.widgets.status import AgentBar, RunStatus
 
@@ -176,7 +177,7 @@ class ChatScreen(Screen[None]):
         if live is None:
             conversation = self.app.store.get_conversation(conversation_id)
             if conversation is None:
-                self.notify("That conversation no longer exists.", severity="warning")
+                tell(self, "That conversation no longer exists.", severity="warning")
                 self.sidebar.reload()
                 return
             transcript = Transcript.from_messages(self.app.store.messages(conversation_id))
@@ -238,7 +239,7 @@ class ChatScreen(Screen[None]):
 
     def send(self, text: str) -> None:
         if not self.app.agent_ready:
-            self.notify("Set up the agent first (ctrl+o opens the settings).", severity="warning")
+            tell(self, "Set up the agent first (ctrl+o opens the settings).", severity="warning")
             self.app.action_settings()
             return
         live = self.current
@@ -439,7 +440,7 @@ class ChatScreen(Screen[None]):
             return
         pending = self._pending(live)
         if not pending:
-            self.notify("Nothing is waiting for your approval here.", timeout=3)
+            tell(self, "Nothing is waiting for your approval here.", timeout=3)
             return
         if not isinstance(self.app.screen, ModalScreen):
             self.open_review(live, pending[0])
@@ -455,7 +456,7 @@ class ChatScreen(Screen[None]):
             if value is None:
                 return
             if live.runner is not None:
-                self.notify("A run is still going in this conversation.", severity="warning")
+                tell(self, "A run is still going in this conversation.", severity="warning")
                 return
             pending = self._pending(live)
             # several approvals at once: the server wants each answer keyed by its interrupt id
@@ -512,7 +513,7 @@ class ChatScreen(Screen[None]):
         if problem:
             self.pane.add_error("Cancel not confirmed", problem, retryable=False)
         else:
-            self.notify("Run cancelled; the partial reply is kept.", timeout=3)
+            tell(self, "Run cancelled; the partial reply is kept.", timeout=3)
 
     def action_toggle_sidebar(self) -> None:
         sidebar = self.sidebar

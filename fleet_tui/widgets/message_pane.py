@@ -52,6 +52,7 @@ from fleet_tui.transcript import (
 )
 from fleet_tui.widgets.item_render import ItemRenderer, PaneStyles
 from fleet_tui.widgets.lines import EMPTY, Line, text_of, to_strip
+from fleet_tui.widgets.notices import tell
 
 __all__ = ["MessagePane"]
 
@@ -1057,7 +1058,7 @@ class MessagePane(ScrollView, can_focus=True):
         if text:
             self.app.copy_to_clipboard(text)
             what = "link" if isinstance(item, ToolItem) and item.auth_url else "text"
-            self.notify(f"Copied the {what} to the clipboard", timeout=2)
+            tell(self, f"Copied the {what} to the clipboard", timeout=2)
 
     def action_copy_code(self) -> None:
         """Copy the code blocks of the highlighted reply (one, or all of them one after another)."""
@@ -1066,11 +1067,11 @@ class MessagePane(ScrollView, can_focus=True):
 
         blocks = code_blocks(item.text) if isinstance(item, AssistantItem) else []
         if not blocks:
-            self.notify("No code block in the highlighted message.", timeout=2)
+            tell(self, "No code block in the highlighted message.", timeout=2)
             return
         self.app.copy_to_clipboard("\n".join(block.rstrip("\n") + "\n" for block in blocks))
         count = f"{len(blocks)} code blocks" if len(blocks) > 1 else "the code block"
-        self.notify(f"Copied {count} to the clipboard", timeout=2)
+        tell(self, f"Copied {count} to the clipboard", timeout=2)
 
     def action_retry(self) -> None:
         item = self._cursor_item()
