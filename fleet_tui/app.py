@@ -104,6 +104,7 @@ class FleetApp(App[int]):
         self.assistant_id: str | None = None
         self._unconfirmed: AgentProfile | None = None
         self._startup_notes = list(startup_notes)
+        self.crashed: tuple[BaseException, Path | None] | None = None
         if settings.theme:
             self.theme = settings.theme
         self._use_profile(profile)
@@ -125,6 +126,27 @@ class FleetApp(App[int]):
             timeout=timeout,
             markup=False,
         )
+
+    # ----------------------------------------------------------------- crashes
+    def _handle_exception(self, error: Exception) -> None:
+        """A bug of ours ends the app with one line and a redacted report (see `crashed`).
+
+        Textual's own handler prints a traceback with every local variable of every frame —
+        tokens and headers included — so its output is dropped; its bookkeeping (the return
+        code, the exception a test harness re-raises) is kept.
+        """
+        from fleet_tui.crash import EXIT_INTERNAL, write_report
+
+        if self.crashed is None:
+            self.crashed = (error, write_report(error, context="running the app"))
+        super()._handle_exception(error)
+        self._exit_renderables.clear()
+        self._return_code = EXIT_INTERNAL
+
+    def _fatal_error(self) -> None:
+        # the default renders a Traceback with show_locals=True; the report is on disk instead
+        self.bell()
+        self._close_messages_no_wait()
 
     # ----------------------------------------------------------------- agent
     @property

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -21,6 +22,7 @@ EXIT_AUTH = 3
 EXIT_NOT_FOUND = 4
 EXIT_UNREACHABLE = 5
 EXIT_INTERRUPTED = 6
+EXIT_INTERNAL = 70  # crash.EXIT_INTERNAL: the app takes it from there
 EXIT_CTRL_C = 130
 
 EXIT_CODES_HELP = """exit codes:
@@ -31,6 +33,7 @@ EXIT_CODES_HELP = """exit codes:
   4    not found (wrong agent or thread id, or the token is not tied to the agent's owner)
   5    cannot reach the server, timeout, or a server error (5xx)
   6    the run stopped at an interrupt waiting for a human (resume with --thread ID --resume JSON)
+  70   internal error (a bug of fleet-tui: the message names a crash report to attach)
   130  interrupted with Ctrl-C (the run is cancelled on the server first)
 """
 
@@ -49,6 +52,12 @@ def _connection_flags(parser: argparse.ArgumentParser) -> None:
         "--demo",
         action="store_true",
         help="start the bundled demo agent on a local Agent Server and use it (no account needed)",
+    )
+    group.add_argument(
+        "--debug",
+        action="store_true",
+        help="write a debug log (tokens masked) to fleet-tui.log in the log directory "
+        "(also FLEET_TUI_DEBUG=1)",
     )
 
 
@@ -116,6 +125,19 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    from fleet_tui.crash import install_thread_hook, report_crash, setup_logging
+
+    debug = bool(getattr(args, "debug", False))
+    setup_logging(debug or os.environ.get("FLEET_TUI_DEBUG", "") not in ("", "0"))
+    install_thread_hook()
+    try:
+        return _dispatch(args)
+    except Exception as exc:  # a bug of ours: one line and a redacted report, no traceback
+        report_crash(exc)
+        return EXIT_INTERNAL
+
+
+def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "ask":
         from fleet_tui.ask import run_ask
 

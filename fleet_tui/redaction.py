@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 
 __all__ = ["RedactingFilter", "forget_all", "known", "mask_secret", "redact", "remember"]
 
@@ -78,13 +79,17 @@ def redact_value(value: object) -> object:
 class RedactingFilter(logging.Filter):
     """Masks known secrets in every record that passes a handler it is attached to."""
 
+    def __init__(self, mask: Callable[[str], str] | None = None) -> None:
+        super().__init__()
+        self._mask = mask or redact
+
     def filter(self, record: logging.LogRecord) -> bool:
         try:
             message = record.getMessage()
         except Exception:  # a bad format string is a bug of the caller: keep the raw message
             message = str(record.msg)
-        record.msg = redact(message)
+        record.msg = self._mask(message)
         record.args = None
         if record.exc_text:
-            record.exc_text = redact(record.exc_text)
+            record.exc_text = self._mask(record.exc_text)
         return True

@@ -13,6 +13,7 @@ from pathlib import Path
 from fleet_tui import cli
 from fleet_tui.config import AgentProfile, load_settings
 from fleet_tui.launch import SetupError, Target, demo_target, resolve_target
+from fleet_tui.sanitize import print_err
 from fleet_tui.store import Store
 
 
@@ -59,7 +60,12 @@ def run_tui(args: argparse.Namespace) -> int:
                 demo=target.demo,
                 startup_notes=notes,
             )
-            return app.run() or 0
+            app.run()
+            if app.crashed is not None:
+                from fleet_tui.crash import summary
+
+                print_err(summary(*app.crashed), sys.stderr)
+            return app.return_code or 0
     except SetupError as exc:
         print(f"fleet-tui: {exc}", file=sys.stderr)
         return cli.EXIT_USAGE

@@ -83,3 +83,37 @@ def test_nothing_unsafe_survives(text: str) -> None:
     one_line = clean_line(text)
     assert "\n" not in one_line and "\t" not in one_line
     assert not UNSAFE.search(one_line)
+
+
+# --------------------------------------------------------------------------- secrets in output
+def test_known_secrets_are_masked_in_every_output_helper() -> None:
+    import io
+    import logging
+
+    from fleet_tui.redaction import RedactingFilter, redact, redact_value, remember
+    from fleet_tui.sanitize import for_notification, for_row, for_stderr, print_err
+
+    token = "fake-pat-known-99887766"
+    longer = token + "-extended"
+    remember(token, longer, "short", None, "")
+    assert redact("abc short def") == "abc short def"  # too short to be a secret worth masking
+    assert redact(f"a {longer} b {token}") == "a ****nded b ****7766"
+    for helper in (for_notification, for_row, for_stderr):
+        assert token not in helper(f"echo: {token}\x1b[2J")
+        assert "\x1b" not in helper(f"echo: {token}\x1b[2J")
+    assert redact_value({"h": [token, 3], "n": None}) == {"h": ["****7766", 3], "n": None}
+    err = io.StringIO()
+    print_err(f"detail {token}\x07", err)
+    assert err.getvalue() == "fleet-tui: detail ****7766␇\n"
+    record = logging.LogRecord("fleet_tui", logging.INFO, __file__, 1, "key %s", (token,), None)
+    assert RedactingFilter().filter(record) and record.getMessage() == "key ****7766"
+
+
+def test_print_err_survives_a_closed_stream() -> None:
+    import io
+
+    from fleet_tui.sanitize import print_err
+
+    stream = io.StringIO()
+    stream.close()
+    print_err("nobody reads this", stream)  # no exception

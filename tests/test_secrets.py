@@ -113,3 +113,159 @@ def test_the_guard_catches_a_leak(pytester: pytest.Pytester) -> None:
         "-p", "no:cacheprovider", "-p", "no:textual-snapshot", "--tb=no", "--show-capture=no"
     )
     result.assert_outcomes(failed=1)
+
+
+# --------------------------------------------------------------------------- crashes
+# A bug of ours inside the running app, with the token in a local variable of the failing frame
+# (Textual's default crash output prints every local). Run as a real process on a pty, so
+# everything the terminal would show is captured.
+CANARY = "lsv2_pt_" + "c4a7a2y0" * 4 + "_beef"
+
+_CRASHING_APP = """
+import sys
+from fleet_tui.app import FleetApp
+
+def after_first_frame(self):
+    api_key = {canary!r}
+    headers = {{"X-Api-Key": api_key}}
+    raise RuntimeError("boom with " + api_key + " " + str(headers))
+
+FleetApp._after_first_frame = after_first_frame
+from fleet_tui.cli import main
+sys.exit(main({argv!r}))
+"""
+
+
+def _run_on_pty(code: str, env: dict[str, str], timeout: float = 60.0) -> tuple[int, str]:
+    import os
+    import pty
+    import select
+    import subprocess
+    import sys
+    import time
+
+    master, slave = pty.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code],
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        env=env,
+        close_fds=True,
+    )
+    os.close(slave)
+    chunks: list[bytes] = []
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([master], [], [], 0.2)
+            if ready:
+                try:
+                    data = os.read(master, 65536)
+                except OSError:  # the child closed the pty
+                    break
+                if not data:
+                    break
+                chunks.append(data)
+            elif proc.poll() is not None:
+                break
+        code_ = proc.wait(timeout=10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        os.close(master)
+    return code_, b"".join(chunks).decode("utf-8", "replace")
+
+
+def _crash_env(tmp_path: Path, closed_url: str) -> dict[str, str]:
+    import os
+
+    root = str(Path(__file__).parent.parent)
+    return {
+        "PATH": os.environ.get("PATH", ""),
+        "HOME": str(tmp_path),
+        "TERM": "xterm-256color",
+        "COLUMNS": "100",
+        "LINES": "30",
+        "PYTHONPATH": root,
+        "XDG_CONFIG_HOME": str(tmp_path / "cfg"),
+        "XDG_DATA_HOME": str(tmp_path / "data"),
+        "XDG_STATE_HOME": str(tmp_path / "state"),
+        "FLEET_TUI_LOG_DIR": str(tmp_path / "logs"),
+        "FLEET_API_URL": closed_url,
+        "FLEET_AGENT_ID": "agent",
+        "LANGGRAPH_API_KEY": CANARY,
+    }
+
+
+def test_a_crash_in_the_app_prints_one_line_and_a_redacted_report(
+    tmp_path: Path, closed_url: str
+) -> None:
+    env = _crash_env(tmp_path, closed_url)
+    status, screen = _run_on_pty(_CRASHING_APP.format(canary=CANARY, argv=[]), env)
+    assert status == 70, screen[-2000:]
+    assert CANARY not in screen
+    assert CANARY[-12:] not in screen  # not even a piece of it
+    assert "Traceback" not in screen and "api_key" not in screen
+    assert "internal error (RuntimeError at" in screen
+    reports = list((tmp_path / "logs").glob("crash-*.txt"))
+    assert len(reports) == 1 and str(reports[0]) in screen.replace("\r\n", "").replace("\n", "")
+    report = reports[0].read_text()
+    assert "RuntimeError" in report and "after_first_frame" in report
+    assert CANARY not in report and "****" + CANARY[-4:] in report
+    assert oct(reports[0].stat().st_mode & 0o777) == oct(0o600)
+
+
+def test_a_crash_outside_the_app_is_one_line_too(tmp_path: Path, closed_url: str) -> None:
+    code = (
+        "import sys\n"
+        "import fleet_tui.tui_main as tm\n"
+        "def run_tui(args):\n"
+        f"    token = {CANARY!r}\n"
+        "    raise KeyError(token)\n"
+        "tm.run_tui = run_tui\n"
+        "from fleet_tui.cli import main\n"
+        "sys.exit(main([]))\n"
+    )
+    status, screen = _run_on_pty(code, _crash_env(tmp_path, closed_url))
+    assert status == 70
+    assert CANARY not in screen and "Traceback" not in screen
+    assert "internal error (KeyError at" in screen
+    (report,) = (tmp_path / "logs").glob("crash-*.txt")
+    assert CANARY not in report.read_text()
+
+
+def test_the_debug_log_is_off_by_default_and_masked_when_on(
+    tmp_path: Path, closed_url: str
+) -> None:
+    import subprocess
+    import sys
+
+    env = _crash_env(tmp_path, closed_url)
+    args = [sys.executable, "-m", "fleet_tui", "ask", "hello"]
+    subprocess.run(args, env=env, capture_output=True, text=True, timeout=60)
+    assert not (tmp_path / "logs" / "fleet-tui.log").exists()
+    done = subprocess.run([*args, "--debug"], env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 5 and CANARY not in done.stderr + done.stdout
+    log = (tmp_path / "logs" / "fleet-tui.log").read_text()
+    assert "fleet_tui" in log and CANARY not in log
+
+
+def test_an_exception_ending_a_thread_is_reported_not_printed(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import threading\n"
+        "from fleet_tui.crash import install_thread_hook\n"
+        "install_thread_hook()\n"
+        "def work():\n"
+        f"    raise ValueError({CANARY!r})\n"
+        "t = threading.Thread(target=work, name='reader'); t.start(); t.join()\n"
+    )
+    env = _crash_env(tmp_path, "http://127.0.0.1:9")
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert "Traceback" not in done.stderr and CANARY not in done.stderr
+    assert "internal error (ValueError at" in done.stderr
+    (report,) = (tmp_path / "logs").glob("crash-*.txt")
+    assert "in reader" in report.read_text() and CANARY not in report.read_text()
