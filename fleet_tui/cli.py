@@ -40,15 +40,24 @@ a .env file (the current directory's, or --env-file), then the saved settings
 (`fleet-tui config path`). The Personal Access Token is never a command-line flag."""
 
 
-def _connection_flags(parser: argparse.ArgumentParser) -> None:
+def _connection_flags(parser: argparse.ArgumentParser, *, top_level: bool) -> None:
+    """The connection flags, accepted before the command and after it.
+
+    argparse copies every attribute of a subcommand's namespace over the top level's, defaults
+    included, so a subcommand's own default would erase a flag given before the command. The
+    subcommands' copies therefore set nothing unless given (SUPPRESS): a flag after the command
+    wins over the same flag before it, and one before it is kept when there is none after.
+    """
+    unset: dict[str, object] = {} if top_level else {"default": argparse.SUPPRESS}
     group = parser.add_argument_group("connection")
-    group.add_argument("--url", help="deployment URL (the agent's api_url)")
-    group.add_argument("--agent-id", help="agent id (the assistant id, a UUID on Fleet)")
-    group.add_argument("--env-file", type=Path, help="read settings from this .env file")
+    group.add_argument("--url", help="deployment URL (the agent's api_url)", **unset)
+    group.add_argument("--agent-id", help="agent id (the assistant id, a UUID on Fleet)", **unset)
+    group.add_argument("--env-file", type=Path, help="read settings from this .env file", **unset)
     group.add_argument(
         "--demo",
         action="store_true",
         help="start the bundled demo agent on a local Agent Server and use it (no account needed)",
+        **unset,
     )
 
 
@@ -61,7 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"fleet-tui {__version__}")
-    _connection_flags(parser)
+    _connection_flags(parser, top_level=True)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     ask = sub.add_parser(
@@ -72,7 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EXIT_CODES_HELP + "\n" + SETTINGS_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    _connection_flags(ask)
+    _connection_flags(ask, top_level=False)
     ask.add_argument(
         "--thread",
         metavar="new|last|THREAD_ID",
@@ -94,7 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="list the saved conversations of the current agent",
         description="List the saved conversations of the current agent, newest first.",
     )
-    _connection_flags(threads)
+    _connection_flags(threads, top_level=False)
     threads.add_argument("--json", action="store_true", help="print JSON")
 
     config = sub.add_parser(
