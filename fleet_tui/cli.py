@@ -22,6 +22,9 @@ EXIT_NOT_FOUND = 4
 EXIT_UNREACHABLE = 5
 EXIT_INTERRUPTED = 6
 EXIT_CTRL_C = 130
+# 128 + the signal number, as a shell reports a process a signal ended: SIGPIPE for a reader that
+# left (`fleet-tui ask hi | head -1`; Python turns SIGPIPE into an exception), SIGHUP, SIGTERM.
+EXIT_OUTPUT_CLOSED = 141
 
 EXIT_CODES_HELP = """exit codes:
   0    done
@@ -32,6 +35,8 @@ EXIT_CODES_HELP = """exit codes:
   5    cannot reach the server, timeout, or a server error (5xx)
   6    the run stopped at an interrupt waiting for a human (resume with --thread ID --resume JSON)
   130  interrupted with Ctrl-C (the run is cancelled on the server first)
+  129, 143  stopped by SIGHUP (the terminal closed) or SIGTERM, the same way as Ctrl-C
+  141  stdout was closed before the reply ended (`| head`): the run is cancelled, quietly
 """
 
 SETTINGS_HELP = """settings come from (first wins): command-line flags, the environment
