@@ -181,3 +181,33 @@ def test_input_that_is_not_utf8_is_replaced_and_the_app_goes_on(
         assert app.wait(timeout=30) == 0
     finally:
         app.close()
+
+
+def test_sigterm_stops_the_standalone_demo_server(tmp_path: Path) -> None:
+    env, temp = _demo_env(tmp_path)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "fleet_tui.demo.server"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        stdin=subprocess.DEVNULL,
+        env=env,
+        cwd=tmp_path,
+        text=True,
+    )
+    sessions: set[int] = set()
+    try:
+        assert process.stdout is not None
+        for line in process.stdout:  # ends if the process dies
+            if line.startswith("Press Ctrl-C"):
+                break
+        sessions = _sessions_mentioning(str(temp))
+        assert sessions
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=30) == 128 + signal.SIGTERM
+        assert _settled_alive_in(sessions) == []
+        assert list(temp.iterdir()) == []
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        _kill_sessions(sessions)
