@@ -11,6 +11,7 @@ import gc
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from fleet_tui import __version__
 
@@ -53,7 +54,7 @@ def _connection_flags(parser: argparse.ArgumentParser, *, top_level: bool) -> No
     subcommands' copies therefore set nothing unless given (SUPPRESS): a flag after the command
     wins over the same flag before it, and one before it is kept when there is none after.
     """
-    unset: dict[str, object] = {} if top_level else {"default": argparse.SUPPRESS}
+    unset: dict[str, Any] = {} if top_level else {"default": argparse.SUPPRESS}
     group = parser.add_argument_group("connection")
     group.add_argument("--url", help="deployment URL (the agent's api_url)", **unset)
     group.add_argument("--agent-id", help="agent id (the assistant id, a UUID on Fleet)", **unset)
