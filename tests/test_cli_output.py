@@ -60,7 +60,7 @@ class _HostileHandler(BaseHTTPRequestHandler):
             self.end_headers()
             self.wfile.write(body)
             return
-        call = {"id": "call-1", "name": "lookup", "args": {"q": echo}, "type": "tool_call"}
+        call: dict[str, object] = {"id": "call-1", "name": "lookup", "args": {"q": echo}}
         events = [
             ("metadata", {"run_id": "run-1", "attempt": 1}),
             ("updates", {"model": {"messages": [ai_message(call)]}}),
