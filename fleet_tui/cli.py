@@ -35,9 +35,10 @@ EXIT_CODES_HELP = """exit codes:
   4    not found (wrong agent or thread id, or the token is not tied to the agent's owner)
   5    cannot reach the server, timeout, or a server error (5xx)
   6    the run stopped at an interrupt waiting for a human (resume with --thread ID --resume JSON)
+  129  the terminal closed (SIGHUP): stopped as with Ctrl-C
   130  interrupted with Ctrl-C (the run is cancelled on the server first)
-  129, 143  stopped by SIGHUP (the terminal closed) or SIGTERM, the same way as Ctrl-C
   141  stdout was closed before the reply ended (`| head`): the run is cancelled, quietly
+  143  stopped by SIGTERM, as with Ctrl-C
 """
 
 SETTINGS_HELP = """settings come from (first wins): command-line flags, the environment
