@@ -14,8 +14,9 @@ import sys
 from collections.abc import Iterator
 from typing import Any, TextIO
 
-from fleet_tui import cli
-from fleet_tui.client import FleetClient, FleetError, RunStream
+from fleet_tui import cli, lifetime
+from fleet_tui.cli_output import OutputClosed, json_text, write_out
+from fleet_tui.client import FleetClient, FleetError, NotFoundError, RequestRejected, RunStream
 from fleet_tui.events import (
     Event,
     InterruptRequest,
@@ -30,7 +31,8 @@ from fleet_tui.events import (
 from fleet_tui.interrupts import HitlReview, InboxReview, classify, dumps_json
 from fleet_tui.launch import SetupError, Target, confirm_cleartext, demo_target, resolve_target
 from fleet_tui.recorder import flush_periodically
-from fleet_tui.sanitize import clean_text
+from fleet_tui.sanitize import clean_text, print_err
+from fleet_tui.sync import pending_interrupts
 
 TOOL_RESULT_PREVIEW = 300
 
@@ -57,7 +59,12 @@ def describe_interrupt(value: Any, response_schema: Any = None) -> str:
 
 
 class ReplyPrinter:
-    """Prints text deltas once; AI messages separated by a blank line."""
+    """Prints text deltas once; AI messages separated by a blank line.
+
+    stdout gets the reply (or NDJSON); every other line goes to stderr through `print_err`,
+    cleaned and with known secrets masked. When stdout's reader goes away, `handle` raises
+    `OutputClosed` once and the printer writes nothing more to it.
+    """
 
     def __init__(self, out: TextIO, err: TextIO, *, as_json: bool):
         self.out = out
@@ -68,6 +75,7 @@ class ReplyPrinter:
         self.at_line_start = True
         self.interrupts: list[InterruptRequest] = []
         self.errors: list[RunError] = []
+        self.output_closed: OutputClosed | None = None
 
     def handle(self, event: Event) -> None:
         if isinstance(event, InterruptRequest):
@@ -75,17 +83,15 @@ class ReplyPrinter:
         elif isinstance(event, RunError):
             self.errors.append(event)
         if self.as_json:
-            self.out.write(json.dumps(event_to_dict(event), ensure_ascii=False) + "\n")
-            self.out.flush()
+            self.write(json_text(event_to_dict(event)) + "\n")
             return
         if isinstance(event, TextDelta):
+            text = clean_text(event.text)
             if event.message_id != self.current_message:
                 if self.printed_any:
-                    self.out.write("\n" if self.at_line_start else "\n\n")
+                    text = ("\n" if self.at_line_start else "\n\n") + text
                 self.current_message = event.message_id
-            text = clean_text(event.text)
-            self.out.write(text)
-            self.out.flush()
+            self.write(text)
             self.printed_any = True
             self.at_line_start = text.endswith("\n")
         elif isinstance(event, ToolCallStarted):
@@ -102,14 +108,86 @@ class ReplyPrinter:
         elif isinstance(event, RunError):
             self.note(f"error: {event.error}: {event.message}")
 
+    def write(self, text: str) -> None:
+        if self.output_closed is not None:
+            return
+        try:
+            write_out(self.out, text)
+        except OutputClosed as exc:
+            self.output_closed = exc
+            raise
+
     def note(self, text: str) -> None:
-        self.err.write(clean_text(text) + "\n")
-        self.err.flush()
+        print_err(text, self.err, prefix="")
 
     def close(self) -> None:
+        """End the reply's last line. Never raises: the run is over, nothing is left to stop."""
         if self.printed_any and not self.as_json and not self.at_line_start:
-            self.out.write("\n")
-            self.out.flush()
+            with contextlib.suppress(OutputClosed):
+                self.write("\n")
+
+
+class _Refused(Exception):
+    """The command stops before sending anything; `str()` says why and what to do."""
+
+    def __init__(self, exit_code: int, message: str):
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+def waiting_interrupts(state: dict[str, Any]) -> list[dict[str, Any]]:
+    """The interrupts a thread's `/state` says are pending (top level and per task), once each.
+
+    `/state` is read, not `GET /threads/{id}`, whose list can be incomplete after a failed
+    resume.
+    """
+    found = pending_interrupts(state)
+    for task in state.get("tasks") or ():
+        if isinstance(task, dict):
+            found += [
+                i for i in task.get("interrupts") or () if isinstance(i, dict) and "value" in i
+            ]
+    unique: dict[object, dict[str, Any]] = {}
+    for item in found:
+        unique.setdefault(item.get("id") or id(item), item)
+    return list(unique.values())
+
+
+async def _open_thread(
+    client: FleetClient, last_thread: str | None, thread: str | None, *, resuming: bool
+) -> str | None:
+    """The thread to run on, checked with the server before anything is sent or saved."""
+    if not thread:
+        return None
+    if thread == "new":
+        created = await client.create_thread()
+        return str(created["thread_id"])
+    thread_id = last_thread if thread == "last" else thread
+    if not thread_id:
+        raise _Refused(
+            cli.EXIT_USAGE,
+            "no earlier conversation with this agent to continue; use --thread new.",
+        )
+    try:
+        state = await client.get_thread_state(thread_id)
+    except (NotFoundError, RequestRejected) as exc:
+        # an unknown id is 404; one the server cannot parse is 422 (400 on a run)
+        if exc.status not in (400, 404, 422):
+            raise
+        raise _Refused(
+            cli.EXIT_NOT_FOUND,
+            f"no such thread {thread_id} on this agent (the server answered {exc.status}). "
+            "Check the id (`fleet-tui threads` lists the saved conversations) or start one "
+            "with --thread new. Fleet also answers 404 to a token that is not tied to the "
+            "agent's owner.",
+        ) from None
+    if resuming and not (isinstance(state, dict) and waiting_interrupts(state)):
+        raise _Refused(
+            cli.EXIT_USAGE,
+            f"nothing is waiting for a decision on thread {thread_id}, so there is nothing to "
+            f"resume; send a message instead: fleet-tui ask --thread {thread_id} MESSAGE",
+        )
+    return thread_id
 
 
 async def _ask(
@@ -129,45 +207,53 @@ async def _ask(
     stream: RunStream | None = None
     thread_id: str | None = None
     flusher: asyncio.Task[None] | None = None
+    # SIGTERM and SIGHUP end the command as Ctrl-C does: the run is cancelled on the server
+    main = asyncio.current_task()
+    assert main is not None
     try:
-        if thread == "new":
-            created = await client.create_thread()
-            thread_id = str(created["thread_id"])
-        elif thread == "last":
-            thread_id = recorder.last_thread_id() if recorder else None
-            if not thread_id:
-                print(
-                    "fleet-tui: no earlier conversation with this agent to continue; "
-                    "use --thread new.",
-                    file=err,
-                )
-                return cli.EXIT_USAGE
-        elif thread:
-            thread_id = thread
-        if thread_id:
-            print(f"thread: {thread_id}", file=err, flush=True)
+        with lifetime.on_signal(lambda _signum: main.cancel()):
+            last = recorder.last_thread_id() if recorder and thread == "last" else None
+            thread_id = await _open_thread(client, last, thread, resuming=resume is not None)
+            if thread_id:
+                printer.note(f"thread: {thread_id}")
+                # saved only now: a thread id the server does not know is never recorded
+                if recorder:
+                    recorder.begin(thread_id, message if resume is None else None)
+                    flusher = asyncio.create_task(flush_periodically(recorder))
+            if resume is not None:
+                stream = client.stream_run(thread_id=thread_id, command={"resume": resume})
+            else:
+                payload = {"messages": [{"role": "user", "content": message}]}
+                stream = client.stream_run(payload, thread_id=thread_id)
+            async for event in stream:
+                # recorded before it is printed: an event whose printing fails is kept
+                if recorder:
+                    recorder.handle(event)
+                printer.handle(event)
+                if isinstance(event, RunEnded):
+                    break
+            printer.close()
             if recorder:
-                recorder.begin(thread_id, message if resume is None else None)
-                flusher = asyncio.create_task(flush_periodically(recorder))
-        if resume is not None:
-            stream = client.stream_run(thread_id=thread_id, command={"resume": resume})
-        else:
-            payload = {"messages": [{"role": "user", "content": message}]}
-            stream = client.stream_run(payload, thread_id=thread_id)
-        async for event in stream:
-            printer.handle(event)
-            if recorder:
-                recorder.handle(event)
-            if isinstance(event, RunEnded):
-                break
-        printer.close()
-        if recorder:
-            recorder.finish()
+                recorder.finish()
+    except _Refused as exc:
+        print_err(exc, err)
+        return exc.exit_code
     except FleetError as exc:
         printer.close()
-        print(f"fleet-tui: {exc}", file=err)
+        print_err(exc, err)
         if recorder:
             recorder.fail(str(exc))
+        return exc.exit_code
+    except OutputClosed as exc:
+        # The reader left (`| head -1`): stop the run instead of letting it go on unread, and
+        # keep the reply so far, marked cancelled. A broken pipe is the reader's choice and
+        # needs no words; another write error does.
+        quiet = exc.quiet
+        await _cancel_on_server(client, stream, err, quiet=quiet)
+        if recorder:
+            recorder.finish(cancelled=True)
+        if not quiet:
+            print_err(f"{exc} The run was stopped.", err)
         return exc.exit_code
     except asyncio.CancelledError:
         printer.close()
@@ -182,18 +268,23 @@ async def _ask(
             recorder.close()
         await client.aclose()
     if printer.interrupts:
-        print("The agent is waiting for a human decision:", file=err)
+        print_err("The agent is waiting for a human decision:", err, prefix="")
         for request in printer.interrupts:
-            print(clean_text(describe_interrupt(request.value, request.response_schema)), file=err)
+            print_err(describe_interrupt(request.value, request.response_schema), err, prefix="")
         if thread_id:
-            print(
+            print_err(
                 f"thread: {thread_id}\nresume with: fleet-tui ask --thread {thread_id} "
                 "--resume JSON",
-                file=err,
+                err,
+                prefix="",
             )
         else:
-            print("(this was a stateless run: use --thread to be able to resume)", file=err)
+            print_err(
+                "(this was a stateless run: use --thread to be able to resume)", err, prefix=""
+            )
         return cli.EXIT_INTERRUPTED
+    if printer.output_closed is not None:
+        return printer.output_closed.exit_code
     if any(e.error == "StreamBroken" for e in printer.errors):
         return cli.EXIT_UNREACHABLE
     if printer.errors:
@@ -201,14 +292,18 @@ async def _ask(
     return cli.EXIT_OK
 
 
-async def _cancel_on_server(client: FleetClient, stream: RunStream | None, err: TextIO) -> None:
+async def _cancel_on_server(
+    client: FleetClient, stream: RunStream | None, err: TextIO, *, quiet: bool = False
+) -> None:
+    """Stop a thread's run (a stateless run stops when its stream is closed)."""
     if stream is None or not stream.run_id or not stream.thread_id:
         return
     try:
         await asyncio.wait_for(client.cancel_run(stream.thread_id, stream.run_id), 10)
-        print("fleet-tui: run cancelled on the server.", file=err)
+        if not quiet:
+            print_err("run cancelled on the server.", err)
     except (FleetError, TimeoutError) as exc:
-        print(f"fleet-tui: could not confirm the cancel on the server: {exc}", file=err)
+        print_err(f"could not confirm the cancel on the server: {exc}", err)
 
 
 @contextlib.contextmanager
@@ -234,30 +329,38 @@ def run_ask(
     resume: Any = None
     if args.resume is not None:
         if not args.thread or args.thread == "new":
-            print("fleet-tui: --resume needs --thread THREAD_ID (or last).", file=err)
+            print_err("--resume needs --thread THREAD_ID (or last).", err)
             return cli.EXIT_USAGE
         try:
             resume = json.loads(args.resume)
         except ValueError as exc:
-            print(f"fleet-tui: --resume is not valid JSON: {exc}", file=err)
+            print_err(f"--resume is not valid JSON: {exc}", err)
             return cli.EXIT_USAGE
     elif message == "-":
         message = stdin.read()
     if resume is None and not (message and message.strip()):
-        print("fleet-tui: no message given: fleet-tui ask [options] MESSAGE", file=err)
+        print_err("no message given: fleet-tui ask [options] MESSAGE", err)
         return cli.EXIT_USAGE
-    try:
-        with _target_for(args, err) as target:
-            for warning in target.warnings:
-                print(f"fleet-tui: warning: {warning}", file=err)
-            if not confirm_cleartext(target, stdin=stdin, err=err):
-                return cli.EXIT_USAGE
-            return asyncio.run(
-                _ask(target, message, args.thread, resume, out, err, bool(args.json))
-            )
-    except SetupError as exc:
-        print(f"fleet-tui: {exc}", file=err)
-        return cli.EXIT_USAGE
-    except KeyboardInterrupt:
-        print("fleet-tui: interrupted.", file=err)
-        return cli.EXIT_CTRL_C
+    with lifetime.orderly_exit():
+        try:
+            with _target_for(args, err) as target:
+                for warning in target.warnings:
+                    print_err(f"warning: {warning}", err)
+                if not confirm_cleartext(target, stdin=stdin, err=err):
+                    return cli.EXIT_USAGE
+                return asyncio.run(
+                    _ask(target, message, args.thread, resume, out, err, bool(args.json))
+                )
+        except SetupError as exc:
+            print_err(exc, err)
+            return cli.EXIT_USAGE
+        except KeyboardInterrupt:
+            print_err("interrupted.", err)
+            return cli.EXIT_CTRL_C
+        except (lifetime.Terminated, asyncio.CancelledError) as exc:
+            # a signal: raised directly, or the run's task cancelled by `on_signal`
+            signum = exc.signum if isinstance(exc, lifetime.Terminated) else lifetime.received()
+            if signum is None:
+                raise
+            print_err(f"stopped by {lifetime.signal_name(signum)}.", err)
+            return lifetime.exit_code_for(signum)

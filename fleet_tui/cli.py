@@ -12,6 +12,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from fleet_tui import __version__
 
@@ -24,6 +25,9 @@ EXIT_UNREACHABLE = 5
 EXIT_INTERRUPTED = 6
 EXIT_INTERNAL = 70  # crash.EXIT_INTERNAL: the app takes it from there
 EXIT_CTRL_C = 130
+# 128 + the signal number, as a shell reports a process a signal ended: SIGPIPE for a reader that
+# left (`fleet-tui ask hi | head -1`; Python turns SIGPIPE into an exception), SIGHUP, SIGTERM.
+EXIT_OUTPUT_CLOSED = 141
 
 EXIT_CODES_HELP = """exit codes:
   0    done
@@ -34,7 +38,10 @@ EXIT_CODES_HELP = """exit codes:
   5    cannot reach the server, timeout, or a server error (5xx)
   6    the run stopped at an interrupt waiting for a human (resume with --thread ID --resume JSON)
   70   internal error (a bug of fleet-tui: the message names a crash report to attach)
+  129  the terminal closed (SIGHUP): stopped as with Ctrl-C
   130  interrupted with Ctrl-C (the run is cancelled on the server first)
+  141  stdout was closed before the reply ended (`| head`): the run is cancelled, quietly
+  143  stopped by SIGTERM, as with Ctrl-C
 """
 
 SETTINGS_HELP = """settings come from (first wins): command-line flags, the environment
@@ -43,21 +50,31 @@ a .env file (the current directory's, or --env-file), then the saved settings
 (`fleet-tui config path`). The Personal Access Token is never a command-line flag."""
 
 
-def _connection_flags(parser: argparse.ArgumentParser) -> None:
+def _connection_flags(parser: argparse.ArgumentParser, *, top_level: bool) -> None:
+    """The connection flags, accepted before the command and after it.
+
+    argparse copies every attribute of a subcommand's namespace over the top level's, defaults
+    included, so a subcommand's own default would erase a flag given before the command. The
+    subcommands' copies therefore set nothing unless given (SUPPRESS): a flag after the command
+    wins over the same flag before it, and one before it is kept when there is none after.
+    """
+    unset: dict[str, Any] = {} if top_level else {"default": argparse.SUPPRESS}
     group = parser.add_argument_group("connection")
-    group.add_argument("--url", help="deployment URL (the agent's api_url)")
-    group.add_argument("--agent-id", help="agent id (the assistant id, a UUID on Fleet)")
-    group.add_argument("--env-file", type=Path, help="read settings from this .env file")
+    group.add_argument("--url", help="deployment URL (the agent's api_url)", **unset)
+    group.add_argument("--agent-id", help="agent id (the assistant id, a UUID on Fleet)", **unset)
+    group.add_argument("--env-file", type=Path, help="read settings from this .env file", **unset)
     group.add_argument(
         "--demo",
         action="store_true",
         help="start the bundled demo agent on a local Agent Server and use it (no account needed)",
+        **unset,
     )
     group.add_argument(
         "--debug",
         action="store_true",
         help="write a debug log (tokens masked) to fleet-tui.log in the log directory "
         "(also FLEET_TUI_DEBUG=1)",
+        **unset,
     )
 
 
@@ -70,7 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"fleet-tui {__version__}")
-    _connection_flags(parser)
+    _connection_flags(parser, top_level=True)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     ask = sub.add_parser(
@@ -81,7 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EXIT_CODES_HELP + "\n" + SETTINGS_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    _connection_flags(ask)
+    _connection_flags(ask, top_level=False)
     ask.add_argument(
         "--thread",
         metavar="new|last|THREAD_ID",
@@ -103,7 +120,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="list the saved conversations of the current agent",
         description="List the saved conversations of the current agent, newest first.",
     )
-    _connection_flags(threads)
+    _connection_flags(threads, top_level=False)
     threads.add_argument("--json", action="store_true", help="print JSON")
 
     config = sub.add_parser(

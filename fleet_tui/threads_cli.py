@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sqlite3
 import sys
 import time
 from typing import TextIO
 
 from fleet_tui import cli
+from fleet_tui.cli_output import OutputClosed, json_text, write_out
 from fleet_tui.launch import SetupError, resolve_target
-from fleet_tui.sanitize import clean_line
-from fleet_tui.store import Store
+from fleet_tui.sanitize import clean_line, print_err
+from fleet_tui.store import Conversation, Store
 
 
 def _when(timestamp: float) -> str:
@@ -27,14 +27,14 @@ def run_threads(
     try:
         target = resolve_target(args, require_complete=False)
     except SetupError as exc:
-        print(f"fleet-tui: {exc}", file=err)
+        print_err(exc, err)
         return cli.EXIT_USAGE
     profile = target.profile
     if not profile.url or not profile.agent_id:
-        print(
-            "fleet-tui: no current agent: pass --url and --agent-id, set FLEET_API_URL and "
+        print_err(
+            "no current agent: pass --url and --agent-id, set FLEET_API_URL and "
             "FLEET_AGENT_ID, or save them with `fleet-tui config set`.",
-            file=err,
+            err,
         )
         return cli.EXIT_USAGE
     try:
@@ -49,7 +49,18 @@ def run_threads(
         while page := store.list_conversations(agent.id, limit=500, offset=offset):
             rows.extend(page)
             offset += len(page)
-    if args.json:
+    try:
+        _print_rows(rows, out, err, as_json=bool(args.json))
+    except OutputClosed as exc:
+        # `threads --json | head`: the reader has what it wanted; anything else is a problem
+        if not exc.quiet:
+            print_err(exc, err)
+        return exc.exit_code
+    return cli.EXIT_OK
+
+
+def _print_rows(rows: list[Conversation], out: TextIO, err: TextIO, *, as_json: bool) -> None:
+    if as_json:
         records = [
             {
                 "id": c.id,
@@ -63,18 +74,16 @@ def run_threads(
             }
             for c in rows
         ]
-        json.dump(records, out, ensure_ascii=False, indent=2)
-        out.write("\n")
-        return cli.EXIT_OK
+        write_out(out, json_text(records, indent=2) + "\n")
+        return
     if not rows:
-        print("No saved conversations with this agent yet.", file=err)
-        return cli.EXIT_OK
+        print_err("No saved conversations with this agent yet.", err, prefix="")
+        return
     for c in rows:
         thread = c.thread_id or "(stateless)"
         status = c.status or "-"
-        print(
+        write_out(
+            out,
             f"{c.id:>6}  {thread:<36}  {_when(c.updated_at)}  {c.message_count:>5} msgs  "
-            f"{status:<11}  {clean_line(c.title)}",
-            file=out,
+            f"{status:<11}  {clean_line(c.title)}\n",
         )
-    return cli.EXIT_OK

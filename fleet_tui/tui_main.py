@@ -9,12 +9,16 @@ import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from fleet_tui import cli
+from fleet_tui import cli, lifetime
 from fleet_tui.config import AgentProfile, load_settings
 from fleet_tui.launch import SetupError, Target, demo_target, resolve_target
 from fleet_tui.sanitize import print_err
 from fleet_tui.store import Store
+
+if TYPE_CHECKING:
+    from fleet_tui.app import FleetApp
 
 
 @contextlib.contextmanager
@@ -27,6 +31,16 @@ def _target(args: argparse.Namespace) -> Iterator[Target]:
 
 
 def run_tui(args: argparse.Namespace) -> int:
+    # SIGTERM and SIGHUP (the terminal closed) unwind through every `finally` below: the demo's
+    # Agent Server is stopped and its folders removed, as when the user quits.
+    with lifetime.orderly_exit():
+        try:
+            return _run_tui(args)
+        except lifetime.Terminated as exc:
+            return exc.exit_code
+
+
+def _run_tui(args: argparse.Namespace) -> int:
     # The demo's server forgets everything when it stops, and its port changes each time:
     # keep its conversations and settings out of the user's own store and settings file.
     scratch = tempfile.TemporaryDirectory(prefix="fleet-tui-demo-") if args.demo else None
@@ -34,7 +48,7 @@ def run_tui(args: argparse.Namespace) -> int:
         # the page-by-page check runs after the first frame (FleetApp.verify_store)
         store = Store.open(Path(scratch.name) / "demo.db" if scratch else None, full_check=False)
     except (OSError, sqlite3.Error) as exc:
-        print(f"fleet-tui: cannot open the local store: {exc}", file=sys.stderr)
+        print_err(f"cannot open the local store: {exc}", sys.stderr)
         return cli.EXIT_RUN_FAILED
     try:
         with _target(args) as target:
@@ -60,16 +74,33 @@ def run_tui(args: argparse.Namespace) -> int:
                 demo=target.demo,
                 startup_notes=notes,
             )
-            app.run()
+            _use_tolerant_driver(app)
+            # while the app runs, a signal asks it to exit the way ctrl+q does
+            with lifetime.on_signal(
+                lambda signum: app.exit(return_code=lifetime.exit_code_for(signum))
+            ):
+                app.run()
             if app.crashed is not None:
                 from fleet_tui.crash import summary
 
                 print_err(summary(*app.crashed), sys.stderr)
             return app.return_code or 0
     except SetupError as exc:
-        print(f"fleet-tui: {exc}", file=sys.stderr)
+        print_err(exc, sys.stderr)
         return cli.EXIT_USAGE
     finally:
         store.close()
         if scratch:
             scratch.cleanup()
+
+
+def _use_tolerant_driver(app: FleetApp) -> None:
+    """Input that is not UTF-8 is replaced instead of ending the app (see tui_driver)."""
+    if sys.platform == "win32":
+        return
+    from textual.drivers.linux_driver import LinuxDriver
+
+    if app.driver_class is LinuxDriver:  # not a driver chosen through TEXTUAL_DRIVER
+        from fleet_tui.tui_driver import TolerantLinuxDriver
+
+        app.driver_class = TolerantLinuxDriver

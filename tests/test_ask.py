@@ -10,9 +10,12 @@ import sys
 import time
 from pathlib import Path
 
+import httpx
 import pytest
 from secret_guard import SECRETS
 from server_fixture import AgentServer, replies
+
+from fleet_tui.store import Store
 
 pytestmark = pytest.mark.server
 
@@ -24,8 +27,18 @@ def run_ask(
     timeout: float = 60,
     cwd: Path | None = None,
 ) -> subprocess.CompletedProcess[str]:
+    return run_cli(home, "ask", *args, env=env, timeout=timeout, cwd=cwd)
+
+
+def run_cli(
+    home: Path,
+    *argv: str,
+    env: dict[str, str] | None = None,
+    timeout: float = 60,
+    cwd: Path | None = None,
+) -> subprocess.CompletedProcess[str]:
     result = subprocess.run(
-        [sys.executable, "-m", "fleet_tui", "ask", *args],
+        [sys.executable, "-m", "fleet_tui", *argv],
         capture_output=True,
         text=True,
         timeout=timeout,
@@ -35,7 +48,7 @@ def run_ask(
     )
     # the secret-leak guard: no token on stdout or stderr, whatever happened
     leaked = [s for s in SECRETS if s in result.stdout or s in result.stderr]
-    assert not leaked, "a token leaked into the output of fleet-tui ask"
+    assert not leaked, f"a token leaked into the output of fleet-tui {argv[0]}"
     return result
 
 
@@ -220,8 +233,6 @@ def test_ctrl_c_cancels_on_server(agent_server: AgentServer, tmp_path: Path) -> 
     assert process.returncode == 130, err
     assert "cancelled on the server" in err
     thread_id = err.split("thread: ", 1)[1].split()[0]
-    import httpx
-
     deadline = time.monotonic() + 10
     status = None
     while time.monotonic() < deadline:
@@ -236,7 +247,8 @@ def test_ctrl_c_cancels_on_server(agent_server: AgentServer, tmp_path: Path) -> 
 
 
 def test_demo_answers_without_settings(tmp_path: Path) -> None:
-    result = run_ask(tmp_path, "--demo", "hello", timeout=120)
+    # --demo before the command, where `fleet-tui --help` lists it
+    result = run_cli(tmp_path, "--demo", "ask", "hello", timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip()
 
@@ -286,3 +298,144 @@ def test_a_missing_env_file_is_a_usage_error_not_a_traceback(
     assert result.returncode == 2, result.stderr
     assert "Traceback" not in result.stderr
     assert f"the env file {missing} does not exist" in result.stderr
+
+
+# --- flags before or after the command ------------------------------------------------------
+
+
+def test_connection_flags_before_the_command_are_used(
+    agent_server: AgentServer, tmp_path: Path
+) -> None:
+    key_only = {"LANGGRAPH_API_KEY": agent_server.owner_key}
+    url, agent = agent_server.url, agent_server.assistant_id("scripted")
+    before = run_cli(tmp_path, "--url", url, "--agent-id", agent, "ask", "hi", env=key_only)
+    assert before.returncode == 0, before.stderr
+    assert before.stdout.strip() == replies.echo_reply("hi", 1).strip()
+
+
+def test_a_flag_after_the_command_wins_over_one_before(
+    agent_server: AgentServer, tmp_path: Path, closed_url: str
+) -> None:
+    env = agent_env(agent_server, "scripted")
+    wrong_agent = "00000000-0000-4000-8000-000000000000"
+    result = run_cli(
+        tmp_path,
+        *("--url", closed_url, "--agent-id", wrong_agent),
+        "ask",
+        *("--url", agent_server.url, "--agent-id", agent_server.assistant_id("tools")),
+        "after wins",
+        env=env,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == replies.tools_answer("after wins")
+
+
+# --- thread ids the server does not know ---------------------------------------------------
+
+
+def _saved_threads(home: Path, env: dict[str, str]) -> list[dict[str, object]]:
+    listing = run_cli(home, "threads", "--json", env=env)
+    assert listing.returncode == 0, listing.stderr
+    return list(json.loads(listing.stdout))
+
+
+@pytest.mark.parametrize("thread_id", ["garbage", "00000000-0000-4000-8000-000000000000"])
+def test_an_unknown_thread_exits_4_and_is_not_saved(
+    agent_server: AgentServer, tmp_path: Path, thread_id: str
+) -> None:
+    env = agent_env(agent_server, "scripted")
+    result = run_ask(tmp_path, "--thread", thread_id, "hi", env=env)
+    assert result.returncode == 4, result.stderr
+    assert f"no such thread {thread_id} on this agent" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert _saved_threads(tmp_path, env) == []
+    # so `--thread last` has nothing to pick up
+    last = run_ask(tmp_path, "--thread", "last", "again", env=env)
+    assert last.returncode == 2, last.stderr
+    assert "no earlier conversation" in last.stderr
+
+
+def test_resume_with_nothing_pending_exits_2_before_sending(
+    agent_server: AgentServer, tmp_path: Path
+) -> None:
+    env = agent_env(agent_server, "hitl")
+    first = run_ask(tmp_path, "--thread", "new", "please send it", env=env)
+    assert first.returncode == 6, first.stderr
+    thread_id = first.stderr.split("thread: ", 1)[1].split()[0]
+    approve = json.dumps({"decisions": [{"type": "approve"}]})
+    resumed = run_ask(tmp_path, "--thread", thread_id, "--resume", approve, env=env)
+    assert resumed.returncode == 0, resumed.stderr
+    runs_before = httpx.get(
+        f"{agent_server.url}/threads/{thread_id}/runs", headers=agent_server.headers()
+    ).json()
+
+    again = run_ask(tmp_path, "--thread", thread_id, "--resume", approve, env=env)
+    assert again.returncode == 2, again.stderr
+    assert f"nothing is waiting for a decision on thread {thread_id}" in again.stderr
+    assert again.stdout == ""
+    runs_after = httpx.get(
+        f"{agent_server.url}/threads/{thread_id}/runs", headers=agent_server.headers()
+    ).json()
+    assert len(runs_after) == len(runs_before)  # nothing was sent
+
+
+# --- stdout closed early: `fleet-tui ask hi | head -1` --------------------------------------
+
+
+def _store(home: Path) -> Store:
+    return Store.open(home / "data" / "fleet-tui" / "fleet.db")
+
+
+def _settled_run_statuses(server: AgentServer, thread_id: str) -> list[str]:
+    """The thread's runs' statuses once none is `running` (or after 10 s)."""
+    deadline = time.monotonic() + 10
+    while True:
+        runs = httpx.get(f"{server.url}/threads/{thread_id}/runs", headers=server.headers())
+        statuses = [run["status"] for run in runs.json()]
+        if "running" not in statuses or time.monotonic() > deadline:
+            return statuses
+        time.sleep(0.1)
+
+
+def test_closed_stdout_cancels_the_run_quietly_and_keeps_the_partial_reply(
+    agent_server: AgentServer, tmp_path: Path
+) -> None:
+    env = isolated_env(tmp_path, agent_env(agent_server, "slow"))
+    process = subprocess.Popen(
+        [sys.executable, "-m", "fleet_tui", "ask", "--thread", "new", "tokens=300 delay=0.05"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        env=env,
+        cwd=tmp_path,
+    )
+    assert process.stdout is not None and process.stderr is not None
+    assert process.stdout.read(2)  # the reply has started
+    process.stdout.close()  # the reader leaves, as `head -c 2` does
+    err = process.stderr.read().decode()
+    assert process.wait(timeout=30) == 141, err
+    assert "Traceback" not in err and "Broken pipe" not in err
+    assert [line for line in err.splitlines() if not line.startswith("thread: ")] == []
+    thread_id = err.split("thread: ", 1)[1].split()[0]
+    # the server was told to stop (not left generating for nobody) ...
+    assert _settled_run_statuses(agent_server, thread_id) == ["interrupted"]
+    # ... and the store tells the truth: cancelled, with what had arrived
+    with _store(tmp_path) as store:
+        agent = store.ensure_agent(agent_server.url, agent_server.assistant_id("slow"))
+        (conversation,) = store.list_conversations(agent.id)
+        assert conversation.status == "cancelled"
+        reply = [m for m in store.messages(conversation.id) if m.role == "ai"]
+        assert reply and reply[0].content.startswith("w1")
+        assert len(reply[0].content.split()) < 300
+
+
+def test_json_output_escapes_c1_controls(agent_server: AgentServer, tmp_path: Path) -> None:
+    result = run_ask(tmp_path, "--json", "anything", env=agent_env(agent_server, "hostile"))
+    assert result.returncode == 0, result.stderr
+    raw = result.stdout
+    assert "\x9b" not in raw and "\x7f" not in raw  # the hostile reply has both
+    assert not any(0x7F <= ord(c) <= 0x9F or c in "\u2028\u2029" for c in raw)
+    # the same text once decoded: escaped, not dropped
+    events = [json.loads(line) for line in raw.splitlines()]
+    text = "".join(e["text"] for e in events if e["kind"] == "text_delta")
+    assert "c1:\x9b31m" in text and "del:\x7f" in text

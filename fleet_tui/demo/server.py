@@ -211,6 +211,9 @@ def start_server(
         raise ValueError("at least one owner key is needed")
     folder = Path(folder).resolve()
     workdir = Path(tempfile.mkdtemp(prefix="fleet-tui-server-"))
+    process: subprocess.Popen[bytes] | None = None
+    log_file: BinaryIO | None = None
+    handle: ServerHandle | None = None
     try:
         config_path = _prepare_config(folder, workdir)
         server_env = _server_env(owners, others, env)
@@ -234,10 +237,6 @@ def start_server(
                     ) from None
                 logger.info("port %s was taken before the server bound it; retrying", chosen)
                 continue
-            except BaseException:
-                _terminate(process, 5.0)
-                log_file.close()
-                raise
             handle = ServerHandle(
                 url=f"http://{HOST}:{chosen}",
                 port=chosen,
@@ -249,11 +248,7 @@ def start_server(
                 _log_file=log_file,
             )
             atexit.register(handle.stop)
-            try:
-                handle.assistants = _default_assistants(handle)
-            except BaseException:
-                handle.stop()
-                raise
+            handle.assistants = _default_assistants(handle)
             handle.startup_seconds = time.monotonic() - started
             logger.info(
                 "Agent Server for %s ready at %s in %.2fs",
@@ -264,6 +259,14 @@ def start_server(
             return handle
         raise AssertionError("unreachable")  # pragma: no cover
     except BaseException:
+        # Whatever stopped the start (an error, Ctrl-C, SIGTERM turned into an exception by
+        # fleet_tui.lifetime), at whichever line: nothing may outlive it.
+        if handle is not None:
+            handle.stop()
+        elif process is not None:
+            _terminate(process, 5.0)
+        if log_file is not None:
+            log_file.close()
         shutil.rmtree(workdir, ignore_errors=True)
         raise
 
@@ -501,16 +504,24 @@ def _tail(log: Path, lines: int = 40) -> str:
 
 def main() -> None:
     """Run the demo server in the foreground: `python -m fleet_tui.demo.server`."""
+    from fleet_tui import lifetime
+
     logging.basicConfig(level=logging.INFO, format="%(message)s")
-    with start_demo() as server:
-        print(f"URL:      {server.url}")
-        print(f"Agent id: {server.agent_id}")
-        print(f"API key:  {server.api_key}")
-        print(f"Log:      {server.log_path}")
-        print("Press Ctrl-C to stop.")
-        with contextlib.suppress(KeyboardInterrupt):
+    # Ctrl-C, SIGTERM and a closed terminal all stop the server (in its own session, it would
+    # outlive this process otherwise).
+    try:
+        with lifetime.orderly_exit(), start_demo() as server:
+            print(f"URL:      {server.url}")
+            print(f"Agent id: {server.agent_id}")
+            print(f"API key:  {server.api_key}")
+            print(f"Log:      {server.log_path}")
+            print("Press Ctrl-C to stop.")
             while server.running:
                 time.sleep(0.5)
+    except KeyboardInterrupt:
+        pass
+    except lifetime.Terminated as exc:
+        sys.exit(exc.exit_code)
 
 
 if __name__ == "__main__":
