@@ -31,6 +31,7 @@ from fleet_tui.events import (
 from fleet_tui.interrupts import HitlReview, InboxReview, classify, dumps_json
 from fleet_tui.launch import SetupError, Target, confirm_cleartext, demo_target, resolve_target
 from fleet_tui.recorder import flush_periodically
+from fleet_tui.redaction import StreamRedactor, redact
 from fleet_tui.sanitize import clean_text, print_err
 from fleet_tui.sync import pending_interrupts
 
@@ -76,6 +77,8 @@ class ReplyPrinter:
         self.interrupts: list[InterruptRequest] = []
         self.errors: list[RunError] = []
         self.output_closed: OutputClosed | None = None
+        # a token the agent echoes may arrive split across two deltas
+        self._redactor = StreamRedactor()
 
     def handle(self, event: Event) -> None:
         if isinstance(event, InterruptRequest):
@@ -83,17 +86,16 @@ class ReplyPrinter:
         elif isinstance(event, RunError):
             self.errors.append(event)
         if self.as_json:
-            self.write(json_text(event_to_dict(event)) + "\n")
+            self.write(redact(json_text(event_to_dict(event))) + "\n")
             return
         if isinstance(event, TextDelta):
-            text = clean_text(event.text)
             if event.message_id != self.current_message:
+                self._write_reply(self._redactor.flush())
                 if self.printed_any:
-                    text = ("\n" if self.at_line_start else "\n\n") + text
+                    self._write_reply("\n" if self.at_line_start else "\n\n")
                 self.current_message = event.message_id
-            self.write(text)
+            self._write_reply(self._redactor.feed(clean_text(event.text)))
             self.printed_any = True
-            self.at_line_start = text.endswith("\n")
         elif isinstance(event, ToolCallStarted):
             args = json.dumps(event.call.args, ensure_ascii=False)
             self.note(f"→ tool call {event.call.name}({args})")
@@ -117,13 +119,19 @@ class ReplyPrinter:
             self.output_closed = exc
             raise
 
+    def _write_reply(self, text: str) -> None:
+        if text:
+            self.write(text)
+            self.at_line_start = text.endswith("\n")
+
     def note(self, text: str) -> None:
         print_err(text, self.err, prefix="")
 
     def close(self) -> None:
         """End the reply's last line. Never raises: the run is over, nothing is left to stop."""
-        if self.printed_any and not self.as_json and not self.at_line_start:
-            with contextlib.suppress(OutputClosed):
+        with contextlib.suppress(OutputClosed):
+            self._write_reply(self._redactor.flush())
+            if self.printed_any and not self.as_json and not self.at_line_start:
                 self.write("\n")
 
 

@@ -14,7 +14,15 @@ import logging
 import threading
 from collections.abc import Callable
 
-__all__ = ["RedactingFilter", "forget_all", "known", "mask_secret", "redact", "remember"]
+__all__ = [
+    "RedactingFilter",
+    "StreamRedactor",
+    "forget_all",
+    "known",
+    "mask_secret",
+    "redact",
+    "remember",
+]
 
 # Shorter values would turn ordinary words into asterisks; no real token is this short.
 MIN_SECRET_LENGTH = 6
@@ -74,6 +82,39 @@ def redact_value(value: object) -> object:
     if isinstance(value, list | tuple):
         return [redact_value(v) for v in value]
     return value
+
+
+class StreamRedactor:
+    """Masks secrets in text that arrives in pieces, where a token can be split between two.
+
+    `feed` returns what can be shown now; the end of the text is held back only while it could
+    still be the start of a known secret, so nothing waits unless it looks like one. `flush`
+    returns the rest at the end of the stream.
+    """
+
+    def __init__(self) -> None:
+        self._held = ""
+
+    def feed(self, text: str) -> str:
+        text = redact(self._held + text)
+        keep = _secret_prefix_at_end(text)
+        self._held = text[len(text) - keep :] if keep else ""
+        return text[: len(text) - keep]
+
+    def flush(self) -> str:
+        held, self._held = self._held, ""
+        return held
+
+
+def _secret_prefix_at_end(text: str) -> int:
+    """Length of the longest end of `text` that begins some known secret (0 if none)."""
+    best = 0
+    for secret in _secrets:
+        for size in range(min(len(secret) - 1, len(text)), best, -1):
+            if text.endswith(secret[:size]):
+                best = size
+                break
+    return best
 
 
 class RedactingFilter(logging.Filter):

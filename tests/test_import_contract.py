@@ -26,6 +26,10 @@ CORE = [
     "fleet_tui.snippets",
     "fleet_tui.interrupts",
     "fleet_tui.demo.server",
+    "fleet_tui.redaction",
+    "fleet_tui.crash",
+    "fleet_tui.cli_output",
+    "fleet_tui.lifetime",
 ]
 
 

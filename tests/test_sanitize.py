@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 
 from hypothesis import given, settings
@@ -117,3 +118,42 @@ def test_print_err_survives_a_closed_stream() -> None:
     stream = io.StringIO()
     stream.close()
     print_err("nobody reads this", stream)  # no exception
+
+
+def test_a_secret_split_across_pieces_is_masked_in_a_stream() -> None:
+    from hypothesis import given
+    from hypothesis import strategies as st
+
+    from fleet_tui.redaction import StreamRedactor, remember
+
+    token = "fake-pat-streamed-55443322"
+    remember(token)
+    text = f"before {token} middle fake-pat- not a token {token}"
+
+    @given(st.lists(st.integers(0, len(text)), max_size=8))
+    def check(cuts: list[int]) -> None:
+        bounds = [0, *sorted(cuts), len(text)]
+        redactor = StreamRedactor()
+        shown = "".join(redactor.feed(text[a:b]) for a, b in itertools.pairwise(bounds))
+        shown += redactor.flush()
+        assert shown == text.replace(token, "****3322")
+
+    check()
+
+
+def test_ask_prints_a_token_split_across_deltas_masked() -> None:
+    import io
+
+    from fleet_tui.ask import ReplyPrinter
+    from fleet_tui.events import TextDelta
+    from fleet_tui.redaction import remember
+
+    token = "fake-pat-printed-11223344"
+    remember(token)
+    out = io.StringIO()
+    printer = ReplyPrinter(out, io.StringIO(), as_json=False)
+    for piece in ("your key is fake-pat-pri", "nted-1122", "3344.", " Done"):
+        printer.handle(TextDelta("m1", piece))
+    printer.handle(TextDelta("m2", "second fake-pat"))
+    printer.close()
+    assert out.getvalue() == "your key is ****3344. Done\n\nsecond fake-pat\n"
