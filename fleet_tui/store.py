@@ -492,34 +492,29 @@ class Store:
         return StreamWriter(self, message_id, interval=interval)
 
     def _append_text(self, message_id: int, text: str, reasoning: str) -> None:
+        # Masked in SQL on the whole text: a secret may arrive split across two deltas.
+        secrets = redaction.known()
+        pairs = [value for secret in secrets for value in (secret, mask_secret(secret))]
+
+        def masked(column: str) -> str:
+            expression = f"{column} || ?"
+            for _ in secrets:
+                expression = f"replace({expression}, ?, ?)"
+            return expression
+
         self._apply(
             lambda db: db.execute(
-                "UPDATE messages SET content = content || ?, reasoning = reasoning || ?"
-                " WHERE id = ?",
-                (free_text(text), free_text(reasoning), message_id),
+                f"UPDATE messages SET content = {masked('content')},"
+                f" reasoning = {masked('reasoning')} WHERE id = ?",
+                (text, *pairs, reasoning, *pairs, message_id),
             )
         )
 
     def close_message(self, message_id: int, *, complete: bool, content: str | None = None) -> None:
-        """Mark a streamed message (in)complete; a `content` replaces its text. Known secrets
-        are masked in the whole text here: a delta may have held only part of one."""
-
-        def work(db: Writes) -> None:
-            if content is None:
-                db.execute(
-                    "UPDATE messages SET complete = ? WHERE id = ?", (int(complete), message_id)
-                )
-            else:
-                db.execute(
-                    "UPDATE messages SET content = ?, complete = ? WHERE id = ?",
-                    (free_text(content), int(complete), message_id),
-                )
-            for secret in redaction.known():
-                db.execute(
-                    "UPDATE messages SET content = replace(content, ?1, ?2),"
-                    " reasoning = replace(reasoning, ?1, ?2)"
-                    " WHERE id = ?3 AND (instr(content, ?1) > 0 OR instr(reasoning, ?1) > 0)",
-                    (secret, mask_secret(secret), message_id),
-                )
-
-        self._apply(work)
+        """Mark a streamed message (in)complete; a `content` replaces its text."""
+        if content is None:
+            sql, args = "UPDATE messages SET complete = ? WHERE id = ?", (int(complete), message_id)
+        else:
+            sql = "UPDATE messages SET content = ?, complete = ? WHERE id = ?"
+            args = (free_text(content), int(complete), message_id)
+        self._apply(lambda db: db.execute(sql, args))
