@@ -275,9 +275,11 @@ class Store:
         return agent_row(row) if row else None
 
     def rename_agent(self, pk: int, name: str) -> None:
-        self._apply(
-            lambda db: db.execute("UPDATE agents SET name = ? WHERE id = ?", (free_text(name), pk))
-        )
+        name = free_text(encodable(name))
+        row = self._one("SELECT name FROM agents WHERE id = ?", [pk])
+        if row is None or row[0] == name:
+            return  # the TUI renames on every start: no write, so a read-only store stays read
+        self._apply(lambda db: db.execute("UPDATE agents SET name = ? WHERE id = ?", (name, pk)))
 
     # -- conversations --------------------------------------------------------------------
     def create_conversation(
