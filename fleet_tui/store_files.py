@@ -91,10 +91,14 @@ def is_unsavable(exc: BaseException) -> bool:
 def unsaved_problem(exc: BaseException, path: Path) -> str:
     """What to tell the user when `exc` stopped the store from saving to `path`."""
     code, number = _code(exc), getattr(exc, "errno", None)
-    if code in (SQLITE_READONLY, SQLITE_PERM) or number in _READ_ONLY_ERRNOS:
+    # SQLite needs to create its -wal and -shm files beside the store: a folder it may not
+    # write makes even a writable file read-only (or, to SQLite, one it "cannot open").
+    folder_locked = not os.access(path.parent, os.W_OK)
+    read_only = code in (SQLITE_READONLY, SQLITE_PERM) or number in _READ_ONLY_ERRNOS
+    if read_only or (code == SQLITE_CANTOPEN and folder_locked):
         return (
             "the local store is read-only: conversations are shown but not saved — "
-            f"check the permissions of {path}"
+            f"check the permissions of {path.parent if folder_locked else path}"
         )
     after = "replies are still shown, but nothing more is saved until fleet-tui restarts"
     if code == SQLITE_FULL or number in _FULL_ERRNOS:

@@ -105,11 +105,24 @@ def test_a_folder_that_cannot_be_written_gives_a_store_in_memory(tmp_path: Path)
     folder.mkdir()
     path = folder / "fleet.db"
     with read_only(folder), Store.open(path) as store:
-        assert store.problem == READ_ONLY.format(path=path)
+        assert store.problem == READ_ONLY.format(path=folder)
         agent = store.ensure_agent("http://127.0.0.1:1", "agent")
         store.create_conversation(agent.id, title="kept in memory")
         assert [c.title for c in store.list_conversations(agent.id)] == ["kept in memory"]
     assert not path.exists()
+
+
+def test_a_store_in_a_folder_that_cannot_be_written_is_read(path: Path) -> None:
+    # SQLite cannot make its -wal and -shm files there: the file is read, never written
+    _seed(path)
+    before = digest(path)
+    with read_only(path.parent), Store.open(path) as store:
+        assert store.problem == READ_ONLY.format(path=path.parent)
+        agent = store.ensure_agent("http://127.0.0.1:1", "agent")
+        assert store.count_conversations(agent.id) == 2
+        store.create_conversation(agent.id, title="kept in memory")
+        assert store.count_conversations(agent.id) == 3
+    assert digest(path) == before
 
 
 def test_a_damaged_store_that_cannot_be_moved_aside_is_said(tmp_path: Path) -> None:
