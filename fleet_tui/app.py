@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import copy
 import gc
+import threading
 from collections.abc import Iterable
+from contextlib import suppress
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -206,6 +208,9 @@ class FleetApp(App[int]):
                 severity="warning",
                 timeout=30,
             )
+        if self.store.problem:
+            self._store_problem(self.store.problem)
+        self.store.on_problem = self._store_problem_from_any_thread
         self._start_agent(open_settings=True)
         self.call_after_refresh(self.verify_store)
         self.set_timer(0.5, self._preload_dialog_styles)
@@ -237,6 +242,9 @@ class FleetApp(App[int]):
         if self.profile is not None and self.agent is not None:
             self.agent = self.store.ensure_agent(self.profile.url, self.profile.agent_id)
         self.chat.agent_changed()
+        if moved is None:
+            self._store_problem(self.store.problem or problem)
+            return
         tell(
             self,
             f"The local store failed its integrity check ({problem}). It was moved to {moved} "
@@ -244,6 +252,18 @@ class FleetApp(App[int]):
             severity="error",
             timeout=30,
         )
+
+    def _store_problem(self, problem: str) -> None:
+        """Saving stopped (read-only file, full disk…): the app goes on, the user is told."""
+        tell(self, problem[:1].upper() + problem[1:], severity="error", timeout=30)
+
+    def _store_problem_from_any_thread(self, problem: str) -> None:
+        # the store reports from whichever thread wrote: a run's worker or a thread worker
+        if self._thread_id == threading.get_ident():
+            self._store_problem(problem)
+        else:
+            with suppress(RuntimeError):  # the app is closing: nobody left to tell
+                self.call_from_thread(self._store_problem, problem)
 
     def _start_agent(self, *, open_settings: bool = False) -> None:
         """Check the agent, ask about a cleartext token first, or open the settings."""

@@ -1,4 +1,5 @@
-"""Saving `fleet-tui ask --thread …` exchanges in the local store, so they show in the TUI."""
+"""The local store for the command line: opening it with one note per problem on stderr, and
+saving `fleet-tui ask --thread …` exchanges so they show in the TUI."""
 
 from __future__ import annotations
 
@@ -8,7 +9,25 @@ from typing import TextIO
 from fleet_tui.events import Event
 from fleet_tui.launch import Target
 from fleet_tui.recorder import RunRecorder
-from fleet_tui.store import Agent, Store
+from fleet_tui.sanitize import print_err
+from fleet_tui.store import Agent, Store, StoreError
+
+
+def open_for_cli(err: TextIO) -> Store:
+    """Open the default store, saying on `err` where a damaged file went and why nothing will
+    be saved (once, at open, or later when saving stops). Raises what `Store.open` raises
+    when the store cannot even be read (OSError, sqlite3.Error, StoreError)."""
+    store = Store.open()
+    if store.recovered_from:
+        print_err(
+            f"the local store was damaged; it was moved to {store.recovered_from} and a fresh "
+            "one was started.",
+            err,
+        )
+    if store.problem:
+        print_err(store.problem, err)
+    store.on_problem = lambda problem: print_err(problem, err)
+    return store
 
 
 class AskRecorder:
@@ -24,17 +43,16 @@ class AskRecorder:
         if target.demo:
             return None  # the demo server forgets its threads when the command ends
         try:
-            store = Store.open()
-        except (OSError, sqlite3.Error) as exc:
-            print(f"fleet-tui: the conversation will not be saved locally: {exc}", file=err)
+            store = open_for_cli(err)
+        except (OSError, sqlite3.Error, StoreError) as exc:
+            print_err(f"the conversation will not be saved locally: {exc}", err)
             return None
-        if store.recovered_from:
-            print(
-                f"fleet-tui: the local store was damaged; it was moved to {store.recovered_from} "
-                "and a fresh one was started.",
-                file=err,
-            )
-        agent = store.ensure_agent(target.profile.url, target.profile.agent_id)
+        try:
+            agent = store.ensure_agent(target.profile.url, target.profile.agent_id)
+        except sqlite3.Error as exc:
+            print_err(f"the conversation will not be saved locally: {exc}", err)
+            store.close()
+            return None
         return cls(store, agent, err)
 
     def last_thread_id(self) -> str | None:
@@ -48,10 +66,14 @@ class AskRecorder:
         if thread_id:
             conversation = self.store.find_conversation_by_thread(self.agent.id, thread_id)
         if conversation is None:
-            conversation = self.store.create_conversation(self.agent.id, thread_id=thread_id)
-        if human_text is not None:
-            self.store.add_message(conversation.id, "human", human_text)
+            try:
+                conversation = self.store.create_conversation(self.agent.id, thread_id=thread_id)
+            except sqlite3.Error as exc:
+                print_err(f"the conversation will not be saved locally: {exc}", self.err)
+                return
         self.run = RunRecorder(self.store, conversation.id, human_text=human_text)
+        if human_text is not None:
+            self.run.add_human(human_text)
 
     def handle(self, event: Event) -> None:
         if self.run:
@@ -63,8 +85,9 @@ class AskRecorder:
 
     def fail(self, message: str) -> None:
         if self.run:
-            self.store.add_message(self.run.conversation_id, "error", message)
-            self.run.finish("error")
+            run = self.run
+            run.attempt(lambda: self.store.add_message(run.conversation_id, "error", message))
+            run.finish("error")
 
     def finish(self, *, cancelled: bool = False) -> None:
         if self.run:

@@ -1,7 +1,9 @@
 """Export a conversation to Markdown or JSON.
 
 Both formats are built from the stored records only: nothing here takes a profile or a token,
-so an export cannot carry the Personal Access Token. Agent text is Markdown already and goes
+so an export cannot carry the Personal Access Token. As a last line of defence (a server may
+have echoed a token into a reply or an error), every known secret is masked in the output
+(`redaction.redact`). Agent text is Markdown already and goes
 into the Markdown export as written, except that control characters are made visible
 (`sanitize.clean_text`): an exported file that is later `cat`-ed must not drive the terminal.
 The JSON export keeps every string exactly, with the characters a terminal or an editor could
@@ -18,6 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final, Literal
 
+from fleet_tui.redaction import redact, redact_value
 from fleet_tui.sanitize import clean_line, clean_text
 from fleet_tui.store import Conversation, StoredMessage
 
@@ -159,7 +162,7 @@ def export_markdown(
     ]
     sections = [f"# {title}", "\n".join(facts), "---"]
     sections += [_message_markdown(m) for m in messages]
-    return "\n\n".join(sections) + "\n"
+    return redact("\n\n".join(sections) + "\n")
 
 
 # --------------------------------------------------------------------------- JSON
@@ -219,7 +222,8 @@ def export_json(
         },
         "messages": [_message_record(m) for m in messages],
     }
-    return _escape_unsafe(json.dumps(doc, indent=2, ensure_ascii=False, default=str)) + "\n"
+    text = json.dumps(redact_value(doc), indent=2, ensure_ascii=False, default=str)
+    return _escape_unsafe(text) + "\n"
 
 
 def export_text(

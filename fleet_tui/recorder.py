@@ -3,13 +3,19 @@
 Streaming text goes through the store's StreamWriter (one UPDATE a second at most), so a crash
 mid-reply loses at most the last second; the final `MessageComplete` then writes the
 authoritative content. No Textual import.
+
+Recording never stops a run: the store itself goes on in memory when its file refuses writes,
+and any other storage error is caught here, stops this run's recording and is reported once
+(through `Store.report`); the run keeps streaming and being shown.
 """
 
 from __future__ import annotations
 
 import asyncio
+import sqlite3
+from collections.abc import Callable
 from dataclasses import asdict
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from fleet_tui.events import (
     Event,
@@ -22,6 +28,9 @@ from fleet_tui.events import (
     TextDelta,
 )
 from fleet_tui.store import Store, StreamWriter
+from fleet_tui.store_files import is_unsavable, unsaved_problem
+
+T = TypeVar("T")
 
 STATUS_BY_END = {
     "success": "idle",
@@ -39,6 +48,29 @@ class RunRecorder:
         self._rows: dict[str, int] = {}  # server message id -> local row id
         self._writers: dict[str, StreamWriter] = {}
         self._human_text = human_text
+        self.failure: str | None = None  # why this run stopped being recorded
+
+    def attempt(self, action: Callable[[], T]) -> T | None:
+        """Run one store operation of this run. The first failure stops the recording (the
+        run goes on) and is reported once; later operations are skipped."""
+        if self.failure is not None:
+            return None
+        try:
+            return action()
+        except sqlite3.Error as exc:
+            if is_unsavable(exc):
+                self.failure = unsaved_problem(exc, self.store.path)
+            else:
+                self.failure = (
+                    f"not saved locally: {exc} — this reply is still shown, but it is not in "
+                    "the local store"
+                )
+            self.store.report(self.failure)
+            return None
+
+    def add_human(self, text: str) -> None:
+        """Store the user's message (it is sent whether or not this works)."""
+        self.attempt(lambda: self.store.add_message(self.conversation_id, "human", text))
 
     def _row_for(self, message_id: str) -> int:
         row = self._rows.get(message_id)
@@ -67,6 +99,10 @@ class RunRecorder:
     def handle(self, event: Event) -> None:
         if isinstance(event, RunStarted):
             self.run_id = event.run_id
+        self.attempt(lambda: self._record(event))
+
+    def _record(self, event: Event) -> None:
+        if isinstance(event, RunStarted):
             self.store.set_status(self.conversation_id, "busy")
         elif isinstance(event, TextDelta):
             self._writer(event.message_id).append(event.text)
@@ -119,11 +155,17 @@ class RunRecorder:
         )
 
     def flush_due(self) -> None:
+        self.attempt(self._flush_due)
+
+    def _flush_due(self) -> None:
         for writer in self._writers.values():
             writer.flush_if_due()
 
     def finish(self, status: str | None = None) -> None:
         """Close every message still streaming; an unfinished one stays marked incomplete."""
+        self.attempt(lambda: self._finish(status))
+
+    def _finish(self, status: str | None) -> None:
         for writer in self._writers.values():
             writer.close(complete=False)
         self._writers.clear()

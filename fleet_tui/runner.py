@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import Any
 
 from fleet_tui.client import FleetClient, FleetError, RunStream, ThreadBusyError
@@ -50,15 +51,14 @@ class TurnRunner:
     def thread_id(self) -> str | None:
         return self.conversation.thread_id
 
-    async def ensure_thread(self) -> str | None:
+    async def ensure_thread(self, recorder: RunRecorder) -> str | None:
         if self.conversation.stateless or self.conversation.thread_id:
             return self.conversation.thread_id
         created = await self.client.create_thread(metadata={"created_by": "fleet-tui"})
         thread_id = str(created["thread_id"])
-        self.store.set_thread_id(self.conversation.id, thread_id)
-        refreshed = self.store.get_conversation(self.conversation.id)
-        if refreshed is not None:
-            self.conversation = refreshed
+        recorder.attempt(lambda: self.store.set_thread_id(self.conversation.id, thread_id))
+        # the conversation goes on with its thread even when the store could not take it
+        self.conversation = replace(self.conversation, thread_id=thread_id)
         return thread_id
 
     async def send(
@@ -70,8 +70,6 @@ class TurnRunner:
         "enqueue" waits for it, "interrupt" stops it. By default the run is refused (409) so
         that the user chooses, instead of the server queueing it silently.
         """
-        if store_human:
-            self.store.add_message(self.conversation.id, "human", text)
         return await self._run(
             lambda thread_id, seen: self.client.stream_run(
                 human_input(text),
@@ -81,6 +79,7 @@ class TurnRunner:
                 seen_message_ids=seen,
             ),
             human_text=text,
+            store_human=store_human,
         )
 
     async def resume(self, value: Any) -> str:
@@ -105,13 +104,20 @@ class TurnRunner:
         )
 
     async def _run(
-        self, open_stream: Callable[[str | None, list[str]], RunStream], *, human_text: str | None
+        self,
+        open_stream: Callable[[str | None, list[str]], RunStream],
+        *,
+        human_text: str | None,
+        store_human: bool = False,
     ) -> str:
         recorder = RunRecorder(self.store, self.conversation.id, human_text=human_text)
+        if store_human and human_text is not None:
+            recorder.add_human(human_text)
         flusher = asyncio.create_task(flush_periodically(recorder))
         try:
-            thread_id = await self.ensure_thread()
-            seen = [m.server_id for m in self.store.messages(self.conversation.id) if m.server_id]
+            thread_id = await self.ensure_thread(recorder)
+            stored = recorder.attempt(lambda: self.store.messages(self.conversation.id)) or []
+            seen = [m.server_id for m in stored if m.server_id]
             self.stream = open_stream(thread_id, seen)
             async for event in self.stream:
                 recorder.handle(event)

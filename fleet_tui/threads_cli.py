@@ -9,10 +9,11 @@ import time
 from typing import TextIO
 
 from fleet_tui import cli
+from fleet_tui.ask_store import open_for_cli
 from fleet_tui.cli_output import OutputClosed, json_text, write_out
 from fleet_tui.launch import SetupError, resolve_target
 from fleet_tui.sanitize import clean_line, print_err
-from fleet_tui.store import Conversation, Store
+from fleet_tui.store import Conversation, StoreError
 
 
 def _when(timestamp: float) -> str:
@@ -38,9 +39,9 @@ def run_threads(
         )
         return cli.EXIT_USAGE
     try:
-        store = Store.open()
-    except (OSError, sqlite3.Error) as exc:
-        print(f"fleet-tui: cannot open the local store: {exc}", file=err)
+        store = open_for_cli(err)
+    except (OSError, sqlite3.Error, StoreError) as exc:
+        print_err(f"cannot open the local store: {exc}", err)
         return cli.EXIT_RUN_FAILED
     with store:
         agent = store.ensure_agent(profile.url, profile.agent_id)

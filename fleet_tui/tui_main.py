@@ -15,7 +15,7 @@ from fleet_tui import cli, lifetime
 from fleet_tui.config import AgentProfile, load_settings
 from fleet_tui.launch import SetupError, Target, demo_target, resolve_target
 from fleet_tui.sanitize import print_err
-from fleet_tui.store import Store
+from fleet_tui.store import Store, StoreError
 
 if TYPE_CHECKING:
     from fleet_tui.app import FleetApp
@@ -47,7 +47,7 @@ def _run_tui(args: argparse.Namespace) -> int:
     try:
         # the page-by-page check runs after the first frame (FleetApp.verify_store)
         store = Store.open(Path(scratch.name) / "demo.db" if scratch else None, full_check=False)
-    except (OSError, sqlite3.Error) as exc:
+    except (OSError, sqlite3.Error, StoreError) as exc:
         print_err(f"cannot open the local store: {exc}", sys.stderr)
         return cli.EXIT_RUN_FAILED
     try:

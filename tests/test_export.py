@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from fleet_tui import redaction
 from fleet_tui.config import AgentProfile
 from fleet_tui.export import (
     FORMAT_ID,
@@ -362,3 +363,26 @@ def test_exports_do_not_mutate_inputs() -> None:
     md(messages)
     js(messages)
     assert messages == before
+
+
+def test_known_secrets_are_masked_in_every_export(tmp_path: Path) -> None:
+    # A server that echoed the token into an error or a reply: the export still hides it.
+    echoed = "echoed-token-EXPORT-7c1d2e3f4a5b"
+    redaction.remember(echoed)
+    masked = redaction.mask_secret(echoed)
+    messages = [
+        msg(1, "human", f"is {echoed} my token?"),
+        msg(2, "ai", f"Calling with {echoed}", tool_calls=[{"name": "t", "args": {"k": echoed}}]),
+        msg(3, "tool", json.dumps({"headers": {"x-api-key": echoed}}), name="t"),
+        msg(4, "error", f"RequestRejected: bad request; headers were x-api-key: {echoed}"),
+        msg(5, "ai", "thinking", reasoning=f"the key is {echoed}"),
+    ]
+    conversation = conv(title=f"about {echoed}")
+    for render, name in ((export_markdown, "x.md"), (export_json, "x.json")):
+        text = render(conversation, messages, agent_name=f"agent {echoed}", url=URL)
+        written = write_export(tmp_path / name, text).read_text()
+        assert echoed not in written
+        assert masked in written
+    doc = json.loads(js(messages, conversation=conversation))
+    assert doc["messages"][1]["tool_calls"][0]["args"] == {"k": masked}
+    assert doc["messages"][3]["content"].endswith(f"x-api-key: {masked}")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import textwrap
@@ -634,9 +633,13 @@ def test_threads_can_share_one_store(store: Store, agent: Agent) -> None:
     assert store.message_count(c.id) == 300
 
 
-def test_sqlite_errors_other_than_corruption_are_not_hidden(tmp_path: Path) -> None:
-    with pytest.raises(sqlite3.OperationalError):
-        Store.open(tmp_path)  # a directory, not a file
+def test_sqlite_errors_other_than_corruption_are_said_not_hidden(tmp_path: Path) -> None:
+    with Store.open(tmp_path) as store:  # a directory, not a file
+        assert store.problem is not None
+        assert f"{tmp_path} is a folder, not a file" in store.problem
+        assert tmp_path.is_dir() and list(tmp_path.iterdir()) == []  # nothing moved or made
+        agent = store.ensure_agent("http://127.0.0.1:1", "a")  # works, in memory
+        assert store.create_conversation(agent.id, title="kept").title == "kept"
 
 
 def _damage_middle_pages(path: Path) -> None:

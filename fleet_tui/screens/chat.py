@@ -408,6 +408,8 @@ class ChatScreen(Screen[None]):
         )
         if live is not None and live.conversation.status == "interrupted":
             note = "waiting for your decision" + (f" · {note}" if note else "")
+        if self.app.store.problem:  # shown as long as nothing is being saved
+            note = "not saved locally" + (f" · {note}" if note else "")
         status.show_idle(note)
 
     # ----------------------------------------------------------------- events from widgets
