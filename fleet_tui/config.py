@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from fleet_tui import redaction
@@ -26,6 +26,7 @@ from fleet_tui.config_model import (
     ENV_VARS,
     FILE_FORMAT_VERSION,
     KNOWN_STREAM_MODES,
+    PROFILE_FIELDS,
     SECRET_FIELDS,
     SETTINGS_FILENAME,
     AgentProfile,
@@ -117,7 +118,27 @@ class Resolved:
         return out
 
     def problems(self) -> list[Problem]:
-        return validate_profile(self.profile)
+        """`validate_profile`, each message saying where a value from outside the file came from
+        (a bad token in LANGGRAPH_API_KEY is fixed there, not in the settings)."""
+        out = []
+        for problem in validate_profile(self.profile):
+            where = self.origin(problem.field)
+            if where:
+                problem = Problem(problem.field, f"{problem.message} ({where})", problem.severity)
+            out.append(problem)
+        return out
+
+    def origin(self, name: str) -> str:
+        """Where a value that did not come from the settings file was set, or ""."""
+        source = self.sources.get(name)
+        if source == "flag":
+            return f"from the --{name.replace('_', '-')} flag"
+        if source not in ("environment", ".env"):
+            return ""
+        variables = " or ".join(ENV_VARS.get(name, ()))
+        if source == "environment":
+            return f"from {variables} in the environment"
+        return f"from {variables} in {self.env_file or 'the .env file'}"
 
     def __repr__(self) -> str:
         return (
@@ -197,19 +218,16 @@ def resolve(
         # Empty strings and None are "not set"; anything else in the file counts as the user's,
         # even when it equals the default.
         sources: dict[str, str] = {
-            f.name: (
+            name: (
                 "settings file"
-                if getattr(base, f.name) not in ("", None) or f.name == "allow_insecure_http"
+                if getattr(base, name) not in ("", None) or name == "allow_insecure_http"
                 else "default"
             )
-            for f in fields(AgentProfile)
-            if f.name not in ("name", "_overlaid")
+            for name in PROFILE_FIELDS
         }
     else:
         effective = AgentProfile(name=DEFAULT_PROFILE_NAME)
-        sources = {
-            f.name: "default" for f in fields(AgentProfile) if f.name not in ("name", "_overlaid")
-        }
+        sources = dict.fromkeys(PROFILE_FIELDS, "default")
 
     for values in (dotenv, environ):
         for name in SECRET_FIELDS:

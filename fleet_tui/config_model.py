@@ -30,6 +30,8 @@ KNOWN_STREAM_MODES = frozenset(
 )
 
 SECRET_FIELDS = frozenset({"api_key", "custom_header_value"})
+# In a saved profile: {secret field: keyring account} for the secrets kept in the system keyring.
+KEYRING_KEY = "keyring"
 
 # Environment / .env variable for each profile field; the first name that is set wins.
 ENV_VARS: dict[str, tuple[str, ...]] = {
@@ -68,6 +70,13 @@ class AgentProfile:
     # value back while the field still holds the overlaid one, so saving an effective profile
     # never copies an env-provided PAT into the file, yet a value the user edits is saved.
     _overlaid: dict[str, tuple[Any, Any]] = field(default_factory=dict, compare=False, kw_only=True)
+    # Secrets kept in the system keyring: field -> (keyring account, the value stored there, or
+    # None while it could not be read). Kept up to date by loading and saving the file only.
+    _keyring: dict[str, tuple[str, str | None]] = field(
+        default_factory=dict, compare=False, kw_only=True
+    )
+    # Made for one session (the demo): its secrets never go to the system keyring.
+    _session_only: bool = field(default=False, compare=False, kw_only=True)
 
     def __repr__(self) -> str:
         parts = []
@@ -86,18 +95,20 @@ class AgentProfile:
     def copy(self) -> AgentProfile:
         return copy.deepcopy(self)
 
+    def forget_stored_secret(self, name: str) -> None:
+        """The user cleared this secret: a keyring copy that could not be read is not kept."""
+        self._keyring.pop(name, None)
+
     def to_file_dict(self) -> dict[str, Any]:
         """The JSON object saved for this profile (values from env/.env/flags left out)."""
         data: dict[str, Any] = {}
-        for f in fields(self):
-            if f.name in ("name", "_overlaid"):
-                continue
-            value = getattr(self, f.name)
-            if f.name in self._overlaid:
-                overlaid, file_value = self._overlaid[f.name]
+        for name in PROFILE_FIELDS:
+            value = getattr(self, name)
+            if name in self._overlaid:
+                overlaid, file_value = self._overlaid[name]
                 if value == overlaid:
                     value = file_value
-            data[f.name] = list(value) if isinstance(value, list) else value
+            data[name] = list(value) if isinstance(value, list) else value
         return data
 
     @classmethod
@@ -105,25 +116,38 @@ class AgentProfile:
         """Build a profile from its saved JSON; ill-typed fields are dropped with a warning."""
         profile = cls(name=name)
         warnings: list[str] = []
-        for f in fields(cls):
-            if f.name in ("name", "_overlaid") or f.name not in data:
+        for key in PROFILE_FIELDS:
+            if key not in data:
                 continue
-            value = data[f.name]
-            if f.name == "stream_modes":
+            value = data[key]
+            if key == "stream_modes":
                 ok = isinstance(value, list) and all(isinstance(m, str) for m in value)
-            elif f.name == "allow_insecure_http":
+            elif key == "allow_insecure_http":
                 ok = isinstance(value, bool)
-            elif f.name in ("url", "agent_id", "auth_scheme"):
+            elif key in ("url", "agent_id", "auth_scheme"):
                 ok = isinstance(value, str)
             else:
                 ok = value is None or isinstance(value, str)
             if not ok:
                 warnings.append(
-                    f"settings file: agent {name!r} has an invalid {f.name!r} value; ignored it"
+                    f"settings file: agent {name!r} has an invalid {key!r} value; ignored it"
                 )
                 continue
-            setattr(profile, f.name, list(value) if isinstance(value, list) else value)
+            setattr(profile, key, list(value) if isinstance(value, list) else value)
+        # Which secrets live in the system keyring (by account name): read by the file layer.
+        stored = data.get(KEYRING_KEY, {})
+        if not isinstance(stored, dict):
+            stored = {}
+            warnings.append(f"settings file: agent {name!r} has an invalid keyring entry")
+        for key, account in stored.items():
+            if key in SECRET_FIELDS and isinstance(account, str) and account:
+                profile._keyring[key] = (account, None)
         return profile, warnings
+
+
+PROFILE_FIELDS: tuple[str, ...] = tuple(
+    f.name for f in fields(AgentProfile) if f.name != "name" and not f.name.startswith("_")
+)
 
 
 @dataclass
