@@ -29,11 +29,13 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, Input, Label, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
+from fleet_tui import redaction
 from fleet_tui.client import AgentInfo, FleetClient, FleetError
 from fleet_tui.config import (
     DEFAULT_AUTH_SCHEME,
     DEFAULT_PROFILE_NAME,
     ENV_VARS,
+    SECRET_FIELDS,
     AgentProfile,
     ConfigError,
     Problem,
@@ -44,9 +46,12 @@ from fleet_tui.config import (
     save_settings,
     validate_profile,
 )
+from fleet_tui.config_keyring import KEYRING, secret_location
+from fleet_tui.config_validate import name_problem
 from fleet_tui.sanitize import clean_text
 from fleet_tui.screens import DIALOGS_CSS
 from fleet_tui.screens.confirm import ConfirmResult, ConfirmScreen
+from fleet_tui.widgets.notices import tell
 
 log = logging.getLogger("fleet_tui.screens.settings")
 
@@ -296,7 +301,7 @@ class SettingsScreen(Screen[Settings | None]):
 
     def _source_note(self, pname: str, field: str) -> str | None:
         if pname != self._env_profile or field not in self._env_sources:
-            return None
+            return _storage_note(self._working.profiles[pname], field)
         source = self._env_sources[field]
         label = FIELD_LABELS[field]
         if source == "flag":
@@ -328,11 +333,14 @@ class SettingsScreen(Screen[Settings | None]):
         profile.allow_insecure_http = (
             self._insecure_ok_url is not None and profile.url == self._insecure_ok_url
         )
+        # Secrets typed or pasted here are masked in anything shown or logged from now on.
+        redaction.remember(profile.api_key, profile.custom_header_value)
 
     def _name_problem(self) -> Problem | None:
         new = self._value("name")
-        if not new:
-            return Problem("name", "the agent needs a name")
+        problem = name_problem(new)
+        if problem:
+            return problem
         if new != self._editing and new in self._working.profiles:
             return Problem("name", f"an agent named {new!r} is already saved")
         return None
@@ -603,12 +611,15 @@ class SettingsScreen(Screen[Settings | None]):
             ):
                 self._working.remove_profile(pname)
         self._working.current = self._editing
+        notes: list[str] = []
         try:
-            path = save_settings(self._working, self._config_path)
+            path = save_settings(self._working, self._config_path, notes=notes)
         except ConfigError as exc:
             self._set_line("general-message", f"Not saved: {exc}", "error")
             return
         log.info("saved settings for agent %r to %s", self._editing, path)
+        for note in notes:  # e.g. a locked keyring: the token went to the settings file
+            tell(self.app, note, severity="warning", timeout=15)
         self.dismiss(self._working)
 
     # ------------------------------------------------------------------ saved agents
@@ -688,6 +699,23 @@ class SettingsScreen(Screen[Settings | None]):
             self._working.replace_profile(fresh)
             self._new_names.add(fresh.name)
         self._load_form(self._working.current or next(iter(self._working.profiles)))
+
+
+def _storage_note(profile: AgentProfile, field: str) -> str | None:
+    """Where a saved secret is kept: the system keyring or the settings file."""
+    if field not in SECRET_FIELDS:
+        return None
+    where = secret_location(profile, field)
+    if where == KEYRING:
+        return "Kept in the system keyring."
+    if where.startswith(KEYRING):
+        return (
+            "Saved in the system keyring, which cannot be read now: leave this empty to keep it "
+            "there, or enter it again."
+        )
+    if where:
+        return "Kept in the settings file (mode 0600)."
+    return None
 
 
 def _worst(problems: list[Problem]) -> str:
