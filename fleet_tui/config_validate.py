@@ -32,6 +32,7 @@ class Problem:
 
 _SCHEME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 # `name:` not followed by // or a port number
+_IPV4_LIKE_RE = re.compile(r"^[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+$")
 _SCHEME_ONLY_RE = re.compile(r"^([A-Za-z][A-Za-z0-9+-]*):(?!//|[0-9])")
 # RFC 9110 `token` characters: what a header name may hold.
 _HEADER_NAME_CHARS = frozenset("!#$%&'*+.^_`|~-" + string.ascii_letters + string.digits)
@@ -222,6 +223,25 @@ _CREDENTIALS = Problem(
 )
 
 
+def _host_encoding_problem(host: str) -> str | None:
+    """What httpx would refuse about a host name (it raises only when the client is built)."""
+    if _IPV4_LIKE_RE.match(host):
+        try:
+            ipaddress.IPv4Address(host)
+        except ValueError:
+            return "is not a valid IPv4 address"
+    elif not host.isascii():
+        try:
+            import idna  # httpx's own encoder, used only for international host names
+        except ImportError:
+            return None
+        try:
+            idna.encode(host.lower())
+        except idna.IDNAError as exc:
+            return f"is not a valid international host name ({exc})"
+    return None
+
+
 def _url_problems(p: AgentProfile) -> list[Problem]:
     if not p.url.strip():
         return [Problem("url", "the deployment URL is empty")]
@@ -282,6 +302,9 @@ def _url_problems(p: AgentProfile) -> list[Problem]:
                 "localhost, or an IP address",
             )
         ]
+    unusable = _host_encoding_problem(host)
+    if unusable:
+        return [Problem("url", f"the deployment URL's host {host!r} {unusable}")]
     problems: list[Problem] = []
     if parts.query or parts.fragment:
         problems.append(

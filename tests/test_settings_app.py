@@ -121,14 +121,18 @@ async def test_a_bad_url_from_outside_never_crashes_the_app(
         assert app.client is None
 
 
-async def test_a_url_httpx_refuses_is_told_not_crashed(tmp_path: Path) -> None:
-    # passes every check of ours (dots, no odd character) but is no IPv4 address
-    profile = AgentProfile(name="t", url="https://999.1.1.1", agent_id=AGENT_ID, api_key=PAT)
+async def test_a_profile_that_turns_bad_before_the_client_is_built_is_told_not_crashed(
+    tmp_path: Path,
+) -> None:
+    profile = AgentProfile(name="t", url="https://1.2.3.4", agent_id=AGENT_ID, api_key=PAT)
     app = make_app(tmp_path, profile)
+    # The client is built on first use; the profile object can be edited in place before that
+    # (the settings screen works on the profile in use). httpx refuses this address.
+    profile.url = "https://999.1.1.1"
     async with app.run_test(size=SIZE) as pilot:
         await wait_until(pilot, lambda: app.connection_state == "settings need fixing", timeout=10)
-        assert "cannot be used to connect" in app.connection_detail
-        await wait_until(pilot, lambda: "cannot be used to connect" in toasts(app), timeout=5)
+        assert "not a valid IPv4 address" in app.connection_detail
+        await wait_until(pilot, lambda: "not a valid IPv4 address" in toasts(app), timeout=5)
         assert app.client is None and not app.agent_ready
         assert PAT not in toasts(app)
 

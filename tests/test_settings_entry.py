@@ -147,6 +147,8 @@ def test_a_password_in_a_url_is_masked_everywhere_once_seen() -> None:
         ("https://a..b.com", "is not a full host name"),
         ("javascript:alert(1)", "must start with https:// or http:// (not javascript:)"),
         ("https://ex\u200bample.com", "has U+200B ZERO WIDTH SPACE at position 11"),
+        ("https://999.1.1.1", "host '999.1.1.1' is not a valid IPv4 address"),
+        ("https://a\u0301b.example.com", "is not a valid international host name"),
     ],
 )
 def test_urls_that_are_not_deployment_urls(url: str, expected: str) -> None:
@@ -221,7 +223,7 @@ def test_a_bad_url_from_env_dotenv_or_flag_is_a_setup_error(
 
 
 @pytest.mark.parametrize("url", [*BAD_URLS, "https://999.1.1.1", "https://ex\u00adample.com"])
-def test_client_for_turns_every_refusal_into_invalid_settings(url: str) -> None:
+def test_client_for_refuses_a_profile_with_errors(url: str) -> None:
     profile = AgentProfile("x", url=url, agent_id=AGENT_ID, api_key=GOOD_PAT)
     with pytest.raises(InvalidSettings) as raised:
         client_for(profile)
@@ -231,6 +233,14 @@ def test_client_for_turns_every_refusal_into_invalid_settings(url: str) -> None:
     assert raised.value.__context__ is None or raised.value.__suppress_context__
     assert GOOD_PAT not in str(raised.value)
     assert "fix it in the settings" in str(raised.value)
+
+
+def test_whatever_fleetclient_raises_becomes_invalid_settings() -> None:
+    profile = AgentProfile("x", url=URL, agent_id=AGENT_ID, api_key=GOOD_PAT)
+    with pytest.raises(InvalidSettings) as raised:
+        client_for(profile, no_such_option=1)  # FleetClient's own TypeError
+    assert "cannot be used to connect" in str(raised.value)
+    assert raised.value.__cause__ is None and raised.value.__suppress_context__
 
 
 @pytest.mark.parametrize(
