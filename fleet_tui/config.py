@@ -229,9 +229,9 @@ def resolve(
         effective = AgentProfile(name=DEFAULT_PROFILE_NAME)
         sources = dict.fromkeys(PROFILE_FIELDS, "default")
 
-    for values in (dotenv, environ):
+    for outside in (dotenv, environ):
         for name in SECRET_FIELDS:
-            redaction.remember(*(values.get(var) for var in ENV_VARS[name]))
+            redaction.remember(*(outside.get(var) for var in ENV_VARS[name]))
     layers: list[tuple[str, Mapping[str, str | None]]] = [
         (".env", dotenv),
         ("environment", environ),

@@ -41,8 +41,8 @@ def client_for(profile: AgentProfile, **kw: object) -> FleetClient:
     """A client for a profile's deployment, agent, token and custom auth header.
 
     Never raises anything but `InvalidSettings` for the profile: a profile with errors gets no
-    client, and whatever httpx refuses beyond those checks (a host name IDNA rejects, an IPv4
-    address out of range) is turned into words here, not a traceback in the caller.
+    client, and whatever FleetClient or httpx refuses beyond those checks is turned into words
+    here, not a traceback in the caller.
     """
     errors = [p.message for p in validate_profile(profile) if p.severity == "error"]
     if errors:

@@ -24,7 +24,7 @@ os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
 class MemoryKeyring(KeyringBackend):
     """A keyring in memory; `locked` makes every call fail as a locked Secret Service does."""
 
-    priority = 1  # type: ignore[assignment]
+    priority = 1
 
     def __init__(self) -> None:
         super().__init__()

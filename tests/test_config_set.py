@@ -50,7 +50,7 @@ def run(cfg: Path, *args: str, stdin: str | None = None) -> tuple[int, str, str]
 
 def saved(cfg: Path) -> dict[str, object]:
     data = json.loads(cfg.read_text())
-    return data["profiles"]["default"]  # type: ignore[no-any-return]
+    return data["profiles"]["default"]
 
 
 def test_an_unknown_theme_is_refused_with_the_list_of_themes(cfg: Path) -> None:

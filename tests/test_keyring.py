@@ -50,7 +50,7 @@ def with_token(**kw: str) -> Settings:
 
 
 def in_file(cfg: Path) -> dict[str, object]:
-    return json.loads(cfg.read_text())["profiles"]["default"]  # type: ignore[no-any-return]
+    return json.loads(cfg.read_text())["profiles"]["default"]
 
 
 def show(cfg: Path) -> str:
