@@ -44,7 +44,8 @@ def _move_aside(path: Path) -> Path:
 
 def _symlink_problem(path: Path, doing: str) -> str:
     try:
-        target = os.readlink(path)
+        # a relative link is relative to its folder, not to where the command runs
+        target = os.path.normpath(path.parent / os.readlink(path))
     except OSError:
         target = "?"
     return (

@@ -57,6 +57,15 @@ def test_saving_through_a_link_is_refused(linked: tuple[Path, Path]) -> None:
     assert [p.name for p in link.parent.iterdir()] == ["settings.json"]  # no temp file left
 
 
+def test_a_relative_link_is_named_by_its_full_target(tmp_path: Path) -> None:
+    (tmp_path / "real.json").write_text("{}")
+    link = tmp_path / "cfg" / "settings.json"
+    link.parent.mkdir()
+    link.symlink_to(Path("..") / "real.json")
+    _, warnings = load_settings(link)
+    assert f"cp '{tmp_path / 'real.json'}' '{link}'" in warnings[0]
+
+
 def test_a_dangling_link_is_refused_too(tmp_path: Path) -> None:
     link = tmp_path / "settings.json"
     link.symlink_to(tmp_path / "nowhere.json")
