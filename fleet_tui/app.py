@@ -107,8 +107,14 @@ class FleetApp(App[int]):
         self._unconfirmed: AgentProfile | None = None
         self._startup_notes = list(startup_notes)
         self.crashed: tuple[BaseException, Path | None] | None = None
-        if settings.theme:
+        if settings.theme in self.available_themes:
             self.theme = settings.theme
+        elif settings.theme:
+            # A stored value that is not (or no longer) a theme must not stop the app starting.
+            self._startup_notes.append(
+                f"The saved theme {for_row(settings.theme)!r} does not exist; using the default. "
+                "Pick one with ctrl+p → Theme."
+            )
         self._use_profile(profile)
 
     def notify(
@@ -157,12 +163,23 @@ class FleetApp(App[int]):
 
     @property
     def client(self) -> FleetClient | None:
-        """Made on first use: httpx and its TLS context are not needed for the first frame."""
+        """Made on first use: httpx and its TLS context are not needed for the first frame.
+
+        A profile httpx refuses gets no client: the user is told what to fix, nothing crashes.
+        """
         profile = self.profile
         if self._client is None and self._client_wanted and profile is not None:
             from fleet_tui.launch import client_for
 
-            self._client = client_for(profile)
+            try:
+                self._client = client_for(profile)
+            except FleetError as exc:
+                self._client_wanted = False
+                self.connection_state = "settings need fixing"
+                self.connection_detail = str(exc)
+                if self.is_running:
+                    self.chat.show_connection()
+                    tell(self, str(exc), title="Cannot use the agent", severity="error", timeout=20)
         return self._client
 
     def _use_profile(self, profile: AgentProfile | None) -> None:
@@ -177,7 +194,24 @@ class FleetApp(App[int]):
         self._unconfirmed = None
         if profile is None or not profile.url or not profile.agent_id:
             return
-        if any(p.severity == "confirm" for p in validate_profile(profile)):
+        problems = (
+            self.resolved.problems()
+            if self.resolved is not None and profile is self.resolved.profile
+            else validate_profile(profile)
+        )
+        errors = [p.message for p in problems if p.severity == "error"]
+        if errors:
+            # As `ask` does: nothing is sent with settings that are wrong. The header says so,
+            # the settings screen opens (`_start_agent`), and a toast says what to fix.
+            self.connection_state = "settings need fixing"
+            self.connection_detail = errors[0]
+            message = "The settings need fixing before anything is sent: " + "; ".join(errors)
+            if self.is_running:
+                tell(self, message, title="Settings", severity="error", timeout=20)
+            else:
+                self._startup_notes.append(message)
+            return
+        if any(p.severity == "confirm" for p in problems):
             # a token over plain http to another host: nothing is sent before the user agrees
             self._unconfirmed = profile
             self.connection_state = "needs your confirmation"

@@ -1,6 +1,9 @@
 """`fleet-tui config show|set|path`: the settings file from the command line.
 
-Independent of argparse so the CLI module only has to forward the parsed words. No Textual import.
+Independent of argparse so the CLI module only has to forward the parsed words. No Textual import
+(`set theme` alone imports Textual's list of themes). Every value is checked before it is saved,
+and every line written is cleaned (no escape sequence reaches the terminal) with known secrets
+masked.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ import sys
 from pathlib import Path
 from typing import IO, Any, TextIO, cast
 
+from . import redaction
 from .config import (
     DEFAULT_AUTH_SCHEME,
     DEFAULT_PROFILE_NAME,
@@ -28,6 +32,9 @@ from .config import (
     save_settings,
     validate_profile,
 )
+from .config_keyring import secret_location
+from .config_validate import name_problem
+from .sanitize import for_stderr, print_err
 
 log = logging.getLogger("fleet_tui.config")
 
@@ -50,14 +57,22 @@ _WIDTH = max(len(k) for k in SETTABLE_KEYS) + 2
 
 
 def _say(stream: IO[str], text: str = "") -> None:
-    print(text, file=stream)
+    """A line of output; values from files and the environment may hold escape sequences."""
+    print(for_stderr(text), file=stream)
 
 
-def _display(key: str, value: Any) -> str:
+def _err(stream: IO[str], text: str) -> None:
+    print_err(text, cast(TextIO, stream), prefix="")
+
+
+def _display(key: str, value: Any, profile: AgentProfile | None = None) -> str:
+    """A value as shown; a saved secret masked, with where it is kept when `profile` says."""
+    where = secret_location(profile, key) if profile is not None and key in SECRET_FIELDS else ""
     if value is None or value == "":
-        return "(not set)"
+        return f"(not set; {where})" if where else "(not set)"
     if key in SECRET_FIELDS:
-        return mask_secret(str(value))
+        masked = mask_secret(str(value))
+        return f"{masked} ({where})" if where else masked
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, list):
@@ -72,7 +87,7 @@ def _problem_line(p: Problem) -> str:
 
 def _show_profile(out: IO[str], profile: AgentProfile, indent: str) -> None:
     for key in PROFILE_KEYS:
-        _say(out, f"{indent}{key:<{_WIDTH}}{_display(key, getattr(profile, key))}")
+        _say(out, f"{indent}{key:<{_WIDTH}}{_display(key, getattr(profile, key), profile)}")
 
 
 def _show(
@@ -87,15 +102,15 @@ def _show(
     if key is not None:
         key = key.replace("-", "_")
         if key not in (*PROFILE_KEYS, "theme"):
-            _say(err, f"fleet-tui config: unknown key {key!r}; keys: {', '.join(PROFILE_KEYS)}")
+            _err(err, f"fleet-tui config: unknown key {key!r}; keys: {', '.join(PROFILE_KEYS)}")
             return 2
     try:
         resolved = resolve(environ=environ, config_path=config_path, cwd=cwd)
     except ConfigError as exc:
-        _say(err, f"fleet-tui config: {exc}")
+        _err(err, f"fleet-tui config: {exc}")
         return 2
     for warning in resolved.warnings:
-        _say(err, f"warning: {warning}")
+        _err(err, f"warning: {warning}")
     settings = resolved.settings
 
     if key == "theme":
@@ -122,8 +137,10 @@ def _show(
     if resolved.env_file is not None:
         _say(out, f"  (.env file: {resolved.env_file})")
     for k in PROFILE_KEYS:
-        value = _display(k, getattr(resolved.profile, k))
-        _say(out, f"  {k:<{_WIDTH}}{value:<40} [{resolved.sources.get(k, 'default')}]")
+        source = resolved.sources.get(k, "default")
+        saved = resolved.profile if source == "settings file" else None
+        value = _display(k, getattr(resolved.profile, k), saved)
+        _say(out, f"  {k:<{_WIDTH}}{value:<40} [{source}]")
     missing = resolved.missing()
     # An empty required value is already explained, with how to set it, under "Missing".
     unset = {k for k in ("url", "agent_id") if not getattr(resolved.profile, k).strip()}
@@ -150,9 +167,13 @@ def _read_value(key: str, stdin: IO[str] | None, err: IO[str]) -> str | None:
         except (EOFError, KeyboardInterrupt):
             return None
     if interactive:
-        err.write(f"{key}: ")
+        err.write(f"{key}: ")  # one of SETTABLE_KEYS: nothing to clean
         err.flush()
-    line = stream.readline()
+    try:
+        line = stream.readline()
+    except UnicodeDecodeError:
+        line = ""
+        _err(err, "fleet-tui config: the value read from stdin is not UTF-8 text")
     if not line:
         return None
     return line.rstrip("\r\n")
@@ -162,6 +183,27 @@ def _env_override_note(key: str, source: str) -> str:
     names = " or ".join(ENV_VARS.get(key, ()))
     where = "in the environment" if source == "environment" else "in the .env file"
     return f"note: {names} {where} overrides this saved value"
+
+
+def _theme_problem(value: str) -> str | None:
+    if not value:
+        return None
+    # Only here: the rest of `config` never loads Textual.
+    from textual.theme import BUILTIN_THEMES
+
+    if value in BUILTIN_THEMES:
+        return None
+    return f"there is no theme {value!r}; themes: {', '.join(sorted(BUILTIN_THEMES))}"
+
+
+def _refusals(key: str, candidate: AgentProfile) -> list[str]:
+    """What stops `config set key` from saving: errors about that key, and unknown stream modes
+    (stored ones are only a warning, as a newer server may know more)."""
+    problems = validate_profile(candidate)
+    lines = [_problem_line(p) for p in problems if p.field == key and p.severity == "error"]
+    if key == "stream_modes":
+        lines += [f"error: {p.field}: {p.message}" for p in problems if p.field == key]
+    return lines
 
 
 def _set(
@@ -176,33 +218,36 @@ def _set(
     cwd: Path | None,
 ) -> int:
     if key is None:
-        _say(err, f"usage: fleet-tui config set KEY VALUE; keys: {', '.join(SETTABLE_KEYS)}")
+        _err(err, f"usage: fleet-tui config set KEY VALUE; keys: {', '.join(SETTABLE_KEYS)}")
         return 2
     key = key.replace("-", "_")
     if key not in SETTABLE_KEYS:
-        _say(err, f"fleet-tui config: unknown key {key!r}; keys: {', '.join(SETTABLE_KEYS)}")
+        _err(err, f"fleet-tui config: unknown key {key!r}; keys: {', '.join(SETTABLE_KEYS)}")
         return 2
     if value is None:
-        _say(err, f"usage: fleet-tui config set {key} VALUE (or - to read it from stdin)")
+        _err(err, f"usage: fleet-tui config set {key} VALUE (or - to read it from stdin)")
         return 2
     from_stdin = value == "-"
     if from_stdin:
         read = _read_value(key, stdin, err)
         if read is None:
-            _say(err, "fleet-tui config: no value read from stdin; nothing saved")
+            _err(err, "fleet-tui config: no value read from stdin; nothing saved")
             return 2
         value = read
     elif key in SECRET_FIELDS and value:
-        _say(
+        _err(
             err,
             f"note: a value typed on the command line is kept in your shell history; next time "
             f"use `fleet-tui config set {key} -` to type it hidden (or pipe it in on stdin)",
         )
+    if key in SECRET_FIELDS:
+        # From here on it is masked in anything printed or logged, even a refusal.
+        redaction.remember(value)
     value = value.strip()
 
     settings, warnings = load_settings(config_path)
     for warning in warnings:
-        _say(err, f"warning: {warning}")
+        _err(err, f"warning: {warning}")
 
     current = settings.current_profile()
     if current is None:
@@ -211,12 +256,19 @@ def _set(
     candidate = current.copy()
 
     if key == "theme":
+        refused = _theme_problem(value)
+        if refused:
+            _err(err, f"fleet-tui config: {refused}; nothing saved")
+            return 2
         settings.theme = value or None
     elif key == "name":
+        problem = name_problem(value)
         try:
+            if problem:
+                raise ValueError(problem.message)
             settings.rename_profile(current.name, value)
         except ValueError as exc:
-            _say(err, f"fleet-tui config: {exc}")
+            _err(err, f"fleet-tui config: {exc}; nothing saved")
             return 2
         candidate = current
     else:
@@ -230,35 +282,41 @@ def _set(
             new = [m.strip() for m in value.split(",") if m.strip()] or list(DEFAULT_STREAM_MODES)
         elif key == "allow_insecure_http":
             if value.lower() not in _TRUE | _FALSE:
-                _say(err, "fleet-tui config: allow_insecure_http takes true or false")
+                _err(
+                    err, "fleet-tui config: allow_insecure_http takes true or false; nothing saved"
+                )
                 return 2
             new = value.lower() in _TRUE
         elif key == "auth_scheme":
             new = value or DEFAULT_AUTH_SCHEME
         elif key in _CLEARABLE:
             new = value or None
+            if new is None:
+                candidate.forget_stored_secret(key)
         setattr(candidate, key, new)
 
-        problems = validate_profile(candidate)
-        errors = [p for p in problems if p.field == key and p.severity == "error"]
-        if errors:
-            for p in errors:
-                _say(err, _problem_line(p))
-            _say(err, "nothing saved")
+        refusals = _refusals(key, candidate)
+        if refusals:
+            for line in refusals:
+                _err(err, line)
+            _err(err, "nothing saved")
             return 2
-        for p in problems:
+        for p in validate_profile(candidate):
             if p.field == key and p.severity == "warning":
-                _say(err, _problem_line(p))
+                _err(err, _problem_line(p))
             elif p.severity == "confirm":
-                _say(err, _problem_line(p))
-                _say(err, "  to allow it: fleet-tui config set allow_insecure_http true")
+                _err(err, _problem_line(p))
+                _err(err, "  to allow it: fleet-tui config set allow_insecure_http true")
         settings.replace_profile(candidate)
 
+    notes: list[str] = []
     try:
-        save_settings(settings, config_path)
+        save_settings(settings, config_path, notes=notes)
     except ConfigError as exc:
-        _say(err, f"fleet-tui config: {exc}")
+        _err(err, f"fleet-tui config: {exc}")
         return 1
+    for note in notes:
+        _err(err, f"warning: {note}")
     log.info("config set %s (agent %r)", key, candidate.name)
 
     if key == "theme":
@@ -266,7 +324,7 @@ def _set(
     elif key == "name":
         shown = candidate.name
     else:
-        shown = _display(key, getattr(candidate, key))
+        shown = _display(key, getattr(candidate, key), candidate)
     _say(out, f"saved {key} = {shown} for agent {candidate.name!r} in {config_path}")
 
     if key in ENV_VARS:
@@ -276,9 +334,9 @@ def _set(
             return 0
         source = resolved.sources.get(key, "")
         if source in ("environment", ".env"):
-            _say(err, _env_override_note(key, source))
+            _err(err, _env_override_note(key, source))
         for line in resolved.missing():
-            _say(err, f"still needed: {line}")
+            _err(err, f"still needed: {line}")
     return 0
 
 
@@ -313,5 +371,5 @@ def run_config(
             environ=environ,
             cwd=base,
         )
-    _say(err, f"fleet-tui config: unknown action {action!r}; use show, set or path")
+    _err(err, f"fleet-tui config: unknown action {action!r}; use show, set or path")
     return 2

@@ -122,7 +122,8 @@ def setup_logging(debug: bool) -> Path | None:
     root = logging.getLogger("fleet_tui")
     for handler in list(root.handlers):
         root.removeHandler(handler)
-    root.propagate = False
+    # Any handler on the way up keeps Python's last-resort handler from printing warnings on the
+    # terminal; records still propagate to whatever the embedding process (a test) set up.
     if not debug:
         root.addHandler(logging.NullHandler())
         return None

@@ -64,3 +64,10 @@ class StreamBroken(FleetError):
     """The stream stopped before the run ended and could not be rejoined."""
 
     exit_code = 5
+
+
+class InvalidSettings(FleetError):
+    """The settings cannot make a client (a URL or header value httpx refuses): fix the
+    settings. Exit code 2, as for every other settings problem."""
+
+    exit_code = 2

@@ -14,6 +14,9 @@ if TYPE_CHECKING:
     from fleet_tui.client import FleetClient
 
 from fleet_tui.config import AgentProfile, ConfigError, Resolved, resolve, validate_profile
+from fleet_tui.errors import FleetError, InvalidSettings
+from fleet_tui.redaction import redact
+from fleet_tui.sanitize import print_err
 
 
 class SetupError(Exception):
@@ -31,23 +34,45 @@ class Target:
         return client_for(self.profile, **kw)
 
 
-def client_for(profile: AgentProfile, **kw: object) -> FleetClient:
-    """A client for a profile's deployment, agent, token and custom auth header."""
-    from fleet_tui.client import FleetClient
+_FIX_HINT = "fix it in the settings (ctrl+o, or `fleet-tui config set`)"
 
+
+def client_for(profile: AgentProfile, **kw: object) -> FleetClient:
+    """A client for a profile's deployment, agent, token and custom auth header.
+
+    Never raises anything but `InvalidSettings` for the profile: a profile with errors gets no
+    client, and whatever FleetClient or httpx refuses beyond those checks is turned into words
+    here, not a traceback in the caller.
+    """
+    errors = [p.message for p in validate_profile(profile) if p.severity == "error"]
+    if errors:
+        raise InvalidSettings(f"{'; '.join(errors)}: {_FIX_HINT}")
     custom = (
         (profile.custom_header_name, profile.custom_header_value)
         if profile.custom_header_name and profile.custom_header_value
         else None
     )
-    return FleetClient(
-        profile.url,
-        profile.agent_id,
-        profile.api_key,
-        auth_scheme=profile.auth_scheme,
-        custom_header=custom,
-        **kw,  # type: ignore[arg-type]
-    )
+    try:
+        from fleet_tui.client import FleetClient
+
+        return FleetClient(
+            profile.url,
+            profile.agent_id,
+            profile.api_key,
+            auth_scheme=profile.auth_scheme,
+            custom_header=custom,
+            **kw,  # type: ignore[arg-type]
+        )
+    except FleetError:
+        raise
+    except Exception as exc:
+        # The text of httpx's error names the URL part it refused; header values it refuses are
+        # never quoted (UnicodeEncodeError says only "position N"), and known secrets are masked.
+        reason = redact(str(exc)) or type(exc).__name__
+        # `from None`: the original's frames hold the token in their local variables.
+        raise InvalidSettings(
+            f"the settings cannot be used to connect ({reason}): {_FIX_HINT}"
+        ) from None
 
 
 def resolve_target(args: argparse.Namespace, *, require_complete: bool = True) -> Target:
@@ -66,7 +91,7 @@ def resolve_target(args: argparse.Namespace, *, require_complete: bool = True) -
     missing = resolved.missing()
     if missing:
         raise SetupError("\n".join(missing))
-    errors = [p for p in validate_profile(resolved.profile) if p.severity == "error"]
+    errors = [p for p in resolved.problems() if p.severity == "error"]
     if errors:
         raise SetupError("\n".join(p.message for p in errors))
     return target
@@ -78,13 +103,13 @@ def confirm_cleartext(target: Target, *, stdin: TextIO, err: TextIO) -> bool:
     if not problems:
         return True
     for problem in problems:
-        print(f"fleet-tui: {problem.message}", file=err)
+        print_err(problem.message, err)
     if not stdin.isatty():
-        print(
-            "fleet-tui: refusing to send the token in cleartext without confirmation; use an "
+        print_err(
+            "refusing to send the token in cleartext without confirmation; use an "
             "https:// URL, or confirm once in a terminal (or `fleet-tui config set "
             "allow_insecure_http true`).",
-            file=err,
+            err,
         )
         return False
     err.write("Send the token over plain http anyway? [y/N] ")
@@ -112,6 +137,8 @@ def demo_target(err: TextIO = sys.stderr) -> Iterator[Target]:
             url=handle.url,
             agent_id=handle.agent_id_for("agent"),
             api_key=handle.api_key,
+            # a throwaway token for a server that lives as long as this command
+            _session_only=True,
         )
         yield Target(profile, demo=True)
     finally:

@@ -467,7 +467,11 @@ def test_agent_id_and_other_field_problems():
     )
     assert problems_of(custom_header_name="Bad Header", custom_header_value="v")[
         "custom_header_name"
-    ] == ("error", "'Bad Header' is not a valid HTTP header name")
+    ] == (
+        "error",
+        "the custom auth header name has U+0020 SPACE at position 4: a header name is letters, "
+        "digits and - (like X-User-Token)",
+    )
     assert (
         problems_of(custom_header_name="x-api-key", custom_header_value="v")["custom_header_name"][
             0

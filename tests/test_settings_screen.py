@@ -907,3 +907,92 @@ async def test_every_button_reachable_by_tab(config_path: Path) -> None:
             "new-agent",
             "remove-agent",
         ]
+
+
+# ---------------------------------------------------------------------------- characters, secrets
+
+
+async def test_a_pasted_smart_quote_in_the_token_blocks_saving_with_its_position(
+    config_path: Path,
+) -> None:
+    app = Host(SettingsScreen(settings_with(profile()), config_path=config_path))
+    async with app.run_test(size=SIZE) as pilot:
+        await fill(pilot, api_key=FAKE_PAT_2 + "\u201d")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app.result is _NOT_DISMISSED
+        message = text_of(app, "msg-api_key")
+        assert "U+201D RIGHT DOUBLE QUOTATION MARK at position 28" in message
+        assert FAKE_PAT_2 not in screen_text(app)
+    assert not config_path.exists()
+
+
+async def test_an_escape_in_a_header_value_or_a_name_blocks_saving(config_path: Path) -> None:
+    app = Host(SettingsScreen(settings_with(profile()), config_path=config_path))
+    async with app.run_test(size=SIZE) as pilot:
+        await fill(
+            pilot, name="work\x1b[2J", custom_header_name="X-User", custom_header_value="a\x1bb"
+        )
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app.result is _NOT_DISMISSED
+        assert "U+001B ESCAPE at position 5" in text_of(app, "msg-name")
+        assert "U+001B ESCAPE at position 2" in text_of(app, "msg-custom_header_value")
+    assert not config_path.exists()
+
+
+async def test_secrets_entered_here_are_remembered_for_redaction(config_path: Path) -> None:
+    from fleet_tui import redaction
+
+    redaction.forget_all()
+    app = Host(SettingsScreen(Settings(), config_path=config_path))
+    async with app.run_test(size=SIZE) as pilot:
+        await fill(
+            pilot,
+            url=AGENT_URL,
+            agent_id=AGENT_ID,
+            api_key=FAKE_PAT_2,
+            custom_header_name="X-User",
+            custom_header_value="user-token-screen-2222",
+        )
+        # known as soon as typed: a failed connection test may quote it back
+        assert FAKE_PAT_2 in redaction.known()
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+    assert "user-token-screen-2222" in redaction.known()
+
+
+async def test_the_token_goes_to_the_keyring_and_the_form_says_so(
+    config_path: Path, memory_keyring: Any
+) -> None:
+    from fleet_tui.config import load_settings
+
+    app = Host(SettingsScreen(Settings(), config_path=config_path))
+    async with app.run_test(size=SIZE) as pilot:
+        await fill(pilot, url=AGENT_URL, agent_id=AGENT_ID, api_key=FAKE_PAT_2)
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+    assert isinstance(app.result, Settings)
+    assert FAKE_PAT_2 not in config_path.read_text()
+    assert list(memory_keyring.secrets.values()) == [FAKE_PAT_2]
+
+    settings, _ = load_settings(config_path)
+    app = Host(SettingsScreen(settings, config_path=config_path))
+    async with app.run_test(size=SIZE):
+        assert field(app, "api_key").value == FAKE_PAT_2
+        assert text_of(app, "source-api_key") == "Kept in the system keyring."
+
+
+async def test_a_locked_keyring_at_save_is_a_toast_and_the_file_keeps_the_token(
+    config_path: Path, memory_keyring: Any
+) -> None:
+    memory_keyring.locked = True
+    app = Host(SettingsScreen(Settings(), config_path=config_path))
+    async with app.run_test(size=SIZE) as pilot:
+        await fill(pilot, url=AGENT_URL, agent_id=AGENT_ID, api_key=FAKE_PAT_2)
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        messages = [n.message for n in app._notifications]
+    assert isinstance(app.result, Settings)
+    assert any("kept in the settings file (mode 0600)" in m for m in messages)
+    assert json.loads(config_path.read_text())["profiles"]["default"]["api_key"] == FAKE_PAT_2

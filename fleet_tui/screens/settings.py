@@ -15,23 +15,21 @@ import copy
 import logging
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import ClassVar, Protocol
+from typing import ClassVar
 
-import rich.repr
-from textual import events, on, work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Container, Horizontal, Vertical, VerticalScroll
 from textual.content import Content
-from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Input, Label, OptionList, Static, TextArea
+from textual.widgets import Button, Footer, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from fleet_tui.client import AgentInfo, FleetClient, FleetError
+from fleet_tui import redaction
+from fleet_tui.client import FleetClient, FleetError
 from fleet_tui.config import (
-    DEFAULT_AUTH_SCHEME,
     DEFAULT_PROFILE_NAME,
     ENV_VARS,
     AgentProfile,
@@ -44,90 +42,26 @@ from fleet_tui.config import (
     save_settings,
     validate_profile,
 )
+from fleet_tui.config_validate import name_problem
 from fleet_tui.sanitize import clean_text
 from fleet_tui.screens import DIALOGS_CSS
 from fleet_tui.screens.confirm import ConfirmResult, ConfirmScreen
+from fleet_tui.screens.settings_parts import (
+    FIELD_LABELS,
+    FIELDS,
+    FORM_FIELDS,
+    ClientFactory,
+    ConnectionChecker,
+    SnippetArea,
+    join,
+    sentence,
+    storage_note,
+    unique_name,
+    worst_severity,
+)
+from fleet_tui.widgets.notices import tell
 
 log = logging.getLogger("fleet_tui.screens.settings")
-
-
-class ConnectionChecker(Protocol):
-    async def check_connection(self) -> AgentInfo: ...
-
-    async def aclose(self) -> None: ...
-
-
-class ClientFactory(Protocol):
-    """Builds the client used by Test connection; FleetClient by default (tests inject one)."""
-
-    def __call__(
-        self,
-        url: str,
-        agent_id: str,
-        api_key: str | None,
-        *,
-        auth_scheme: str,
-        custom_header: tuple[str, str] | None,
-    ) -> ConnectionChecker: ...
-
-
-# Form fields in tab order: (profile attribute, label, placeholder, secret).
-FIELDS: tuple[tuple[str, str, str, bool], ...] = (
-    ("name", "Profile name", "a short name for this agent", False),
-    ("url", "Deployment URL", "https://….us.langgraph.app", False),
-    ("agent_id", "Agent id", "the agent's UUID", False),
-    ("api_key", "Personal Access Token", "lsv2_pt_…", True),
-    ("auth_scheme", "Auth scheme", DEFAULT_AUTH_SCHEME, False),
-    ("custom_header_name", "Custom auth header", "optional, e.g. X-User-Token", False),
-    ("custom_header_value", "Custom header value", "optional", True),
-)
-FIELD_LABELS = {name: label for name, label, _, _ in FIELDS}
-_FORM_FIELDS = tuple(name for name, *_ in FIELDS)
-_OPTIONAL = frozenset({"api_key", "custom_header_name", "custom_header_value"})
-
-
-class SnippetArea(TextArea):
-    """The "Paste snippet" box. A paste is handed to the screen instead of being inserted.
-
-    The screen inserts the text only when it is not a snippet it can read, so a pasted PAT is
-    never drawn in clear text when the paste succeeds.
-    """
-
-    class Pasted(Message):
-        def __init__(self, area: SnippetArea, text: str) -> None:
-            super().__init__()
-            self.area = area
-            self.text = text
-
-        def __rich_repr__(self) -> rich.repr.Result:
-            # The pasted text may hold a PAT; Textual's debug log prints messages.
-            yield "chars", len(self.text)
-
-        @property
-        def control(self) -> SnippetArea:
-            return self.area
-
-    async def _on_paste(self, event: events.Paste) -> None:
-        event.stop()
-        event.prevent_default()
-        if not self.read_only:
-            self.post_message(self.Pasted(self, event.text))
-
-    def action_paste(self) -> None:
-        if not self.read_only:
-            self.post_message(self.Pasted(self, self.app.clipboard))
-
-    def insert_pasted(self, text: str) -> None:
-        """Insert text at the cursor the way a normal paste would."""
-        result = self.replace(text, *self.selection)
-        self.move_cursor(result.end_location)
-
-
-def _unique_name(existing: Mapping[str, object], base: str = "agent") -> str:
-    n = len(existing) + 1
-    while f"{base}-{n}" in existing:
-        n += 1
-    return f"{base}-{n}"
 
 
 class SettingsScreen(Screen[Settings | None]):
@@ -278,7 +212,7 @@ class SettingsScreen(Screen[Settings | None]):
     def _load_form(self, pname: str) -> None:
         profile = self._working.profiles[pname]
         self._editing = pname
-        for field in _FORM_FIELDS:
+        for field in FORM_FIELDS:
             self._input(field).value = getattr(profile, field) or ""
         self._insecure_ok_url = normalise_url(profile.url) if profile.allow_insecure_http else None
         self.revealed = False
@@ -286,7 +220,7 @@ class SettingsScreen(Screen[Settings | None]):
         self.query_one("#editing-label", Static).update(
             Content.assemble("Editing agent: ", (pname, "bold"))
         )
-        for field in _FORM_FIELDS:
+        for field in FORM_FIELDS:
             self._set_line(f"source-{field}", self._source_note(pname, field), "info")
         self._set_line("test-status", None)
         self._set_line("snippet-status", None)
@@ -296,7 +230,7 @@ class SettingsScreen(Screen[Settings | None]):
 
     def _source_note(self, pname: str, field: str) -> str | None:
         if pname != self._env_profile or field not in self._env_sources:
-            return None
+            return storage_note(self._working.profiles[pname], field)
         source = self._env_sources[field]
         label = FIELD_LABELS[field]
         if source == "flag":
@@ -328,11 +262,14 @@ class SettingsScreen(Screen[Settings | None]):
         profile.allow_insecure_http = (
             self._insecure_ok_url is not None and profile.url == self._insecure_ok_url
         )
+        # Secrets typed or pasted here are masked in anything shown or logged from now on.
+        redaction.remember(profile.api_key, profile.custom_header_value)
 
     def _name_problem(self) -> Problem | None:
         new = self._value("name")
-        if not new:
-            return Problem("name", "the agent needs a name")
+        problem = name_problem(new)
+        if problem:
+            return problem
         if new != self._editing and new in self._working.profiles:
             return Problem("name", f"an agent named {new!r} is already saved")
         return None
@@ -365,17 +302,19 @@ class SettingsScreen(Screen[Settings | None]):
         by_field: dict[str, list[Problem]] = {}
         for problem in problems:
             by_field.setdefault(problem.field, []).append(problem)
-        for field in _FORM_FIELDS:
+        for field in FORM_FIELDS:
             found = by_field.pop(field, [])
             if not self._save_attempted and not self._input(field).value.strip():
                 # An empty field is only an error once the user tries to save.
                 found = [p for p in found if p.severity != "error"]
-            worst = _worst(found)
-            self._set_line(f"msg-{field}", "\n".join(_sentence(p) for p in found), worst)
+            worst = worst_severity(found)
+            self._set_line(f"msg-{field}", "\n".join(sentence(p) for p in found), worst)
             self._input(field).set_class(worst == "error", "-invalid")
         # Whatever is left (e.g. stream modes) has no field on this form.
         general = [p for found in by_field.values() for p in found]
-        self._set_line("general-message", "\n".join(_sentence(p) for p in general), _worst(general))
+        self._set_line(
+            "general-message", "\n".join(sentence(p) for p in general), worst_severity(general)
+        )
 
     # ------------------------------------------------------------------ reveal
     def watch_revealed(self, revealed: bool) -> None:
@@ -442,13 +381,13 @@ class SettingsScreen(Screen[Settings | None]):
             filled.append("Personal Access Token")
         # Clear the box: it may hold the PAT in clear text.
         self.query_one("#snippet", SnippetArea).clear()
-        message = "Filled " + _join(filled) + " from the snippet."
+        message = "Filled " + join(filled) + " from the snippet."
         if not values.api_key:
             message += " The snippet has no token: enter your PAT below."
         placeholders = values.placeholders()
         kind = "success"
         if placeholders:
-            names = _join([FIELD_LABELS.get(p, p) for p in placeholders])
+            names = join([FIELD_LABELS.get(p, p) for p in placeholders])
             message += f" The {names} still hold the documentation's placeholders."
             kind = "warning"
         self._set_line("snippet-status", message, kind)
@@ -580,7 +519,7 @@ class SettingsScreen(Screen[Settings | None]):
                 "Not saved: fix the errors marked above.",
                 "error",
             )
-            first = next((p.field for p in errors if p.field in _FORM_FIELDS), None)
+            first = next((p.field for p in errors if p.field in FORM_FIELDS), None)
             if first:
                 self._input(first).focus()
             return
@@ -603,12 +542,15 @@ class SettingsScreen(Screen[Settings | None]):
             ):
                 self._working.remove_profile(pname)
         self._working.current = self._editing
+        notes: list[str] = []
         try:
-            path = save_settings(self._working, self._config_path)
+            path = save_settings(self._working, self._config_path, notes=notes)
         except ConfigError as exc:
             self._set_line("general-message", f"Not saved: {exc}", "error")
             return
         log.info("saved settings for agent %r to %s", self._editing, path)
+        for note in notes:  # e.g. a locked keyring: the token went to the settings file
+            tell(self.app, note, severity="warning", timeout=15)
         self.dismiss(self._working)
 
     # ------------------------------------------------------------------ saved agents
@@ -641,7 +583,7 @@ class SettingsScreen(Screen[Settings | None]):
             self._save_attempted = True
             self._show_problems([problem])
             return
-        pname = _unique_name(self._working.profiles)
+        pname = unique_name(self._working.profiles)
         self._working.profiles[pname] = AgentProfile(name=pname)
         self._new_names.add(pname)
         self._load_form(pname)
@@ -688,24 +630,6 @@ class SettingsScreen(Screen[Settings | None]):
             self._working.replace_profile(fresh)
             self._new_names.add(fresh.name)
         self._load_form(self._working.current or next(iter(self._working.profiles)))
-
-
-def _worst(problems: list[Problem]) -> str:
-    order = ("error", "confirm", "warning")
-    return min((p.severity for p in problems), key=order.index, default="")
-
-
-def _sentence(problem: Problem) -> str:
-    text = problem.message
-    if problem.severity == "confirm":
-        text += " (Save asks first)"
-    return text[:1].upper() + text[1:]
-
-
-def _join(items: list[str]) -> str:
-    if len(items) <= 1:
-        return "".join(items)
-    return ", ".join(items[:-1]) + " and " + items[-1]
 
 
 __all__ = [
