@@ -20,7 +20,14 @@ from textual.content import Content
 from textual.notifications import SeverityLevel
 from textual.screen import ModalScreen, Screen
 
-from fleet_tui.config import AgentProfile, Resolved, Settings, save_settings, validate_profile
+from fleet_tui.config import (
+    AgentProfile,
+    ConfigError,
+    Resolved,
+    Settings,
+    save_settings,
+    validate_profile,
+)
 from fleet_tui.errors import FleetError
 from fleet_tui.sanitize import clean_line, for_notification, for_row
 from fleet_tui.screens import DIALOGS_CSS
@@ -248,6 +255,7 @@ class FleetApp(App[int]):
         self._start_agent(open_settings=True)
         self.call_after_refresh(self.verify_store)
         self.set_timer(0.5, self._preload_dialog_styles)
+        self.set_timer(2.0, self._find_keyring)  # after start-up's own work
 
     def _after_first_frame(self) -> None:
         # Start-up objects live as long as the app: moving them out of the collector's reach
@@ -469,10 +477,7 @@ class FleetApp(App[int]):
             profile = self.settings.switch(name)
         except ValueError:
             return
-        try:
-            save_settings(self.settings, self.config_path)
-        except Exception as exc:  # saving the choice is a convenience; switching still works
-            tell(self, f"Could not save the settings: {exc}", severity="warning")
+        self._save_settings("the chosen agent")  # a convenience: switching works regardless
         self._use_profile(profile)
         self.chat.agent_changed()
         self._start_agent()
@@ -552,10 +557,24 @@ class FleetApp(App[int]):
     def watch_theme(self, theme: str) -> None:
         if self.settings.theme != theme and self.is_running:
             self.settings.theme = theme
-            try:
-                save_settings(self.settings, self.config_path)
-            except Exception as exc:
-                tell(self, f"Could not save the theme: {exc}", severity="warning")
+            self._save_settings("the theme")
+
+    def _save_settings(self, what: str) -> None:
+        notes: list[str] = []
+        try:
+            save_settings(self.settings, self.config_path, notes=notes)
+        except ConfigError as exc:
+            tell(self, f"Could not save {what}: {exc}", severity="warning")
+        for note in notes:  # e.g. the keyring refused the token and the file keeps it
+            tell(self, note, severity="warning", timeout=10)
+
+    @work(thread=True, group="keyring-warmup", exit_on_error=False)
+    def _find_keyring(self) -> None:
+        """Finding the system keyring's backend takes ~0.25 s; done off the event loop once, so
+        the first save (a theme change) does not pause the app."""
+        from fleet_tui import keyring_store
+
+        keyring_store.backend()
 
     # ----------------------------------------------------------------- palette
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:

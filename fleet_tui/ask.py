@@ -210,7 +210,11 @@ async def _ask(
     from fleet_tui.ask_store import AskRecorder
 
     printer = ReplyPrinter(out, err, as_json=as_json)
-    client = target.client()
+    try:
+        client = target.client()
+    except FleetError as exc:  # settings httpx refuses: said before anything is sent
+        print_err(exc, err)
+        return exc.exit_code
     recorder = AskRecorder.open(target, err) if thread else None
     stream: RunStream | None = None
     thread_id: str | None = None
