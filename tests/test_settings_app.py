@@ -135,6 +135,13 @@ async def test_a_profile_that_turns_bad_before_the_client_is_built_is_told_not_c
         await wait_until(pilot, lambda: "not a valid IPv4 address" in toasts(app), timeout=5)
         assert app.client is None and not app.agent_ready
         assert PAT not in toasts(app)
+        # sending then says what to fix and opens the settings; it neither crashes nor sends
+        app.chat.composer.focus()
+        app.chat.composer.insert("hello")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: "settings need fixing (ctrl+o)" in toasts(app), timeout=5)
+        await wait_until(pilot, lambda: isinstance(app.screen, SettingsScreen), timeout=5)
+        assert app.return_code in (None, 0)
 
 
 async def test_a_url_with_a_password_is_refused_and_never_shown_in_a_toast(

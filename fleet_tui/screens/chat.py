@@ -40,6 +40,7 @@ from fleet_tui.widgets.status import AgentBar, RunStatus
 
 if TYPE_CHECKING:
     from fleet_tui.app import FleetApp
+    from fleet_tui.client import FleetClient
     from fleet_tui.runner import TurnRunner
 
 
@@ -238,9 +239,7 @@ class ChatScreen(Screen[None]):
         self.send(event.text)
 
     def send(self, text: str) -> None:
-        if not self.app.agent_ready:
-            tell(self, "Set up the agent first (ctrl+o opens the settings).", severity="warning")
-            self.app.action_settings()
+        if self._client_or_say() is None:
             return
         live = self.current
         if live is None:
@@ -260,6 +259,21 @@ class ChatScreen(Screen[None]):
             return
         self._start_run(live, text=text)
 
+    def _client_or_say(self) -> FleetClient | None:
+        """The agent's client, or None after telling the user what is missing and opening the
+        settings (nothing is sent with settings that are missing or wrong)."""
+        app = self.app
+        client = app.client if app.agent_ready else None
+        if client is not None:
+            return client
+        if app.connection_state == "settings need fixing":
+            message = f"The settings need fixing (ctrl+o): {app.connection_detail}"
+        else:
+            message = "Set up the agent first (ctrl+o opens the settings)."
+        tell(self, message, severity="warning")
+        app.action_settings()
+        return None
+
     def _start_run(
         self,
         live: Live,
@@ -274,8 +288,9 @@ class ChatScreen(Screen[None]):
 
         `shown`: the message is already on screen and in the store (a retry after a 409).
         """
-        client = self.app.client
-        assert client is not None
+        client = self._client_or_say()
+        if client is None:
+            return
         if text is not None:
             live.last_text = text
             if not shown:
