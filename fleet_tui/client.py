@@ -677,6 +677,9 @@ class SSEBytesDecoder:
         self._after_cr = False
 
     def feed(self, chunk: bytes) -> list[ServerSentEvent]:
+        if not chunk:
+            # nothing arrived: a CR at the end of the last chunk may still be half a CRLF
+            return []
         if self._after_cr:
             self._after_cr = False
             if chunk[:1] == b"\n":

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from httpx_sse._decoders import SSEDecoder, SSELineDecoder
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from fleet_tui.client import SSEBytesDecoder
@@ -55,13 +55,22 @@ def ours(body: bytes, cuts: list[int]) -> list[tuple[object, ...]]:
 
 
 @settings(max_examples=400, deadline=None)
-@given(st.lists(FRAGMENTS | st.binary(max_size=4), max_size=30), st.data())
+@given(
+    st.lists(FRAGMENTS | st.binary(max_size=4), max_size=30),
+    st.lists(st.integers(0, 1000), max_size=12),
+)
+# an empty chunk between the CR and the LF of one CRLF: still one line end
+@example([b"retry: 30\r", b"\n"], [10, 10])
 def test_same_events_as_httpx_sse_however_the_bytes_are_cut(
-    parts: list[bytes], data: st.DataObject
+    parts: list[bytes], cuts: list[int]
 ) -> None:
     body = b"".join(parts)
-    cuts = data.draw(st.lists(st.integers(0, len(body)), max_size=12))
+    cuts = [cut % (len(body) + 1) for cut in cuts]
     assert ours(body, cuts) == reference(body)
+
+
+def test_an_empty_chunk_between_cr_and_lf() -> None:
+    assert ours(b"retry: 30\r\n", [10, 10]) == reference(b"retry: 30\r\n") == []
 
 
 def test_one_byte_at_a_time_with_every_line_end() -> None:
