@@ -2,6 +2,7 @@
 
 import os
 
+from hostile_server import hostile_server  # noqa: F401
 from hypothesis import settings
 from secret_guard import pytest_runtest_makereport  # noqa: F401
 from server_fixture import (  # noqa: F401
