@@ -64,3 +64,10 @@ class StreamBroken(FleetError):
     """The stream stopped before the run ended and could not be rejoined."""
 
     exit_code = 5
+
+
+class BadResponse(FleetError):
+    """The server answered, but with something that cannot be read (a body that is not in
+    the encoding its headers say)."""
+
+    exit_code = 5

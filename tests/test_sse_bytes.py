@@ -87,3 +87,30 @@ def test_a_line_longer_than_many_chunks() -> None:
     body = b"data: " + b"x" * 100_000 + b"\r\n\r\n"
     got = ours(body, list(range(0, len(body), 7)))
     assert got == [("message", "x" * 100_000, "", None)]
+
+
+def test_an_event_past_the_limit_stops_the_decoder_and_keeps_what_came_before() -> None:
+    decoder = SSEBytesDecoder(max_event_bytes=100)
+    got = decoder.feed(b"data: small\n\ndata: " + b"x" * 60 + b"\n")
+    assert [sse.data for sse in got] == ["small"] and not decoder.overflowed
+    # the same event goes on past 100 bytes, its last line still open
+    assert decoder.feed(b"data: " + b"y" * 20) == []
+    assert not decoder.overflowed
+    assert decoder.feed(b"y" * 10) == []
+    assert decoder.overflowed
+    assert decoder.feed(b"\n\ndata: later\n\n") == []  # nothing from then on
+
+
+def test_the_limit_is_per_event_not_per_stream() -> None:
+    decoder = SSEBytesDecoder(max_event_bytes=100)
+    body = b"".join(b"data: " + b"z" * 80 + b"\n\n" for _ in range(1000))
+    got = [
+        sse for start in range(0, len(body), 37) for sse in decoder.feed(body[start : start + 37])
+    ]
+    assert len(got) == 1000 and not decoder.overflowed
+
+
+def test_one_line_over_the_limit_in_a_single_chunk() -> None:
+    decoder = SSEBytesDecoder(max_event_bytes=100)
+    got = decoder.feed(b"data: a\n\ndata: " + b"w" * 200 + b"\n\ndata: b\n\n")
+    assert [sse.data for sse in got] == ["a"] and decoder.overflowed
