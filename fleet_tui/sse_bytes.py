@@ -14,6 +14,8 @@ from fleet_tui.errors import FleetError
 # A reply is streamed token by token: no real event comes near this. A server that sends more
 # in one event would have the app hold it all in memory and parse it in one go.
 MAX_EVENT_BYTES = 16 * 1024 * 1024
+# A line longer than this skips the copies of the ordinary path (see `SSEBytesDecoder._line`).
+LONG_LINE = 64 * 1024
 
 
 class EventTooLarge(FleetError):
@@ -28,6 +30,13 @@ class EventTooLarge(FleetError):
             "run can be read in LangSmith."
         )
         self.limit = limit
+
+
+def _line_end(chunk: bytes) -> int:
+    """Index of the first CR or LF in `chunk` (there is one)."""
+    lf = chunk.find(b"\n")
+    cr = chunk.find(b"\r")
+    return lf if cr < 0 or 0 <= lf < cr else cr
 
 
 def check_event_stream(response: httpx.Response) -> None:
@@ -77,10 +86,26 @@ class SSEBytesDecoder:
                     self._overflow()
             return []
         if self._pending:
-            self._pending.append(chunk)
-            chunk = b"".join(self._pending)
+            # the open line ends in this chunk: joined alone, so a line of megabytes is copied
+            # once, not again by splitlines with the rest of the chunk
+            end = _line_end(chunk)
+            self._pending.append(chunk[:end])
+            line = b"".join(self._pending)
             self._pending.clear()
             self._pending_bytes = 0
+            self._event_bytes += len(line)
+            if self._event_bytes > self.max_event_bytes:
+                self._overflow()
+                return []
+            self._line(line)  # not blank: it cannot end an event
+            if chunk[end] == 13 and end + 1 == len(chunk):  # CR: maybe half a CRLF
+                self._after_cr = True
+                return []
+            chunk = chunk[end + 2 :] if chunk[end : end + 2] == b"\r\n" else chunk[end + 1 :]
+            if not chunk:
+                return []
+            if b"\n" not in chunk and b"\r" not in chunk:
+                return self.feed(chunk)
         lines = chunk.splitlines()
         last = chunk[-1]
         if last == 13:  # CR
@@ -101,12 +126,23 @@ class SSEBytesDecoder:
                     return out
             else:
                 size = 0  # a blank line ends the event
-            if (sse := decode(line.decode("utf-8", "replace"))) is not None:
+            if len(line) > LONG_LINE:
+                self._line(line)
+            elif (sse := decode(line.decode("utf-8", "replace"))) is not None:
                 out.append(sse)
         self._event_bytes = size
         if size + self._pending_bytes > limit:
             self._overflow()
         return out
+
+    def _line(self, line: bytes) -> None:
+        """One line that is not blank. A long `data:` line (a reply of megabytes in one event)
+        is decoded straight from the bytes: `SSEDecoder.decode` would copy it twice more."""
+        if len(line) > LONG_LINE and line.startswith(b"data:"):
+            start = 6 if line[5:6] == b" " else 5
+            self._decoder._data.append(str(memoryview(line)[start:], "utf-8", "replace"))
+        else:
+            self._decoder.decode(line.decode("utf-8", "replace"))
 
     def _overflow(self) -> None:
         self.overflowed = True

@@ -25,6 +25,7 @@ from fleet_tui.events import (
     ToolResult,
 )
 from fleet_tui.transcript import AssistantItem, Transcript
+from fleet_tui.widgets import markdown_render
 from fleet_tui.widgets.lines import text_of
 from fleet_tui.widgets.markdown_render import LARGE_REPLY_CHARS, PlainText
 from fleet_tui.widgets.message_pane import MessagePane
@@ -172,6 +173,36 @@ def test_plain_text_streamed_in_any_pieces_equals_it_folded_whole(
         assert "\x1b" not in joined and "\t" not in joined
     finally:
         redaction._secrets = saved
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(ALPHABET, max_size=80), st.lists(st.integers(0, 200)), st.integers(3, 30))
+def test_plain_text_read_a_window_at_a_time_equals_it_folded_whole(
+    parts: list[str], cuts: list[int], width: int
+) -> None:
+    """What the pane does: `update_from` an item's `text_window`, while the item grows."""
+    saved, window = redaction.known(), markdown_render.PLAIN_WINDOW
+    redaction.remember(SECRET)
+    markdown_render.PLAIN_WINDOW = 7 + width % 5
+    try:
+        text = "".join(parts)
+        marks = sorted({cut % (len(text) + 1) for cut in cuts} | {0, len(text)})
+        item = AssistantItem(message_id="m")
+        plain = PlainText(width, [])
+        for a, b in itertools.pairwise(marks):
+            item.append(text[a:b])
+            if b % 3 == 0:
+                item.text  # noqa: B018 - joins the parts, as the pane's estimate may
+            assert item.text_window(0, b) == text[:b]
+            assert item.text_window(a // 2, b) == text[a // 2 : b]
+            plain.update_from(item.text_window, item.length, False)
+        plain.update_from(item.text_window, item.length, True)
+        assert [text_of(line) for line in plain.lines] == plain_lines([text], width)
+        assert item.equals(text) and not item.equals(text + "x")
+        assert item.count("\n") == text.count("\n")
+    finally:
+        redaction._secrets = saved
+        markdown_render.PLAIN_WINDOW = window
 
 
 def test_plain_text_keeps_every_character() -> None:

@@ -6,6 +6,7 @@ from httpx_sse._decoders import SSEDecoder, SSELineDecoder
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from fleet_tui import sse_bytes
 from fleet_tui.client import SSEBytesDecoder
 
 FRAGMENTS = st.sampled_from(
@@ -67,6 +68,13 @@ def test_same_events_as_httpx_sse_however_the_bytes_are_cut(
     body = b"".join(parts)
     cuts = [cut % (len(body) + 1) for cut in cuts]
     assert ours(body, cuts) == reference(body)
+    # the same with every line taken as a long one (the path of a reply of megabytes)
+    long_line = sse_bytes.LONG_LINE
+    sse_bytes.LONG_LINE = 2
+    try:
+        assert ours(body, cuts) == reference(body)
+    finally:
+        sse_bytes.LONG_LINE = long_line
 
 
 def test_an_empty_chunk_between_cr_and_lf() -> None:
@@ -114,3 +122,10 @@ def test_one_line_over_the_limit_in_a_single_chunk() -> None:
     decoder = SSEBytesDecoder(max_event_bytes=100)
     got = decoder.feed(b"data: a\n\ndata: " + b"w" * 200 + b"\n\ndata: b\n\n")
     assert [sse.data for sse in got] == ["a"] and decoder.overflowed
+
+
+def test_a_line_of_megabytes_in_64_kb_chunks() -> None:
+    value = "é" * 3_000_000 + "end"
+    body = b"event: messages\r\ndata: " + value.encode() + b"\r\n\r\ndata: next\r\n\r\n"
+    got = ours(body, list(range(0, len(body), 65_536)))
+    assert got == reference(body) == [("messages", value, "", None), ("message", "next", "", None)]

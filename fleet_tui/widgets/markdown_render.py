@@ -21,6 +21,7 @@ it is parsed or folded.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from markdown_it import MarkdownIt
@@ -49,8 +50,10 @@ LARGE_REPLY_CHARS = 100_000
 # a reply nested deeper than the width allows is shown as plain text.
 CELLS_PER_LEVEL = 2
 MIN_TEXT_CELLS = 16
-# Characters folded per step of `PlainText.update` (its deadline is checked between steps).
+# Characters folded per step of `PlainText.update` (its deadline is checked between steps), and
+# read from the reply at a time by `PlainText.update_from`.
 PLAIN_STEP = 16_384
+PLAIN_WINDOW = 256 * 1024
 
 CODE_CHUNK_LINES = 24
 WINDOW_CHARS = 2048
@@ -290,11 +293,41 @@ class PlainText:
     def settled_lines(self) -> int:
         return self._settled
 
-    def update(self, tail: str, final: bool, deadline: float | None = None) -> bool:
+    def update_from(
+        self,
+        read: Callable[[int, int], str],
+        length: int,
+        final: bool,
+        deadline: float | None = None,
+    ) -> bool:
+        """`update`, reading the text a window at a time: `read(start, end)` gives
+        `text[start:end]` of a text `length` long (a reply of megabytes is never copied whole)."""
+        secrets = redaction.known()
+        size = max(PLAIN_WINDOW, 4 * len(secrets[0])) if secrets else PLAIN_WINDOW
+        while True:
+            start = self.offset
+            window = read(start, start + size)
+            partial = start + len(window) < length
+            done = self.update(window, final, deadline, partial=partial)
+            if done or not partial or self.offset == start:
+                return done
+            if deadline is not None and time.perf_counter() > deadline:
+                return False
+
+    def update(
+        self, tail: str, final: bool, deadline: float | None = None, *, partial: bool = False
+    ) -> bool:
+        """Fold the text from `offset` on (`tail`). With `partial`, `tail` is only the start of
+        it: folded up to a line end (or a cut that splits no secret), and False is returned."""
         lines = self.lines
         del lines[self._settled :]
         end = len(tail)
-        if not final and (held := _held_back(tail)):
+        if partial:
+            # a secret may go on past the window: a cut after a line end, or before its length
+            final = False
+            newline = tail.rfind("\n")
+            end = newline + 1 if newline >= 0 else _unsplit(tail, 0, end - _held_back(tail))
+        elif not final and (held := _held_back(tail)):
             end = _unsplit(tail, 0, end - held)
         pos = 0
         while pos < end:
@@ -306,6 +339,9 @@ class PlainText:
                 self._settled = len(lines)
                 return False
         self.offset += pos
+        if partial:
+            self._settled = len(lines)
+            return False
         if final and self._carry:
             lines.append((self._carry, 0))
             self._carry = ""

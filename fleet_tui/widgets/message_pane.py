@@ -88,7 +88,7 @@ def _estimate(item: Item, width: int) -> int:
     """A guess of an item's body height, good enough for the scrollbar until it is rendered."""
     width = max(8, width)
     if isinstance(item, AssistantItem):
-        return item.length // width + item.text.count("\n") + 1
+        return item.length // width + item.count("\n") + 1
     if isinstance(item, UserItem):
         return len(item.text) // width + item.text.count("\n") + 1
     if isinstance(item, ToolItem):
@@ -402,7 +402,13 @@ class MessagePane(ScrollView, can_focus=True):
         if isinstance(item, AssistantItem):
             if entry.stream is not None and entry.width == self._width:
                 entry.changed_from = entry.stream.settled_lines
+            before = len(entry.body)  # the same list may grow in place
             body, done = self._render_assistant(entry, item, renderer, deadline)
+            # a huge reply adds lines by the hundred thousand: out of the collector's reach
+            # as they come, as the background render's are
+            self._lines_since_freeze += max(0, len(body) - before)
+            if self._lines_since_freeze >= FREEZE_LINES:
+                self._freeze()
             entry.body = body
             if done:
                 entry.key = key
@@ -447,7 +453,10 @@ class MessagePane(ScrollView, can_focus=True):
             entry.stream = stream
             entry.stream_key = stream_key
         try:
-            done = stream.update(item.text_from(stream.offset), item.complete, deadline)
+            if isinstance(stream, PlainText):
+                done = stream.update_from(item.text_window, item.length, item.complete, deadline)
+            else:
+                done = stream.update(item.text_from(stream.offset), item.complete, deadline)
         except TooDeep:
             entry.too_deep = True
             return self._render_assistant(entry, item, renderer, deadline)
