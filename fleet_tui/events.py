@@ -167,7 +167,7 @@ class ServerWait:
         at = time.strftime("%H:%M:%S", time.localtime(self.until))
         text = f"the server asked to wait {human_seconds(self.asked)}; retrying at {at}"
         if self.asked > self.seconds:
-            text += f" (fleet-tui waits at most {human_seconds(self.seconds)})"
+            text += f" (wait capped at {human_seconds(self.seconds)})"
         return text
 
 

@@ -197,8 +197,17 @@ class RunStream:
         async with contextlib.aclosing(_watched(response, client.quiet_after)) as chunks:
             async for chunk in chunks:
                 if type(chunk) is bytes:
-                    if batch := self._events_of(decoder.feed(chunk)):
-                        yield batch
+                    long_lines = decoder.long_lines
+                    batch = decoder.feed(chunk)
+                    if decoder.long_lines != long_lines:
+                        # an event of megabytes: decoding it, parsing it and what follows
+                        # it each get a turn of the event loop of their own
+                        for sse in batch:
+                            await asyncio.sleep(0)
+                            if events := self._events_of([sse]):
+                                yield events
+                    elif events := self._events_of(batch):
+                        yield events
                     if decoder.overflowed:
                         raise EventTooLarge(decoder.max_event_bytes)
                 else:

@@ -69,6 +69,8 @@ class SSEBytesDecoder:
         # the last chunk ended with CR: an LF starting the next one is the rest of that CRLF
         self._after_cr = False
         self.overflowed = False
+        self.long_lines = 0
+        """How many long lines were decoded (see `_line`): a reader may pause around them."""
 
     def feed(self, chunk: bytes) -> list[ServerSentEvent]:
         if not chunk or self.overflowed:
@@ -138,11 +140,13 @@ class SSEBytesDecoder:
     def _line(self, line: bytes) -> None:
         """One line that is not blank. A long `data:` line (a reply of megabytes in one event)
         is decoded straight from the bytes: `SSEDecoder.decode` would copy it twice more."""
-        if len(line) > LONG_LINE and line.startswith(b"data:"):
-            start = 6 if line[5:6] == b" " else 5
-            self._decoder._data.append(str(memoryview(line)[start:], "utf-8", "replace"))
-        else:
-            self._decoder.decode(line.decode("utf-8", "replace"))
+        if len(line) > LONG_LINE:
+            self.long_lines += 1
+            if line.startswith(b"data:"):
+                start = 6 if line[5:6] == b" " else 5
+                self._decoder._data.append(str(memoryview(line)[start:], "utf-8", "replace"))
+                return
+        self._decoder.decode(line.decode("utf-8", "replace"))
 
     def _overflow(self) -> None:
         self.overflowed = True
