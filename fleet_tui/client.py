@@ -208,7 +208,7 @@ def _http_failure(url: str, what: str, exc: httpx.HTTPError) -> FleetError:
     """Any failure of httpx (the connection, or a body it cannot decode) as a FleetError."""
     if isinstance(exc, httpx.TransportError):
         return _unreachable(url, exc)
-    return BadResponse(unreadable_message(exc, url, f"to '{what}'"))
+    return BadResponse(unreadable_message(exc, url, f"an answer to '{what}'"))
 
 
 def _unreachable(url: str, exc: Exception) -> UnreachableError:

@@ -344,19 +344,17 @@ def from_unreadable(exc: Exception, url: str) -> RunError:
     """A stream whose bytes cannot be read (or are too many): said for a person."""
     if isinstance(exc, FleetError):
         return RunError(type(exc).__name__, str(exc))
-    message = unreadable_message(exc, url, "the run's stream")
+    message = unreadable_message(exc, url, "a run's stream")
     return RunError("BadResponse", f"{message} The reply so far is kept.")
 
 
 def unreadable_message(exc: Exception, url: str, what: str) -> str:
+    """`what` the server sent (e.g. "an answer to 'list threads'") could not be read."""
     if isinstance(exc, httpx.DecodingError):
-        problem = (
-            "its body is not in the encoding its headers declare (Content-Encoding), so it "
-            "cannot be read"
-        )
+        problem = "its body is not in the encoding its headers declare (Content-Encoding)"
     else:
-        problem = f"it could not be read ({type(exc).__name__})"
+        problem = f"{type(exc).__name__}"
     return (
-        f"The server at {url} answered ({what}) but {problem}. Check that the URL is the "
-        "Agent Server deployment itself, not a proxy in front of it."
+        f"The server at {url} sent {what} that cannot be read: {problem}. Check that the URL "
+        "is the Agent Server deployment itself, not a proxy in front of it."
     )
