@@ -312,14 +312,19 @@ class FleetClient:
         url = self._full(path)
         origin = urlsplit(url)[:2]
         for _ in range(MAX_SAME_ORIGIN_REDIRECTS + 1):
-            request = self._http.build_request(
-                method,
-                url,
-                json=json_body,
-                params=params,
-                headers=headers,
-                timeout=timeout or REQUEST_TIMEOUT,
-            )
+            try:
+                request = self._http.build_request(
+                    method,
+                    url,
+                    json=json_body,
+                    params=params,
+                    headers=headers,
+                    timeout=timeout or REQUEST_TIMEOUT,
+                )
+            except httpx.InvalidURL as exc:  # an id (from a server, a flag) no URL can carry
+                raise RequestRejected(
+                    f"Could not make the request to {what}: {exc} Check the id it was given."
+                ) from None
             try:
                 response = await self._http.send(request, stream=stream)
             except httpx.HTTPError as exc:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -64,8 +65,7 @@ async def test_a_wait_the_server_asks_for_is_capped_and_shown_in_the_header(
         await wait_until(pilot, lambda: "asked to wait" in shown(bar), 10, "the wait notice")
         text = shown(bar)
         assert "checking" in text
-        assert "the server asked to wait 27 h 46 min; retrying at" in text
-        assert "capped at 2 s" in text and "s left" in text
+        assert re.search(r"the server asked to wait 27 h 46 min · retrying in [012] s, at \d", text)
         # a minute at most in all, then the error says what the server asked
         await wait_until(pilot, lambda: app.connection_state == "offline", 10)
         await pilot.pause(1.2)
@@ -110,3 +110,18 @@ async def test_a_lone_surrogate_is_shown_as_a_replacement_character(
         drawn = "\n".join(app.chat.pane.line_texts())
         assert "bad \ufffd char" in drawn
         app.export_screenshot()  # the whole screen can be encoded
+
+
+async def test_the_header_and_status_line_mask_a_token_a_server_echoes(
+    hostile_server: HostileServer, tmp_path: Path
+) -> None:
+    app = hostile_app(tmp_path, hostile_server, "echo-headers")
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: app.connection_state == "offline", 10)
+        # the detail shown is cut before the echoed headers get to the token: say it whole
+        bar, status = app.chat.query_one(AgentBar), app.chat.query_one(RunStatus)
+        bar.show("agent", "http://127.0.0.1", "offline", f"you sent {{'x-api-key': '{KEY}'}}")
+        status.show_running(1.0, f"tool {KEY}", 0)
+        await pilot.pause()
+        for widget in (bar, status):
+            assert KEY not in shown(widget) and f"****{KEY[-4:]}" in shown(widget)

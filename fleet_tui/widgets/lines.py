@@ -16,8 +16,7 @@ from rich.segment import Segment
 from rich.style import Style
 from textual.strip import Strip
 
-from fleet_tui.redaction import redact
-from fleet_tui.sanitize import clean_line, clean_text
+from fleet_tui.sanitize import for_row, for_stderr
 
 Line = tuple[str | int, ...]
 """Alternating text and style number; style 0 is "no style"."""
@@ -68,16 +67,11 @@ def text_of(line: Line) -> str:
     return "".join(line[0::2])  # type: ignore[arg-type]
 
 
-def shown(text: str) -> str:
-    """Text of an item as the pane may draw it: every known secret masked (the pane's last line
-    of defence: a tool result or an error can echo a token), control characters made visible.
-
-    Every item text reaches the renderers through this or `shown_line`, whole (a block or a
-    field), never token by token: a secret can be split between two deltas.
-    """
-    return clean_text(redact(text))
-
-
-def shown_line(text: str) -> str:
-    """`shown` for single-line places (names, titles): newlines and tabs become spaces."""
-    return clean_line(redact(text))
+# What the pane draws of an item's text is what any text leaving the app gets (sanitize.py):
+# every known secret masked (a tool result or an error can echo a token), control characters
+# made visible. Item text reaches the renderers through these, whole (a block or a field),
+# never token by token: a secret can be split between two deltas.
+shown = for_stderr
+"""Text with its lines kept."""
+shown_line = for_row
+"""Text for single-line places (names, titles): newlines and tabs become spaces."""

@@ -9,7 +9,8 @@ from rich.text import Text
 from textual.timer import Timer
 from textual.widgets import Static
 
-from fleet_tui.sanitize import clean_line
+from fleet_tui.events import human_seconds
+from fleet_tui.sanitize import for_row
 
 if TYPE_CHECKING:
     from fleet_tui.events import ServerWait
@@ -35,18 +36,25 @@ class AgentBar(Static):
         text = Text.assemble(
             ("fleet-tui ", "bold"),
             ("│ ", "dim"),
-            (clean_line(agent_name) or "no agent", "bold"),
+            (for_row(agent_name) or "no agent", "bold"),
             ("  ", ""),
-            (clean_line(url), "dim"),
-            ("  ", ""),
-            (f"{marker} {state}", style),
         )
         wait = self._wait
+        if wait is None:
+            text.append(for_row(url), style="dim")
+            text.append("  ")
+        text.append(f"{marker} {state}", style=style)
         if wait is not None:
+            # in place of the URL, so that it fits: the user needs to know why nothing happens
             left = max(0, round(wait.until - time.time()))
-            text.append(f"  ⏳ {clean_line(wait.describe())} · {left} s left", style="yellow")
+            at = time.strftime("%H:%M:%S", time.localtime(wait.until))
+            text.append(
+                f"  ⏳ the server asked to wait {human_seconds(wait.asked)} · retrying in "
+                f"{left} s, at {at}",
+                style="yellow",
+            )
         elif detail:
-            text.append(f"  {clean_line(detail)}", style="dim")
+            text.append(f"  {for_row(detail)}", style="dim")
         self.update(text, layout=False)
 
     def show_wait(self, wait: ServerWait) -> None:
@@ -84,13 +92,13 @@ class RunStatus(Static):
             (f"{elapsed:5.1f} s", ""),
         )
         if activity:
-            text.append(f" · {clean_line(activity)}", style="cyan")
+            text.append(f" · {for_row(activity)}", style="cyan")
         if extra:
-            text.append(f" · {clean_line(extra)}", style="bold yellow")
+            text.append(f" · {for_row(extra)}", style="bold yellow")
         if quiet is not None:
             text.append(f" · no data for {quiet:.0f} s", style="bold yellow")
         text.append("  (escape cancels)", style="dim")
         self.update(text, layout=False)
 
     def show_idle(self, note: str = "") -> None:
-        self.update(Text(clean_line(note), style="dim"), layout=False)
+        self.update(Text(for_row(note), style="dim"), layout=False)
