@@ -250,3 +250,18 @@ async def test_no_known_secret_is_drawn_whatever_item_carries_it(secret: str) ->
         # what is kept is the text as received: only what is drawn is masked
         assert isinstance(pane.transcript.items[1], AssistantItem)
         assert secret in pane.transcript.items[1].text
+
+
+async def test_a_huge_json_tool_result_is_shown_as_cut_text_not_parsed() -> None:
+    result = "[" + ",".join(f'{{"row": {i}, "value": "{"v" * 40}"}}' for i in range(60_000)) + "]"
+    app = Host()
+    async with app.run_test(size=SIZE) as pilot:
+        pane = app.query_one(MessagePane)
+        pane.apply_event(ToolCallStarted("m1", ToolCall("c1", "dump", {})))
+        pane.apply_event(ToolResult("t1", "c1", "dump", result))
+        await settle(pilot, pane)
+        await pilot.press("t")
+        await settle(pilot, pane)
+        lines = pane.line_texts()
+        assert any(line.strip().startswith('[{"row": 0, "value": "vvv') for line in lines)
+        assert lines[-1].strip().endswith("more lines (c copies all)")

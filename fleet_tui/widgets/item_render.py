@@ -37,6 +37,9 @@ MAX_VALUE_CHARS = 240
 MAX_LIST_ITEMS = 40
 MAX_RESULT_LINES = 40
 MAX_RESULT_CHARS = 8000
+# A result longer than this is shown as text: parsing megabytes of JSON to show 40 lines of it
+# would stall the app each time it is drawn.
+MAX_JSON_RESULT_CHARS = 200_000
 PREVIEW_VALUE_CHARS = 40
 
 STATE_LABELS = {"running": "… running", "done": "✓ done", "failed": "✗ failed"}
@@ -164,7 +167,7 @@ class ItemRenderer:
     def _result(self, result: str) -> list[Line]:
         result = redact(result)  # before it is cut short
         stripped = result.strip()
-        if stripped[:1] in ("{", "["):
+        if stripped[:1] in ("{", "[") and len(stripped) <= MAX_JSON_RESULT_CHARS:
             try:
                 parsed = json.loads(stripped)
             except ValueError:
