@@ -52,7 +52,7 @@ CELLS_PER_LEVEL = 2
 MIN_TEXT_CELLS = 16
 # Characters folded per step of `PlainText.update` (its deadline is checked between steps), and
 # read from the reply at a time by `PlainText.update_from`.
-PLAIN_STEP = 16_384
+PLAIN_STEP = 8_192
 PLAIN_WINDOW = 256 * 1024
 
 CODE_CHUNK_LINES = 24

@@ -88,6 +88,8 @@ def _estimate(item: Item, width: int) -> int:
     """A guess of an item's body height, good enough for the scrollbar until it is rendered."""
     width = max(8, width)
     if isinstance(item, AssistantItem):
+        if item.length > 1_000_000:  # a guess is a guess: no scan of megabytes for it
+            return item.length // width + 1
         return item.length // width + item.count("\n") + 1
     if isinstance(item, UserItem):
         return len(item.text) // width + item.text.count("\n") + 1
