@@ -194,9 +194,12 @@ class RunStream:
         check_event_stream(response)
         client = self._client
         decoder = SSEBytesDecoder(client.max_event_bytes)
-        async with contextlib.aclosing(_watched(response, client.quiet_after)) as chunks:
-            async for chunk in chunks:
-                if type(chunk) is bytes:
+        async with contextlib.aclosing(_watched(response, client.quiet_after)) as steps:
+            async for step in steps:
+                if type(step) is not list:
+                    yield [step]  # type: ignore[list-item]
+                    continue
+                for chunk in step:
                     long_lines = decoder.long_lines
                     batch = decoder.feed(chunk)
                     if decoder.long_lines != long_lines:
@@ -210,8 +213,6 @@ class RunStream:
                         yield events
                     if decoder.overflowed:
                         raise EventTooLarge(decoder.max_event_bytes)
-                else:
-                    yield [chunk]  # type: ignore[list-item]
         # a line with no end after it cannot end an event: an event cut off by the end of
         # the stream is dropped, as SSE says
 
@@ -236,8 +237,9 @@ READ_AHEAD = 64
 
 async def _watched(
     response: httpx.Response, quiet_after: float
-) -> AsyncIterator[bytes | StreamQuiet]:
-    """The response's chunks; while none comes, a `StreamQuiet` every `quiet_after` seconds.
+) -> AsyncIterator[list[bytes] | StreamQuiet]:
+    """The response's chunks, those that came since the last step in one list; while none
+    comes, a `StreamQuiet` every `quiet_after` seconds.
 
     The body is read by a task of its own: waiting for the next chunk with a timeout would
     cancel the read (and break the connection) each time it expires. A task per chunk would
@@ -292,14 +294,15 @@ async def _watched(
     try:
         while True:
             if chunks:
-                chunk = chunks.popleft()
+                batch = list(chunks)  # all that came: one step of this generator, not one each
+                chunks.clear()
                 if room is not None and not room.done():
                     room.set_result(None)
                 if silent_since is not None:
                     yield StreamQuiet(last_data - silent_since, resumed=True)
                     silent_since = None
                 quiet_due = False
-                yield chunk
+                yield batch
             elif finished:
                 if failure:
                     raise failure[0]
