@@ -18,6 +18,8 @@ appends to its deployment URL. So pointing a client (or the app) at
 | `surrogate`      | as `ok`, but the reply holds a lone surrogate (`\\udc80` in the JSON)   |
 | `silent[-N]`     | as `ok`, but a run goes silent after its first tokens: for N seconds,   |
 |                  | then it finishes; without N until the client hangs up                   |
+| `error-event`    | as `ok`, but a run ends with an `error` event whose message is          |
+|                  | `MARKUP_DETAIL`                                                         |
 
 "As `ok`" means the agent, thread and search requests answer like a real server, so the app
 connects and only the run misbehaves. Every request is recorded in `HostileServer.requests`
@@ -149,7 +151,7 @@ class HostileServer:
             await _gzip_lie(writer, path)
         elif name == "retry-after":
             await _send_json(writer, 429, {"detail": "slow down"}, extra={"Retry-After": "99999"})
-        elif name in ("ok", "big-event", "surrogate", "silent"):
+        elif name in ("ok", "big-event", "surrogate", "silent", "error-event"):
             await _agent(writer, request, path, name, int(number) if number else None)
         else:
             await _send_json(writer, 404, {"detail": f"no behaviour {behaviour!r} here"})
@@ -272,6 +274,10 @@ async def _run(
     elif name == "silent":
         # nothing more until the time is up, or until the client hangs up (forever)
         await asyncio.sleep(number if number is not None else 10**9)
+    elif name == "error-event":
+        writer.write(_sse("error", json.dumps({"error": "ValueError", "message": MARKUP_DETAIL})))
+        await writer.drain()
+        return
     for index, token in enumerate(rest):
         writer.write(_chunk(message_id, json.dumps(token), last=index == len(rest) - 1))
     await writer.drain()

@@ -194,3 +194,11 @@ async def test_hostile_error_details_are_fleet_errors(
     async with client(hostile_server, behaviour) as fleet:
         with pytest.raises(FleetError):
             await fleet.check_connection()
+
+
+async def test_an_error_event_arrives_as_a_run_error(hostile_server: HostileServer) -> None:
+    async with client(hostile_server, "error-event") as fleet:
+        events = await collect(fleet.stream_run({"messages": []}))
+    errors = [e for e in events if isinstance(e, RunError)]
+    assert [e.error for e in errors] == ["ValueError"] and "[/]" in errors[0].message
+    assert events[-1].status == "error"  # type: ignore[union-attr]
