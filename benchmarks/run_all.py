@@ -35,6 +35,7 @@ ORDER = [
     "stream_e2e",
     "several_streams",
     "sse_decode",
+    "large_reply",
 ]
 SMOKE_ARGS: dict[str, list[str]] = {
     "startup": ["--conversations", "200", "--messages-per", "4", "--runs", "1"],
@@ -55,6 +56,7 @@ SMOKE_ARGS: dict[str, list[str]] = {
     "stream_e2e": ["--graph", "scripted", "--runs", "1", "--type-every", "0.02"],
     "several_streams": ["--graph", "scripted", "--runs", "1"],
     "sse_decode": ["--size-mb", "0.3", "--reps", "1"],
+    "large_reply": ["--event-mb", "0.3", "--reply-mb", "0.5"],
 }
 LONG_STREAM = CACHE / "long_stream.sse"
 
@@ -238,6 +240,17 @@ def summary(results: dict[str, object], outputs: dict[str, list[str]]) -> list[l
                 met(r["hidden_renders"] == 0),
             ]
         )
+    if "large_reply" in outputs:
+        stall = number(line_with(outputs["large_reply"], "large reply longest stall"), r"(\d+) ms")
+        if stall is not None:
+            rows.append(
+                [
+                    "11 large reply",
+                    f"10 MB event, 50 MB reply opened: longest stall {stall:.0f} ms",
+                    "<= 50 ms",
+                    met(stall <= 50),
+                ]
+            )
     return rows
 
 
@@ -286,7 +299,7 @@ def main() -> None:
                             "--e2e-bytes",
                             str(e2e["bytes"]),
                         ]
-                if name not in ("stream_render", "open_thread"):
+                if name not in ("stream_render", "open_thread", "large_reply"):
                     extra += ["--json", str(results_path)]
                 status, seconds, lines = run_one(name, extra)
                 outputs[name] = lines

@@ -37,6 +37,7 @@ from fleet_tui.widgets.notices import TITLE_LIMIT, plain_notification, tell
 
 if TYPE_CHECKING:
     from fleet_tui.client import FleetClient
+    from fleet_tui.events import ServerWait
 
 
 class ConversationCommands(Provider):
@@ -351,6 +352,7 @@ class FleetApp(App[int]):
         client, agent = self.client, self.agent
         if client is None or agent is None:
             return
+        client.on_wait = self._server_wait
         try:
             info = await client.check_connection()
         except FleetError as exc:
@@ -367,6 +369,12 @@ class FleetApp(App[int]):
         self._set_connection("connected")
         if self.store.count_conversations(agent.id) == 0:
             self.sync_from_server()  # first use of this agent: bring in its threads from the server
+
+    def _server_wait(self, wait: ServerWait) -> None:
+        """The server asked to wait before a request is retried: the header says so."""
+        from fleet_tui.widgets.status import AgentBar
+
+        self.chat.query_one(AgentBar).show_wait(wait)
 
     def _set_connection(self, state: str, detail: str = "") -> None:
         self.connection_state, self.connection_detail = state, detail

@@ -23,10 +23,12 @@ from fleet_tui.events import (
     Reconnecting,
     RunEnded,
     RunError,
+    StreamQuiet,
     TextDelta,
     ToolCallStarted,
     ToolResult,
     event_to_dict,
+    human_seconds,
 )
 from fleet_tui.interrupts import HitlReview, InboxReview, classify, dumps_json
 from fleet_tui.launch import SetupError, Target, confirm_cleartext, demo_target, resolve_target
@@ -107,6 +109,12 @@ class ReplyPrinter:
             self.note(f"{marker} {event.name or 'tool'}: {text}")
         elif isinstance(event, Reconnecting):
             self.note(f"reconnecting ({event.attempt}/{event.limit})…")
+        elif isinstance(event, StreamQuiet):
+            seconds = human_seconds(event.seconds)
+            if event.resumed:
+                self.note(f"data again after {seconds} of silence")
+            else:
+                self.note(f"no data for {seconds}; the run may still be working (Ctrl-C cancels)")
         elif isinstance(event, RunError):
             self.note(f"error: {event.error}: {event.message}")
 
@@ -215,6 +223,7 @@ async def _ask(
     except FleetError as exc:  # settings httpx refuses: said before anything is sent
         print_err(exc, err)
         return exc.exit_code
+    client.on_wait = lambda wait: printer.note(wait.describe())
     recorder = AskRecorder.open(target, err) if thread else None
     stream: RunStream | None = None
     thread_id: str | None = None

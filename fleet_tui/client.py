@@ -13,19 +13,18 @@ import logging
 import random
 import time
 import uuid
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import httpx
-from httpx_sse import ServerSentEvent, SSEError
-from httpx_sse._decoders import SSEDecoder
 
 from fleet_tui import __version__, redaction
 from fleet_tui.errors import (  # re-exported: the client's errors
     AuthenticationError,
+    BadResponse,
     FleetError,
     NotFoundError,
     RateLimitedError,
@@ -35,24 +34,59 @@ from fleet_tui.errors import (  # re-exported: the client's errors
     ThreadBusyError,
     UnreachableError,
 )
-from fleet_tui.events import (
-    Event,
-    EventNormalizer,
-    Reconnecting,
-    RunEnded,
-    RunError,
-    RunStarted,
+from fleet_tui.events import ServerWait, human_seconds
+from fleet_tui.run_stream import (  # re-exported: the stream of a run
+    STREAM_TIMEOUT,
+    RunStream,
+    from_broken,
+    unreadable_message,
+)
+from fleet_tui.sse_bytes import (  # re-exported: the SSE decoder and its bound
+    MAX_EVENT_BYTES,
+    EventTooLarge,
+    SSEBytesDecoder,
+    check_event_stream,
 )
 
 log = logging.getLogger("fleet_tui.client")
 
 DEFAULT_AUTH_SCHEME = "langsmith-api-key"
 DEFAULT_STREAM_MODES: tuple[str, ...] = ("messages-tuple", "updates")
-# A tool can be silent for minutes while a run is healthy, so a stream's read timeout is long;
-# plain requests get a short one.
-STREAM_TIMEOUT = httpx.Timeout(connect=15.0, read=30 * 60.0, write=30.0, pool=30.0)
 REQUEST_TIMEOUT = httpx.Timeout(connect=15.0, read=60.0, write=30.0, pool=30.0)
 MAX_SAME_ORIGIN_REDIRECTS = 3
+# A server can ask for any wait (`Retry-After: 99999`); one request waits at most this long in
+# all, and says so through `on_wait`.
+MAX_RETRY_WAIT = 60.0
+# After this long without a byte on a run's stream, the stream says so (`StreamQuiet`).
+QUIET_AFTER = 30.0
+
+__all__ = [
+    "DEFAULT_STREAM_MODES",
+    "MAX_EVENT_BYTES",
+    "MAX_RETRY_WAIT",
+    "QUIET_AFTER",
+    "STREAM_TIMEOUT",
+    "AgentInfo",
+    "AuthenticationError",
+    "BadResponse",
+    "EventTooLarge",
+    "FleetClient",
+    "FleetError",
+    "NotFoundError",
+    "RateLimitedError",
+    "RedirectRefused",
+    "RequestRejected",
+    "RunRef",
+    "RunStream",
+    "SSEBytesDecoder",
+    "ServerError",
+    "ThreadBusyError",
+    "UnreachableError",
+    "check_event_stream",
+    "error_for_response",
+    "from_broken",
+    "is_uuid",
+]
 
 
 # --------------------------------------------------------------------------- records
@@ -147,7 +181,9 @@ def error_for_response(response: httpx.Response, *, what: str, url: str) -> Flee
         )
     if status == 429:
         wait = _retry_after(response)
-        hint = f" retry in {wait:.0f} s" if wait is not None else " wait a moment and retry"
+        hint = (
+            f" retry in {human_seconds(wait)}" if wait is not None else " wait a moment and retry"
+        )
         return RateLimitedError(
             f"Rate limited by the server (429):{hint}.",
             status=status,
@@ -166,6 +202,13 @@ def error_for_response(response: httpx.Response, *, what: str, url: str) -> Flee
         status=status,
         detail=detail,
     )
+
+
+def _http_failure(url: str, what: str, exc: httpx.HTTPError) -> FleetError:
+    """Any failure of httpx (the connection, or a body it cannot decode) as a FleetError."""
+    if isinstance(exc, httpx.TransportError):
+        return _unreachable(url, exc)
+    return BadResponse(unreadable_message(exc, url, f"an answer to '{what}'"))
 
 
 def _unreachable(url: str, exc: Exception) -> UnreachableError:
@@ -188,20 +231,6 @@ def _unreachable(url: str, exc: Exception) -> UnreachableError:
     )
 
 
-def _run_ref(response: httpx.Response) -> RunRef:
-    """Run and thread ids from `Content-Location: /threads/{tid}/runs/{rid}`."""
-    path = response.headers.get("content-location") or response.headers.get("location") or ""
-    parts = [p for p in urlsplit(path).path.split("/") if p]
-    thread_id = run_id = None
-    if "threads" in parts and parts.index("threads") + 1 < len(parts):
-        thread_id = parts[parts.index("threads") + 1]
-    if "runs" in parts and parts.index("runs") + 1 < len(parts):
-        candidate = parts[parts.index("runs") + 1]
-        if candidate != "stream":
-            run_id = candidate
-    return RunRef(run_id, thread_id)
-
-
 class FleetClient:
     """One connection to one agent on one deployment."""
 
@@ -217,12 +246,21 @@ class FleetClient:
         max_reconnects: int = 5,
         backoff_base: float = 0.5,
         read_retries: int = 3,
+        max_retry_wait: float | None = None,
+        quiet_after: float | None = None,
+        max_event_bytes: int = MAX_EVENT_BYTES,
+        on_wait: Callable[[ServerWait], None] | None = None,
     ):
         self.url = url.rstrip("/")
         self.agent_id = agent_id
         self.max_reconnects = max_reconnects
         self.backoff_base = backoff_base
         self.read_retries = read_retries
+        self.max_retry_wait = MAX_RETRY_WAIT if max_retry_wait is None else max_retry_wait
+        self.quiet_after = QUIET_AFTER if quiet_after is None else quiet_after
+        self.max_event_bytes = max_event_bytes
+        # told before every wait the server asked for (the TUI's header, `ask`'s stderr)
+        self.on_wait = on_wait
         redaction.remember(api_key, custom_header[1] if custom_header else None)
         headers = {"User-Agent": f"fleet-tui/{__version__}"}
         if auth_scheme:
@@ -274,18 +312,23 @@ class FleetClient:
         url = self._full(path)
         origin = urlsplit(url)[:2]
         for _ in range(MAX_SAME_ORIGIN_REDIRECTS + 1):
-            request = self._http.build_request(
-                method,
-                url,
-                json=json_body,
-                params=params,
-                headers=headers,
-                timeout=timeout or REQUEST_TIMEOUT,
-            )
+            try:
+                request = self._http.build_request(
+                    method,
+                    url,
+                    json=json_body,
+                    params=params,
+                    headers=headers,
+                    timeout=timeout or REQUEST_TIMEOUT,
+                )
+            except httpx.InvalidURL as exc:  # an id (from a server, a flag) no URL can carry
+                raise RequestRejected(
+                    f"Could not make the request to {what}: {exc} Check the id it was given."
+                ) from None
             try:
                 response = await self._http.send(request, stream=stream)
-            except httpx.TransportError as exc:
-                raise _unreachable(self.url, exc) from None
+            except httpx.HTTPError as exc:
+                raise _http_failure(self.url, what, exc) from None
             if response.is_redirect:
                 location = response.headers.get("location", "")
                 await response.aclose()
@@ -301,7 +344,12 @@ class FleetClient:
             if response.is_success:
                 return response
             if stream:
-                await response.aread()
+                try:
+                    await response.aread()
+                except httpx.HTTPError as exc:
+                    raise _http_failure(self.url, what, exc) from None
+                finally:
+                    await response.aclose()
             raise error_for_response(response, what=what, url=self.url)
         raise RedirectRefused(f"Too many redirects from {self.url}.")
 
@@ -309,14 +357,23 @@ class FleetClient:
         """A request whose answer is JSON. GETs and searches retry on 5xx/429 with backoff."""
         idempotent = method == "GET" or kw.pop("idempotent", False)
         attempts = self.read_retries + 1 if idempotent else 1
+        budget = self.max_retry_wait  # for the waits the server asks for
         for attempt in range(attempts):
             try:
                 response = await self._send(method, path, what=what, **kw)
             except (ServerError, RateLimitedError, UnreachableError) as exc:
                 if attempt + 1 >= attempts:
                     raise
-                delay = getattr(exc, "retry_after", None)
-                await asyncio.sleep(delay if delay is not None else self._backoff(attempt))
+                asked = getattr(exc, "retry_after", None)
+                if asked is None:
+                    delay = self._backoff(attempt)
+                elif budget <= 0:
+                    raise  # waited all this request may wait; the error says how long it asked
+                else:
+                    delay = min(asked, budget)
+                    budget -= delay
+                    self._tell_wait(ServerWait(what, asked, delay, time.time() + delay))
+                await asyncio.sleep(delay)
                 continue
             if response.status_code == 204 or not response.content:
                 return None
@@ -328,6 +385,14 @@ class FleetClient:
                     "Server deployment URL?"
                 ) from None
         raise AssertionError("unreachable")
+
+    def _tell_wait(self, wait: ServerWait) -> None:
+        if self.on_wait is None:
+            return
+        try:
+            self.on_wait(wait)
+        except Exception:  # whoever shows it must not stop the request
+            log.exception("on_wait failed")
 
     def _backoff(self, attempt: int) -> float:
         return min(30.0, self.backoff_base * (2**attempt)) * (0.75 + random.random() / 2)
@@ -488,227 +553,3 @@ class FleetClient:
         if last_event_id != "-":
             stream._resume_from = last_event_id
         return stream
-
-
-class RunStream:
-    """An async iterator of domain events for one run; rejoins a broken resumable stream."""
-
-    def __init__(
-        self,
-        client: FleetClient,
-        path: str,
-        body: dict[str, Any] | None,
-        thread_id: str | None,
-        seen_message_ids: Sequence[str],
-    ):
-        self._client = client
-        self._path = path
-        self._body = body
-        self.thread_id = thread_id
-        self.run_id: str | None = None
-        self.last_event_id: str | None = None
-        self.normalizer = EventNormalizer(thread_id, seen_message_ids=seen_message_ids)
-        self.resumable = bool(body and body.get("stream_resumable"))
-        self.status: str | None = None
-        # set by whoever cancels the run: the stream then ends with open messages left open
-        self.cancelled = False
-        # Event ids ("ms-seq") can repeat within one millisecond, and the server replays only
-        # ids greater than Last-Event-ID, so a rejoin asks from the id *before* the last one.
-        # The server also subscribes to the live run before it replays, so a rejoined stream
-        # can deliver an event twice: after a rejoin, older ids are dropped, and so are events
-        # with the last id whose content was already received.
-        self._resume_from: str | None = None
-        self._last_key: tuple[int, ...] | None = None
-        self._at_last_id: list[tuple[str, str]] = []
-        self._rejoined = False
-
-    def __aiter__(self) -> AsyncIterator[Event]:
-        return self._events()
-
-    async def _events(self) -> AsyncIterator[Event]:
-        client = self._client
-        attempt = 0
-        started = False
-        while True:
-            try:
-                if self._body is not None and not started:
-                    response = await client._send(
-                        "POST",
-                        self._path,
-                        what="start a run",
-                        json_body=self._body,
-                        headers={"Accept": "text/event-stream"},
-                        stream=True,
-                        timeout=STREAM_TIMEOUT,
-                    )
-                    ref = _run_ref(response)
-                    self.run_id = self.run_id or ref.run_id
-                    self.thread_id = self.thread_id or ref.thread_id
-                    self.normalizer.thread_id = self.thread_id
-                    started = True
-                else:
-                    response = await self._rejoin()
-                    self._rejoined = True
-                    started = True
-                try:
-                    async for batch in self._read(response):
-                        for event in batch:
-                            yield event
-                finally:
-                    await response.aclose()
-                break
-            except (httpx.TransportError, SSEError, UnreachableError, ServerError) as exc:
-                # the stream broke after it started (a failed start is the caller's error):
-                # rejoin while the run can be rejoined and attempts remain
-                if not started:
-                    raise
-                rejoinable = bool(self.thread_id and self.run_id)
-                rejoinable = rejoinable and (self.resumable or not self._body)
-                attempt += 1
-                if not rejoinable or attempt > client.max_reconnects:
-                    yield from_broken(exc, self, resumable=rejoinable)
-                    self.status = "error"
-                    yield RunEnded(self.run_id, "error")
-                    return
-                yield Reconnecting(attempt, client.max_reconnects)
-                await asyncio.sleep(client._backoff(attempt - 1))
-        if self.cancelled:
-            self.status = "cancelled"
-            yield RunEnded(self.run_id, "cancelled")
-            return
-        for event in self.normalizer.finish():
-            yield event
-        if self.normalizer.errored:
-            self.status = "error"
-        elif self.normalizer.interrupted:
-            self.status = "interrupted"
-        else:
-            self.status = "success"
-        yield RunEnded(self.run_id, self.status)  # type: ignore[arg-type]
-
-    async def _rejoin(self) -> httpx.Response:
-        assert self.thread_id and self.run_id
-        return await self._client._send(
-            "GET",
-            f"/threads/{self.thread_id}/runs/{self.run_id}/stream",
-            what="rejoin the run",
-            headers={"Accept": "text/event-stream", "Last-Event-ID": self._resume_from or "-"},
-            stream=True,
-            timeout=STREAM_TIMEOUT,
-        )
-
-    def _is_repeat(self, event_id: str, event: str, data: str) -> bool:
-        """Track the position in the run's event sequence; True for an event had before."""
-        if event_id == self.last_event_id:
-            seen = self._at_last_id
-            if self._rejoined and (event, data) in seen:
-                return True
-            seen.append((event, data))
-            return False
-        if self._rejoined:
-            # ids are only compared after a rejoin: one stream delivers them in order
-            key = _event_key(event_id)
-            last = self._last_key
-            if last is None and self.last_event_id:
-                last = _event_key(self.last_event_id)
-            if last is not None and key < last:
-                return True
-            self._last_key = key
-        self._resume_from = self.last_event_id
-        self.last_event_id = event_id
-        self._at_last_id = [(event, data)]
-        return False
-
-    async def _read(self, response: httpx.Response) -> AsyncIterator[list[Event]]:
-        """The events of each chunk as it arrives, in one list: one async step per chunk,
-        not per event."""
-        check_event_stream(response)
-        decoder = SSEBytesDecoder()
-        async for chunk in response.aiter_bytes():
-            if batch := self._events_of(decoder.feed(chunk)):
-                yield batch
-        # a line with no end after it cannot end an event: an event cut off by the end of
-        # the stream is dropped, as SSE says
-
-    def _events_of(self, batch: list[ServerSentEvent]) -> list[Event]:
-        out: list[Event] = []
-        feed = self.normalizer.feed
-        for sse in batch:
-            if sse.id and self._is_repeat(sse.id, sse.event, sse.data):
-                continue
-            if events := feed(sse.event, sse.data):
-                # a `metadata` event gives RunStarted alone; it carries this stream's ids
-                if type(events[0]) is RunStarted:
-                    self.run_id = self.run_id or events[0].run_id
-                    events[0] = RunStarted(self.run_id, self.thread_id)
-                out += events
-        return out
-
-
-def _event_key(event_id: str) -> tuple[int, ...]:
-    """Order of an event id: the server's ids are "milliseconds-sequence"."""
-    ms, _, seq = event_id.partition("-")
-    try:
-        return (int(ms), int(seq or 0))
-    except ValueError:
-        return tuple(ord(c) for c in event_id)
-
-
-def check_event_stream(response: httpx.Response) -> None:
-    content_type = response.headers.get("content-type", "").partition(";")[0]
-    if "text/event-stream" not in content_type:
-        raise SSEError(f"Expected Content-Type text/event-stream, got {content_type!r}")
-
-
-class SSEBytesDecoder:
-    """httpx-sse's event decoder fed with lines cut from the raw bytes.
-
-    EventSource.aiter_sse decodes the body to text incrementally and splits str lines with a
-    buffer, two async generator layers per event: that is 2/3 of its time. `bytes.splitlines`
-    ends lines at exactly SSE's three line ends (CRLF, LF, CR) in one pass, and each whole line
-    is decoded on its own, so a UTF-8 sequence split between chunks is never cut.
-    """
-
-    def __init__(self) -> None:
-        self._decoder = SSEDecoder()
-        # a line longer than a chunk, gathered without quadratic copies
-        self._pending: list[bytes] = []
-        # the last chunk ended with CR: an LF starting the next one is the rest of that CRLF
-        self._after_cr = False
-
-    def feed(self, chunk: bytes) -> list[ServerSentEvent]:
-        if self._after_cr:
-            self._after_cr = False
-            if chunk[:1] == b"\n":
-                chunk = chunk[1:]
-        if b"\n" not in chunk and b"\r" not in chunk:
-            if chunk:
-                self._pending.append(chunk)
-            return []
-        if self._pending:
-            self._pending.append(chunk)
-            chunk = b"".join(self._pending)
-            self._pending.clear()
-        lines = chunk.splitlines()
-        last = chunk[-1]
-        if last == 13:  # CR
-            self._after_cr = True
-        elif last != 10:  # LF
-            self._pending.append(lines.pop())
-        decode = self._decoder.decode
-        out: list[ServerSentEvent] = []
-        for line in lines:
-            if (sse := decode(line.decode("utf-8", "replace"))) is not None:
-                out.append(sse)
-        return out
-
-
-def from_broken(exc: Exception, stream: RunStream, *, resumable: bool) -> RunError:
-    if resumable:
-        message = (
-            "The connection dropped and the run could not be rejoined after "
-            f"{stream._client.max_reconnects} attempts; the partial reply is kept."
-        )
-    else:
-        message = "The connection dropped in the middle of the reply; the partial reply is kept."
-    return RunError("StreamBroken", f"{message} ({type(exc).__name__})")

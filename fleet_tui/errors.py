@@ -71,3 +71,10 @@ class InvalidSettings(FleetError):
     settings. Exit code 2, as for every other settings problem."""
 
     exit_code = 2
+
+
+class BadResponse(FleetError):
+    """The server answered, but with something that cannot be read (a body that is not in
+    the encoding its headers say)."""
+
+    exit_code = 5

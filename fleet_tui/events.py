@@ -9,6 +9,7 @@ No Textual import here: `fleet-tui ask`, the store and the TUI all share these t
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
@@ -113,6 +114,19 @@ class Reconnecting:
 
 
 @dataclass(slots=True)
+class StreamQuiet:
+    """Nothing has arrived on the run's stream for `seconds`; it is still open and being read.
+
+    Reported once the silence passes the client's `quiet_after`, then again every
+    `quiet_after` while it lasts; `resumed` is set on the one reported when data comes again.
+    """
+
+    seconds: float
+    resumed: bool = False
+    kind: Literal["stream_quiet"] = "stream_quiet"
+
+
+@dataclass(slots=True)
 class RunEnded:
     run_id: str | None
     status: RunStatus
@@ -129,8 +143,44 @@ Event = (
     | InterruptRequest
     | RunError
     | Reconnecting
+    | StreamQuiet
     | RunEnded
 )
+
+
+@dataclass(slots=True)
+class ServerWait:
+    """The server asked (`Retry-After`) to wait `asked` seconds before `what` is tried again;
+    the client waits `seconds` (capped), until `until` (a `time.time()` value).
+
+    Not a run event: plain requests report it through the client's `on_wait` callback.
+    """
+
+    what: str
+    asked: float
+    seconds: float
+    until: float
+    kind: Literal["server_wait"] = "server_wait"
+
+    def describe(self) -> str:
+        """One line for a person, e.g. for a header or stderr."""
+        at = time.strftime("%H:%M:%S", time.localtime(self.until))
+        text = f"the server asked to wait {human_seconds(self.asked)}; retrying at {at}"
+        if self.asked > self.seconds:
+            text += f" (wait capped at {human_seconds(self.seconds)})"
+        return text
+
+
+def human_seconds(seconds: float) -> str:
+    """`42 s`, `3 min 20 s`, `27 h 46 min`."""
+    whole = max(0, round(seconds))
+    if whole < 60:
+        return f"{whole} s"
+    minutes, secs = divmod(whole, 60)
+    if minutes < 60:
+        return f"{minutes} min {secs} s" if secs else f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes} min" if minutes else f"{hours} h"
 
 
 def event_to_dict(event: Event) -> dict[str, Any]:

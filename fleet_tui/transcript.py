@@ -116,6 +116,48 @@ class AssistantItem(Item):
         taken.reverse()
         return "".join(taken)
 
+    def equals(self, text: str) -> bool:
+        """`self.text == text`, compared part by part (a reply of megabytes is not joined)."""
+        if len(text) != self._length:
+            return False
+        position = 0
+        for part in self._parts:
+            if not text.startswith(part, position):
+                return False
+            position += len(part)
+        return True
+
+    def count(self, text: str) -> int:
+        """How many times `text` is in the reply, counted part by part (never joined: a
+        `text` that spans two parts is missed, which a count of "\\n" never is)."""
+        return sum(part.count(text) for part in self._parts)
+
+    def text_window(self, start: int, end: int) -> str:
+        """`text[start:end]`, without joining or copying the rest of the text.
+
+        A reply of megabytes is drawn a window at a time; copying its tail every frame would
+        cost more than drawing it.
+        """
+        parts = self._parts
+        if len(parts) > 256:
+            self.text  # noqa: B018 - joins them, once: a walk over thousands would cost more
+        if not parts:
+            return ""
+        first = parts[0]
+        if end <= len(first):
+            return first[start:end]
+        pieces: list[str] = []
+        position = self._length
+        for part in reversed(parts):
+            part_start = position - len(part)
+            if part_start < end:
+                pieces.append(part[max(0, start - part_start) : end - part_start])
+            if part_start <= start:
+                break
+            position = part_start
+        pieces.reverse()
+        return "".join(pieces)
+
     def append(self, text: str) -> None:
         if text:
             self._parts.append(text)
@@ -513,7 +555,7 @@ class Transcript:
         if index is not None:
             item = self.items[index]
             assert isinstance(item, AssistantItem)
-            if event.content and (item.length != len(event.content) or item.text != event.content):
+            if event.content and not item.equals(event.content):
                 item.replace(event.content)
             item.complete = True
             item.touch()

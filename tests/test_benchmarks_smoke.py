@@ -18,6 +18,7 @@ OFFLINE = [
     "stream_render",
     "open_thread",
     "sse_decode",
+    "large_reply",
 ]
 # what each server benchmark prints when the streamed replies arrived whole
 WITH_SERVER = {

@@ -162,3 +162,23 @@ def test_threads_into_a_closed_pipe_exits_quietly(
     err = process.stderr.read().decode()
     assert process.wait(timeout=30) == 141, err
     assert err == ""
+
+
+def test_ask_says_when_the_stream_goes_quiet_and_when_data_comes_again() -> None:
+    import io
+
+    from fleet_tui.ask import ReplyPrinter
+    from fleet_tui.events import StreamQuiet, TextDelta
+
+    out, err = io.StringIO(), io.StringIO()
+    printer = ReplyPrinter(out, err, as_json=False)
+    printer.handle(TextDelta("m", "thinking"))
+    printer.handle(StreamQuiet(30.0))
+    printer.handle(StreamQuiet(95.0, resumed=True))
+    printer.handle(TextDelta("m", " done"))
+    printer.close()
+    assert out.getvalue() == "thinking done\n"
+    assert err.getvalue().splitlines() == [
+        "no data for 30 s; the run may still be working (Ctrl-C cancels)",
+        "data again after 1 min 35 s of silence",
+    ]

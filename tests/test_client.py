@@ -331,3 +331,10 @@ async def test_an_event_cut_off_at_the_end_is_dropped() -> None:
         got = [e async for e in client.stream_run({"messages": []})]
     assert not any(isinstance(e, RunError) for e in got)
     assert isinstance(got[-1], RunEnded) and got[-1].status == "success"
+
+
+async def test_an_id_no_url_can_carry_is_a_worded_error() -> None:
+    async with make(lambda r: httpx.Response(200, json={})) as client:
+        with pytest.raises(RequestRejected) as caught:
+            await client.get_thread("a\nb")  # e.g. a thread id a hostile server listed
+    assert "read thread" in str(caught.value) and "non-printable" in str(caught.value)

@@ -26,6 +26,7 @@ from fleet_tui.events import (
     Reconnecting,
     RunEnded,
     RunStarted,
+    StreamQuiet,
     TextDelta,
     ToolCallStarted,
     ToolResult,
@@ -54,6 +55,8 @@ class Live:
     worker: Worker[Any] | None = None
     activity: str = ""
     reconnect: str = ""
+    # when the run's stream last sent data, while it says it has been silent (StreamQuiet)
+    quiet_since: float | None = None
     last_text: str | None = None
     # messages waiting for the running turn to end, and whether each is already shown/stored
     queued: list[tuple[str, bool]] = field(default_factory=list)
@@ -385,6 +388,11 @@ class ChatScreen(Screen[None]):
 
     def _deliver(self, live: Live, event: Event) -> None:
         """A run's event: into the pane when its conversation is visible, else its transcript."""
+        live.quiet_since = (
+            time.monotonic() - event.seconds
+            if isinstance(event, StreamQuiet) and not event.resumed
+            else None
+        )
         if isinstance(event, RunStarted):
             live.activity = "waiting for the agent"
         elif isinstance(event, TextDelta):
@@ -413,8 +421,13 @@ class ChatScreen(Screen[None]):
         status = self.query_one(RunStatus)
         live = self.current
         if live is not None and live.runner is not None:
+            since = live.quiet_since
             status.show_running(
-                time.monotonic() - live.runner.started_at, live.activity, self._tick, live.reconnect
+                time.monotonic() - live.runner.started_at,
+                live.activity,
+                self._tick,
+                live.reconnect,
+                quiet=None if since is None else time.monotonic() - since,
             )
             return
         running = sum(1 for lv in self.lives.values() if lv.runner is not None)

@@ -1,7 +1,9 @@
 """Turn transcript items into lines (see `lines.py`) at a given width.
 
-Everything an agent or a tool wrote goes through `clean_text` and into `Text(...)` or markdown
-tokens: it is never parsed as Rich markup, so `[bold]` stays literal and escapes stay visible.
+Everything an agent or a tool wrote goes through `shown` (known secrets masked, escapes made
+visible) and into `Text(...)` or markdown tokens: it is never parsed as Rich markup, so `[bold]`
+stays literal. Structured values are masked before they are shortened for display, so a cut
+cannot leave half a secret.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from rich.highlighter import JSONHighlighter
 from rich.style import Style
 from rich.text import Text
 
-from fleet_tui.sanitize import clean_line, clean_text
+from fleet_tui.redaction import redact, redact_value
 from fleet_tui.transcript import (
     ErrorItem,
     InterruptItem,
@@ -28,13 +30,16 @@ from fleet_tui.transcript import (
     ToolItem,
     UserItem,
 )
-from fleet_tui.widgets.lines import Line, pack_lines
+from fleet_tui.widgets.lines import Line, pack_lines, shown, shown_line
 
 INDENT = 2
 MAX_VALUE_CHARS = 240
 MAX_LIST_ITEMS = 40
 MAX_RESULT_LINES = 40
 MAX_RESULT_CHARS = 8000
+# A result longer than this is shown as text: parsing megabytes of JSON to show 40 lines of it
+# would stall the app each time it is drawn.
+MAX_JSON_RESULT_CHARS = 200_000
 PREVIEW_VALUE_CHARS = 40
 
 STATE_LABELS = {"running": "… running", "done": "✓ done", "failed": "✗ failed"}
@@ -90,7 +95,7 @@ class ItemRenderer:
     # -- items ------------------------------------------------------------------------
     def render(self, item: Item) -> list[Line]:
         if isinstance(item, UserItem):
-            return self.text(Text(clean_text(item.text), style=self.styles.user_text))
+            return self.text(Text(shown(item.text), style=self.styles.user_text))
         if isinstance(item, ToolItem):
             return self.tool(item)
         if isinstance(item, ReasoningItem):
@@ -100,10 +105,18 @@ class ItemRenderer:
         if isinstance(item, ErrorItem):
             return self.error(item)
         if isinstance(item, NoticeItem):
-            notice = Text(f"· {clean_line(item.text)} ·", style=self.styles.notice)
+            notice = Text(f"· {shown_line(item.text)} ·", style=self.styles.notice)
             notice.justify = "center"
             return self.text(notice)
         return []
+
+    def plain_note(self, length: int, too_deep: bool) -> Line:
+        """The first line of a reply shown as plain text: why it is."""
+        if too_deep:
+            why = "nested too deeply to draw as markdown at this width"
+        else:
+            why = f"{length:,} characters, too long to draw as markdown"
+        return self.one_line(Text(f"(shown as plain text: {why})", self.styles.meta))
 
     def interrupted_marker(self) -> Line:
         return self.one_line(Text("⏹ (interrupted — the reply is incomplete)", self.styles.meta))
@@ -115,11 +128,11 @@ class ItemRenderer:
         head = Text.assemble(
             ("▾ " if item.expanded else "▸ ", s.meta),
             ("⚙ ", s.tool),
-            (clean_line(item.name), s.tool_name),
+            (shown_line(item.name), s.tool_name),
             style=s.tool,
         )
         if not item.expanded:
-            preview = clean_line(args_preview(item.args))
+            preview = shown_line(args_preview(redact_value(item.args)))  # type: ignore[arg-type]
             room = self.width - head.cell_len - state.cell_len - 3
             if room > 3:
                 if cell_len(preview) > room:
@@ -133,7 +146,7 @@ class ItemRenderer:
             head.append_text(state)
             lines = [self.one_line(head)]
             lines.append(self.one_line(Text.assemble(" " * (INDENT), ("arguments", s.meta))))
-            lines.extend(self._json_block(fold_value(item.args), 2 * INDENT))
+            lines.extend(self._json_block(fold_value(redact_value(item.args)), 2 * INDENT))
             if item.result is not None:
                 lines.append(self.one_line(Text.assemble(" " * (INDENT), ("result", s.meta))))
                 lines.extend(self._result(item.result))
@@ -144,16 +157,17 @@ class ItemRenderer:
     def _auth(self, url: str) -> list[Line]:
         s = self.styles
         lines = self.text(Text("⚠ Sign-in needed — open this link (c copies it):", s.auth), INDENT)
-        lines.extend(self.text(Text(clean_line(url), s.auth_url), INDENT))
+        lines.extend(self.text(Text(shown_line(url), s.auth_url), INDENT))
         return lines
 
     def _json_block(self, value: Any, indent: int) -> list[Line]:
         dumped = json.dumps(value, ensure_ascii=False, indent=2, default=str)
-        return self.text(self._json(Text(clean_text(dumped))), indent)
+        return self.text(self._json(Text(shown(dumped))), indent)
 
     def _result(self, result: str) -> list[Line]:
+        result = redact(result)  # before it is cut short
         stripped = result.strip()
-        if stripped[:1] in ("{", "["):
+        if stripped[:1] in ("{", "[") and len(stripped) <= MAX_JSON_RESULT_CHARS:
             try:
                 parsed = json.loads(stripped)
             except ValueError:
@@ -162,7 +176,7 @@ class ItemRenderer:
                 lines = self._json_block(fold_value(parsed), 2 * INDENT)
                 return self._cap(lines)
         text = result if len(result) <= MAX_RESULT_CHARS else result[:MAX_RESULT_CHARS]
-        lines = self.text(Text(clean_text(text), style=self.styles.tool), 2 * INDENT)
+        lines = self.text(Text(shown(text), style=self.styles.tool), 2 * INDENT)
         return self._cap(lines, truncated=len(result) > MAX_RESULT_CHARS)
 
     def _cap(self, lines: list[Line], truncated: bool = False) -> list[Line]:
@@ -188,12 +202,12 @@ class ItemRenderer:
         head = Text.assemble(("▾ " if item.expanded else "▸ ", s.meta), (f"∴ {label}", s.reasoning))
         lines = [self.one_line(head)]
         if item.expanded and item.text:
-            lines.extend(self.text(Text(clean_text(item.text), style=s.reasoning), INDENT))
+            lines.extend(self.text(Text(shown(item.text), style=s.reasoning), INDENT))
         return lines
 
     def interrupt(self, item: InterruptItem) -> list[Line]:
         s = self.styles
-        summary = clean_line(interrupt_summary(item.value))
+        summary = shown_line(interrupt_summary(redact_value(item.value)))
         if item.resolved:
             return self.text(Text.assemble(("✓ answered: ", s.meta), (summary, s.meta)))
         lines = self.text(Text.assemble(("⏸ waiting for your approval: ", s.interrupt), summary))
@@ -202,9 +216,9 @@ class ItemRenderer:
 
     def error(self, item: ErrorItem) -> list[Line]:
         s = self.styles
-        lines = self.text(Text(f"✗ {clean_line(item.title)}", style=s.error_title))
+        lines = self.text(Text(f"✗ {shown_line(item.title)}", style=s.error_title))
         if item.message:
-            lines.extend(self.text(Text(clean_text(item.message), style=s.error_text), INDENT))
+            lines.extend(self.text(Text(shown(item.message), style=s.error_text), INDENT))
         if item.retryable:
             lines.append(self.one_line(Text.assemble(" " * (INDENT), ("r: retry", s.hint))))
         return lines

@@ -16,6 +16,8 @@ from rich.segment import Segment
 from rich.style import Style
 from textual.strip import Strip
 
+from fleet_tui.sanitize import for_row, for_stderr
+
 Line = tuple[str | int, ...]
 """Alternating text and style number; style 0 is "no style"."""
 
@@ -63,3 +65,13 @@ def to_segments(line: Line) -> list[Segment]:
 
 def text_of(line: Line) -> str:
     return "".join(line[0::2])  # type: ignore[arg-type]
+
+
+# What the pane draws of an item's text is what any text leaving the app gets (sanitize.py):
+# every known secret masked (a tool result or an error can echo a token), control characters
+# made visible. Item text reaches the renderers through these, whole (a block or a field),
+# never token by token: a secret can be split between two deltas.
+shown = for_stderr
+"""Text with its lines kept."""
+shown_line = for_row
+"""Text for single-line places (names, titles): newlines and tabs become spaces."""

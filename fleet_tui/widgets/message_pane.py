@@ -35,7 +35,7 @@ from textual.timer import Timer
 from textual.widget import Widget
 
 if TYPE_CHECKING:
-    from fleet_tui.widgets.markdown_render import StreamingMarkdown
+    from fleet_tui.widgets.markdown_render import PlainText, StreamingMarkdown
 
 from fleet_tui.events import Event
 from fleet_tui.sanitize import clean_line
@@ -88,7 +88,9 @@ def _estimate(item: Item, width: int) -> int:
     """A guess of an item's body height, good enough for the scrollbar until it is rendered."""
     width = max(8, width)
     if isinstance(item, AssistantItem):
-        return item.length // width + item.text.count("\n") + 1
+        if item.length > 1_000_000:  # a guess is a guess: no scan of megabytes for it
+            return item.length // width + 1
+        return item.length // width + item.count("\n") + 1
     if isinstance(item, UserItem):
         return len(item.text) // width + item.text.count("\n") + 1
     if isinstance(item, ToolItem):
@@ -110,12 +112,14 @@ class _Entry:
     height: int = 1
     """Body rows: exact once rendered with `key`, estimated before."""
     key: tuple[int, int, int, bool] | None = None
-    stream: StreamingMarkdown | None = None
-    stream_key: tuple[int, int, int] | None = None
+    stream: StreamingMarkdown | PlainText | None = None
+    stream_key: tuple[int, int, int, bool] | None = None
     width: int = 0
     """The width `body` was rendered at (0: never rendered)."""
     changed_from: int = 0
     """First body row that the last render changed (rows above it are the same strips)."""
+    too_deep: bool = False
+    """The reply nests deeper than markdown can be drawn here: it is shown as plain text."""
 
 
 @dataclass(slots=True, eq=False)
@@ -400,7 +404,13 @@ class MessagePane(ScrollView, can_focus=True):
         if isinstance(item, AssistantItem):
             if entry.stream is not None and entry.width == self._width:
                 entry.changed_from = entry.stream.settled_lines
+            before = len(entry.body)  # the same list may grow in place
             body, done = self._render_assistant(entry, item, renderer, deadline)
+            # a huge reply adds lines by the hundred thousand: out of the collector's reach
+            # as they come, as the background render's are
+            self._lines_since_freeze += max(0, len(body) - before)
+            if self._lines_since_freeze >= FREEZE_LINES:
+                self._freeze()
             entry.body = body
             if done:
                 entry.key = key
@@ -426,14 +436,32 @@ class MessagePane(ScrollView, can_focus=True):
         renderer: ItemRenderer,
         deadline: float | None,
     ) -> tuple[list[Line], bool]:
-        stream_key = (self._width, self._style_gen, item.generation)
+        from fleet_tui.widgets.markdown_render import (
+            LARGE_REPLY_CHARS,
+            PlainText,
+            StreamingMarkdown,
+            TooDeep,
+        )
+
+        plain = entry.too_deep or item.length > LARGE_REPLY_CHARS
+        stream_key = (self._width, self._style_gen, item.generation, plain)
         stream = entry.stream
         if stream is None or entry.stream_key != stream_key:
-            from fleet_tui.widgets.markdown_render import StreamingMarkdown
-
-            stream = entry.stream = StreamingMarkdown(renderer.blocks)
+            if plain:
+                head = [renderer.plain_note(item.length, entry.too_deep)]
+                stream = PlainText(renderer.width, head)
+            else:
+                stream = StreamingMarkdown(renderer.blocks)
+            entry.stream = stream
             entry.stream_key = stream_key
-        done = stream.update(item.text_from(stream.offset), item.complete, deadline)
+        try:
+            if isinstance(stream, PlainText):
+                done = stream.update_from(item.text_window, item.length, item.complete, deadline)
+            else:
+                done = stream.update(item.text_from(stream.offset), item.complete, deadline)
+        except TooDeep:
+            entry.too_deep = True
+            return self._render_assistant(entry, item, renderer, deadline)
         lines = stream.lines
         if item.complete and done:
             # finished: nothing will grow again, so the streaming state can go
@@ -1063,8 +1091,12 @@ class MessagePane(ScrollView, can_focus=True):
     def action_copy_code(self) -> None:
         """Copy the code blocks of the highlighted reply (one, or all of them one after another)."""
         item = self._cursor_item()
-        from fleet_tui.widgets.markdown_render import code_blocks
+        from fleet_tui.widgets.markdown_render import LARGE_REPLY_CHARS, code_blocks
 
+        if isinstance(item, AssistantItem) and item.length > LARGE_REPLY_CHARS:
+            # parsing it would freeze the app for seconds
+            tell(self, "This reply is too long to look for code blocks in; c copies all of it.")
+            return
         blocks = code_blocks(item.text) if isinstance(item, AssistantItem) else []
         if not blocks:
             tell(self, "No code block in the highlighted message.", timeout=2)
