@@ -29,7 +29,7 @@ from fleet_tui.config import (
     validate_profile,
 )
 from fleet_tui.errors import FleetError
-from fleet_tui.sanitize import clean_line, for_notification, for_row
+from fleet_tui.sanitize import for_notification, for_row
 from fleet_tui.screens import DIALOGS_CSS
 from fleet_tui.screens.chat import ChatScreen
 from fleet_tui.store import Agent, Store
@@ -51,7 +51,7 @@ class ConversationCommands(Provider):
         for conversation in app.store.list_conversations(
             app.agent.id, query=query or None, limit=50
         ):
-            title = clean_line(conversation.title) or "New conversation"
+            title = for_row(conversation.title) or "New conversation"
             score = matcher.match(title) or 0.5
             yield Hit(
                 score,
@@ -66,7 +66,7 @@ class ConversationCommands(Provider):
         if not isinstance(app, FleetApp) or app.agent is None:
             return
         for conversation in app.store.list_conversations(app.agent.id, limit=10):
-            title = clean_line(conversation.title) or "New conversation"
+            title = for_row(conversation.title) or "New conversation"
             yield DiscoveryHit(
                 Content(f"Open conversation: {title}"),
                 partial(app.open_conversation, conversation.id),
@@ -522,7 +522,7 @@ class FleetApp(App[int]):
         conversation = self.store.get_conversation(conversation_id)
         if conversation is None:
             return
-        title = clean_line(conversation.title) or "this conversation"
+        title = for_row(conversation.title) or "this conversation"
         checkbox = "Also delete the thread on the server" if conversation.thread_id else None
 
         def done(result: object) -> None:
@@ -651,7 +651,7 @@ class FleetApp(App[int]):
         for name in self.settings.profiles:
             if name != self.settings.current:
                 yield SystemCommand(
-                    f"Switch agent: {clean_line(name)}",
+                    f"Switch agent: {for_row(name)}",
                     "Use this saved agent",
                     partial(self.switch_agent, name),
                 )

@@ -23,7 +23,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Literal, cast
 
-from fleet_tui.sanitize import clean_line
+from fleet_tui.sanitize import for_row
 
 __all__ = [
     "DEFAULT_DECISIONS",
@@ -452,5 +452,5 @@ def summary(value: Any, response_schema: Any = None, *, limit: int = 100) -> str
         text = value["question"]
     else:
         text = "waiting for your answer"
-    text = clean_line(text)
+    text = for_row(text)
     return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -12,7 +12,7 @@ from fleet_tui import cli
 from fleet_tui.ask_store import open_for_cli
 from fleet_tui.cli_output import OutputClosed, json_text, write_out
 from fleet_tui.launch import SetupError, resolve_target
-from fleet_tui.sanitize import clean_line, print_err
+from fleet_tui.sanitize import for_row, print_err
 from fleet_tui.store import Conversation, StoreError
 
 
@@ -86,5 +86,5 @@ def _print_rows(rows: list[Conversation], out: TextIO, err: TextIO, *, as_json: 
         write_out(
             out,
             f"{c.id:>6}  {thread:<36}  {_when(c.updated_at)}  {c.message_count:>5} msgs  "
-            f"{status:<11}  {clean_line(c.title)}\n",
+            f"{status:<11}  {for_row(c.title)}\n",
         )

@@ -27,7 +27,7 @@ from fleet_tui.export import (
     with_format,
     write_export,
 )
-from fleet_tui.sanitize import clean_line
+from fleet_tui.sanitize import for_row
 from fleet_tui.screens import DIALOGS_CSS
 from fleet_tui.store import Conversation, StoredMessage
 
@@ -70,7 +70,7 @@ class ExportScreen(ModalScreen[Path | None]):
         return self._format
 
     def compose(self) -> ComposeResult:
-        title = clean_line(self._conversation.title) or "Untitled conversation"
+        title = for_row(self._conversation.title) or "Untitled conversation"
         count = len(self._messages)
         with Vertical(id="export-dialog", classes="dialog"):
             yield Static("Export conversation", id="export-title", classes="dialog-title")
@@ -128,7 +128,7 @@ class ExportScreen(ModalScreen[Path | None]):
 
     def _say(self, text: str, *, error: bool = False) -> None:
         message = self.query_one("#export-message", Static)
-        message.update(Content(clean_line(text)))
+        message.update(Content(for_row(text)))
         message.set_class(error, "-error")
         message.set_class(bool(text), "-shown")
 

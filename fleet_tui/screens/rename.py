@@ -9,7 +9,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label
 
-from fleet_tui.sanitize import clean_line
+from fleet_tui.sanitize import for_row
 from fleet_tui.screens import DIALOGS_CSS
 
 
@@ -20,7 +20,7 @@ class RenameScreen(ModalScreen[str | None]):
 
     def __init__(self, title: str) -> None:
         super().__init__()
-        self._title = clean_line(title)
+        self._title = for_row(title)
 
     def compose(self) -> ComposeResult:
         with Vertical(id="rename-dialog", classes="dialog"):

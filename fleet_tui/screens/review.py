@@ -37,7 +37,7 @@ from fleet_tui.interrupts import (
     parse_json,
     raw_resume,
 )
-from fleet_tui.sanitize import clean_line, clean_text
+from fleet_tui.sanitize import clean_text, for_row
 from fleet_tui.screens import DIALOGS_CSS
 
 __all__ = ["ReviewScreen"]
@@ -146,7 +146,7 @@ def _json_error(text: str) -> str | None:
     try:
         value = parse_json(text)
     except ValueError as error:
-        return f"✗ not valid JSON: {clean_line(str(error))}"
+        return f"✗ not valid JSON: {for_row(str(error))}"
     if not isinstance(value, dict):
         return "✗ the arguments must be a JSON object: { … }"
     return None
@@ -246,13 +246,13 @@ class ReviewScreen(ModalScreen[Any | None]):
             text = f"Review: {count} {what} your decision"
         parts: list[str | tuple[str, str]] = [("⏸ " + text, "bold")]
         if self.interrupt_id:
-            parts.append((f"   interrupt {clean_line(self.interrupt_id)[:12]}", "dim"))
+            parts.append((f"   interrupt {for_row(self.interrupt_id)[:12]}", "dim"))
         return Content.assemble(*parts)
 
     def _compose_slot(self, slot: _Slot) -> ComposeResult:
         i = slot.index
         with Vertical(classes="review-request", id=f"request-{i}"):
-            yield Static(Content(clean_line(slot.title)), classes="request-title")
+            yield Static(Content(for_row(slot.title)), classes="request-title")
             if slot.description:
                 yield Static(Content(clean_text(slot.description)), classes="request-description")
             yield Static(self._args_content(slot), classes="request-args", id=f"args-{i}")
@@ -498,5 +498,5 @@ class ReviewScreen(ModalScreen[Any | None]):
     def _set_error(self, error: str | None) -> None:
         widget = self.query_one("#review-error", Static)
         # may quote a tool name from the agent
-        widget.update(Content(clean_line(error or "")))
+        widget.update(Content(for_row(error or "")))
         widget.display = bool(error)

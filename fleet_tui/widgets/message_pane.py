@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from fleet_tui.widgets.markdown_render import PlainText, StreamingMarkdown
 
 from fleet_tui.events import Event
-from fleet_tui.sanitize import clean_line
+from fleet_tui.sanitize import for_row
 from fleet_tui.transcript import (
     AssistantItem,
     ErrorItem,
@@ -861,7 +861,7 @@ class MessagePane(ScrollView, can_focus=True):
             else:
                 text = Text("Agent", style=styles.agent_label)
                 if node:
-                    text.append(f" · {clean_line(node)}", style=styles.meta)
+                    text.append(f" · {for_row(node)}", style=styles.meta)
             strip = self._get_renderer().one_line(text)
             self._label_cache[key] = strip
         return strip

@@ -17,7 +17,7 @@ from textual.message import Message
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from fleet_tui.sanitize import clean_line
+from fleet_tui.sanitize import for_row
 from fleet_tui.store import Conversation
 
 PAGE = 60
@@ -54,7 +54,7 @@ def conversation_prompt(
     else:
         marker = ("  ", "")
     when = relative_time(conversation.updated_at, now)
-    title = clean_line(conversation.title) or "New conversation"
+    title = for_row(conversation.title) or "New conversation"
     room = max(4, width - len(marker[0]) - len(when) - 1)
     if len(title) > room:
         title = title[: room - 1] + "…"
@@ -177,7 +177,7 @@ class ThreadSidebar(Vertical):
         more = "+" if not self._exhausted else ""
         label = f"{len(self._loaded)}{more} conversation{'s' if len(self._loaded) != 1 else ''}"
         if self._query:
-            label += f" matching “{clean_line(self._query)}”"
+            label += f" matching “{for_row(self._query)}”"
         self.query_one("#sidebar-count", Static).update(Text(label), layout=False)
 
     def highlight(self, conversation_id: int) -> None:
