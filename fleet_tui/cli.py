@@ -144,14 +144,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     from fleet_tui.crash import install_thread_hook, report_crash, setup_logging
 
-    debug = bool(getattr(args, "debug", False))
-    setup_logging(debug or os.environ.get("FLEET_TUI_DEBUG", "") not in ("", "0"))
+    setup_logging(_debug_wanted(args))
     install_thread_hook()
     try:
         return _dispatch(args)
     except Exception as exc:  # a bug of ours: one line and a redacted report, no traceback
         report_crash(exc)
         return EXIT_INTERNAL
+
+
+def _debug_wanted(args: argparse.Namespace) -> bool:
+    """`--debug`, FLEET_TUI_DEBUG=1, or `fleet-tui config set debug_log true`."""
+    if getattr(args, "debug", False) or os.environ.get("FLEET_TUI_DEBUG", "") not in ("", "0"):
+        return True
+    from fleet_tui.config_file import debug_log_wanted
+
+    return debug_log_wanted()
 
 
 def _dispatch(args: argparse.Namespace) -> int:

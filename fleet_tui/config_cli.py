@@ -34,6 +34,7 @@ from .config import (
 )
 from .config_keyring import secret_location
 from .config_validate import name_problem
+from .crash import LOG_FILENAME, log_dir
 from .sanitize import for_stderr, print_err
 
 log = logging.getLogger("fleet_tui.config")
@@ -48,7 +49,7 @@ PROFILE_KEYS = (
     "stream_modes",
     "allow_insecure_http",
 )
-SETTABLE_KEYS = (*PROFILE_KEYS, "theme", "name")
+SETTABLE_KEYS = (*PROFILE_KEYS, "theme", "debug_log", "name")
 # Optional settings an empty value clears.
 _CLEARABLE = frozenset({"api_key", "custom_header_name", "custom_header_value", "theme"})
 _TRUE = frozenset({"1", "true", "yes", "on", "y"})
@@ -101,7 +102,7 @@ def _show(
 ) -> int:
     if key is not None:
         key = key.replace("-", "_")
-        if key not in (*PROFILE_KEYS, "theme"):
+        if key not in (*PROFILE_KEYS, "theme", "debug_log"):
             _err(err, f"fleet-tui config: unknown key {key!r}; keys: {', '.join(PROFILE_KEYS)}")
             return 2
     try:
@@ -115,6 +116,9 @@ def _show(
 
     if key == "theme":
         _say(out, _display(key, settings.theme))
+        return 0
+    if key == "debug_log":
+        _say(out, "true" if settings.debug_log else "false")
         return 0
     if key is not None:
         _say(out, _display(key, getattr(resolved.profile, key)))
@@ -131,6 +135,8 @@ def _show(
     else:
         _say(out, "Saved agents: none (`fleet-tui config set url URL` creates one)")
     _say(out, f"Theme: {_display('theme', settings.theme)}")
+    debug = f"on, {log_dir() / LOG_FILENAME}" if settings.debug_log else "off"
+    _say(out, f"Debug log: {debug}")
     _say(out)
 
     _say(out, "Effective settings (command line > environment > .env > settings file):")
@@ -261,6 +267,11 @@ def _set(
             _err(err, f"fleet-tui config: {refused}; nothing saved")
             return 2
         settings.theme = value or None
+    elif key == "debug_log":
+        if value.lower() not in _TRUE | _FALSE:
+            _err(err, "fleet-tui config: debug_log takes true or false; nothing saved")
+            return 2
+        settings.debug_log = value.lower() in _TRUE
     elif key == "name":
         problem = name_problem(value)
         try:
@@ -321,6 +332,8 @@ def _set(
 
     if key == "theme":
         shown = _display(key, settings.theme)
+    elif key == "debug_log":
+        shown = "true" if settings.debug_log else "false"
     elif key == "name":
         shown = candidate.name
     else:

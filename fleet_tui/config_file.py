@@ -217,3 +217,14 @@ def save_settings(
             notes.append(line)
     log.debug("saved settings to %s: %d agent(s)", path, len(settings.profiles))
     return path
+
+
+def debug_log_wanted(path: Path | str | None = None) -> bool:
+    """Whether the saved settings ask for the debug log. Read before anything else runs, so it
+    only parses the file (no keyring, no warnings); any problem means no."""
+    path = Path(path) if path is not None else default_config_path()
+    try:
+        data = json.loads(path.read_bytes())
+    except (OSError, ValueError):
+        return False
+    return isinstance(data, dict) and data.get("debug_log") is True

@@ -155,6 +155,8 @@ class Settings:
     profiles: dict[str, AgentProfile] = field(default_factory=dict)
     current: str | None = None
     theme: str | None = None
+    # a masked debug log in the log folder (crash.setup_logging); off unless asked for
+    debug_log: bool = False
 
     def current_profile(self) -> AgentProfile | None:
         if self.current is None:
@@ -217,6 +219,7 @@ class Settings:
             "version": FILE_FORMAT_VERSION,
             "current": self.current,
             "theme": self.theme,
+            "debug_log": self.debug_log,
             "profiles": {name: p.to_file_dict() for name, p in self.profiles.items()},
         }
 
@@ -239,6 +242,7 @@ class Settings:
             settings.profiles[name] = profile
         theme = data.get("theme")
         settings.theme = theme if isinstance(theme, str) and theme else None
+        settings.debug_log = data.get("debug_log") is True
         current = data.get("current")
         if isinstance(current, str) and current in settings.profiles:
             settings.current = current

@@ -269,3 +269,20 @@ def test_an_exception_ending_a_thread_is_reported_not_printed(tmp_path: Path) ->
     assert "internal error (ValueError at" in done.stderr
     (report,) = (tmp_path / "logs").glob("crash-*.txt")
     assert "in reader" in report.read_text() and CANARY not in report.read_text()
+
+
+def test_the_debug_log_can_be_turned_on_in_the_settings(tmp_path: Path, closed_url: str) -> None:
+    import subprocess
+    import sys
+
+    env = _crash_env(tmp_path, closed_url)
+    config = [sys.executable, "-m", "fleet_tui", "config"]
+    done = subprocess.run([*config, "set", "debug_log", "yes please"], env=env, capture_output=True)
+    assert done.returncode == 2  # a boolean only
+    subprocess.run([*config, "set", "debug_log", "true"], env=env, check=True, capture_output=True)
+    shown = subprocess.run([*config, "show"], env=env, capture_output=True, text=True).stdout
+    assert "Debug log: on, " in shown
+    ask = [sys.executable, "-m", "fleet_tui", "ask", "hello"]
+    subprocess.run(ask, env=env, capture_output=True, text=True, timeout=60)
+    log = (tmp_path / "logs" / "fleet-tui.log").read_text()
+    assert "fleet_tui" in log and CANARY not in log
