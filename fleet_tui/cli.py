@@ -15,34 +15,19 @@ from pathlib import Path
 from typing import Any
 
 from fleet_tui import __version__
+from fleet_tui.exit_codes import EXIT_CODES_HELP, ExitCode
 
-EXIT_OK = 0
-EXIT_RUN_FAILED = 1
-EXIT_USAGE = 2
-EXIT_AUTH = 3
-EXIT_NOT_FOUND = 4
-EXIT_UNREACHABLE = 5
-EXIT_INTERRUPTED = 6
-EXIT_INTERNAL = 70  # crash.EXIT_INTERNAL: the app takes it from there
-EXIT_CTRL_C = 130
-# 128 + the signal number, as a shell reports a process a signal ended: SIGPIPE for a reader that
-# left (`fleet-tui ask hi | head -1`; Python turns SIGPIPE into an exception), SIGHUP, SIGTERM.
-EXIT_OUTPUT_CLOSED = 141
-
-EXIT_CODES_HELP = """exit codes:
-  0    done
-  1    the run failed (the agent reported an error)
-  2    usage error or missing settings
-  3    authentication failed
-  4    not found (wrong agent or thread id, or the token is not tied to the agent's owner)
-  5    cannot reach the server, timeout, or a server error (5xx)
-  6    the run stopped at an interrupt waiting for a human (resume with --thread ID --resume JSON)
-  70   internal error (a bug of fleet-tui: the message names a crash report to attach)
-  129  the terminal closed (SIGHUP): stopped as with Ctrl-C
-  130  interrupted with Ctrl-C (the run is cancelled on the server first)
-  141  stdout was closed before the reply ended (`| head`): the run is cancelled, quietly
-  143  stopped by SIGTERM, as with Ctrl-C
-"""
+# The commands still name their statuses through these; ExitCode is their one home.
+EXIT_OK = ExitCode.OK
+EXIT_RUN_FAILED = ExitCode.RUN_FAILED
+EXIT_USAGE = ExitCode.USAGE
+EXIT_AUTH = ExitCode.AUTH
+EXIT_NOT_FOUND = ExitCode.NOT_FOUND
+EXIT_UNREACHABLE = ExitCode.UNREACHABLE
+EXIT_INTERRUPTED = ExitCode.INTERRUPTED
+EXIT_INTERNAL = ExitCode.INTERNAL
+EXIT_CTRL_C = ExitCode.CTRL_C
+EXIT_OUTPUT_CLOSED = ExitCode.OUTPUT_CLOSED
 
 SETTINGS_HELP = """settings come from (first wins): command-line flags, the environment
 (FLEET_API_URL, FLEET_AGENT_ID, LANGGRAPH_API_KEY or LANGSMITH_API_KEY, FLEET_AUTH_SCHEME),

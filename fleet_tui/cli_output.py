@@ -11,7 +11,7 @@ import re
 import sys
 from typing import Any, TextIO
 
-from fleet_tui.cli import EXIT_OUTPUT_CLOSED, EXIT_RUN_FAILED
+from fleet_tui.exit_codes import ExitCode
 
 __all__ = ["OutputClosed", "json_text", "silence", "write_out"]
 
@@ -47,7 +47,7 @@ class OutputClosed(Exception):
 
     @property
     def exit_code(self) -> int:
-        return EXIT_OUTPUT_CLOSED if self.quiet else EXIT_RUN_FAILED
+        return ExitCode.OUTPUT_CLOSED if self.quiet else ExitCode.RUN_FAILED
 
     def __str__(self) -> str:
         if self.quiet:

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TextIO
 
 from fleet_tui import __version__
+from fleet_tui.exit_codes import ExitCode
 from fleet_tui.redaction import RedactingFilter, redact
 from fleet_tui.sanitize import print_err
 
@@ -30,7 +31,7 @@ LOG_FILENAME = "fleet-tui.log"
 # reach a frame before it was ever registered (a bug in reading the settings, say).
 _TOKEN_SHAPE = re.compile(r"\b(lsv2_(?:pt|sk)_)[0-9A-Za-z_]{8,}([0-9A-Za-z]{4})\b")
 KEEP_REPORTS = 20
-EXIT_INTERNAL = 70  # a bug of ours (sysexits EX_SOFTWARE)
+EXIT_INTERNAL = ExitCode.INTERNAL
 
 
 def log_dir() -> Path:

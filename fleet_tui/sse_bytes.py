@@ -10,6 +10,7 @@ from httpx_sse import ServerSentEvent, SSEError
 from httpx_sse._decoders import SSEDecoder
 
 from fleet_tui.errors import FleetError
+from fleet_tui.exit_codes import ExitCode
 
 # A reply is streamed token by token: no real event comes near this. A server that sends more
 # in one event would have the app hold it all in memory and parse it in one go.
@@ -21,7 +22,7 @@ LONG_LINE = 64 * 1024
 class EventTooLarge(FleetError):
     """One server-sent event grew past the limit; the stream cannot go on."""
 
-    exit_code = 5
+    exit_code: int = ExitCode.UNREACHABLE
 
     def __init__(self, limit: int) -> None:
         super().__init__(

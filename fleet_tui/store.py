@@ -351,6 +351,7 @@ class Store(StoreConnection):
 
     def close_message(self, message_id: int, *, complete: bool, content: str | None = None) -> None:
         """Mark a streamed message (in)complete; a `content` replaces its text."""
+        args: tuple[object, ...]
         if content is None:
             sql, args = "UPDATE messages SET complete = ? WHERE id = ?", (int(complete), message_id)
         else:
