@@ -10,7 +10,6 @@ from contextlib import suppress
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
 
 from textual import work
 from textual.app import App, SystemCommand
@@ -318,9 +317,12 @@ class FleetApp(App[int]):
             self.action_settings()
 
     def _confirm_cleartext(self, profile: AgentProfile) -> None:
+        from fleet_tui.config import cleartext_question
         from fleet_tui.screens.confirm import ConfirmScreen
 
-        host = urlsplit(profile.url).netloc
+        question = cleartext_question(profile)
+        if question is None:
+            return
 
         def answered(yes: object) -> None:
             if not yes:
@@ -337,10 +339,9 @@ class FleetApp(App[int]):
 
         self.push_screen(
             ConfirmScreen(
-                "Send the token in cleartext?",
-                f"{profile.url} uses plain http and {host} is not this computer: anyone on "
-                "the way can read your Personal Access Token. Send it anyway?",
-                confirm_label="Send over http",
+                question.title,
+                question.body,
+                confirm_label=question.confirm_label,
                 cancel_label="Don't send",
                 danger=True,
             ),

@@ -37,7 +37,9 @@ from fleet_tui.config_model import (
 )
 from fleet_tui.config_snippet import SnippetError, SnippetValues, parse_snippet
 from fleet_tui.config_validate import (
+    CleartextQuestion,
     Problem,
+    cleartext_question,
     is_loopback_url,
     normalise_url,
     validate_profile,
@@ -55,6 +57,7 @@ __all__ = [
     "SECRET_FIELDS",
     "SETTINGS_FILENAME",
     "AgentProfile",
+    "CleartextQuestion",
     "ConfigError",
     "Problem",
     "Resolved",
@@ -63,6 +66,7 @@ __all__ = [
     "SnippetError",
     "SnippetValues",
     "Source",
+    "cleartext_question",
     "default_config_path",
     "is_loopback_url",
     "load_settings",

@@ -443,3 +443,32 @@ def validate_profile(p: AgentProfile) -> list[Problem]:
                 )
             )
     return problems
+
+
+@dataclass(frozen=True)
+class CleartextQuestion:
+    """What to ask before a token goes over plain http to another computer: the same words on
+    the command line, at start-up and in the settings screen."""
+
+    host: str
+    title: str = "Send the token unencrypted?"
+    confirm_label: str = "Send over http"
+
+    @property
+    def body(self) -> str:
+        return (
+            f"{self.host} is reached over plain http://, so your Personal Access Token would "
+            "cross the network in clear text, readable by anyone on the path. Only do this on a "
+            "network you trust."
+        )
+
+
+def cleartext_question(p: AgentProfile) -> CleartextQuestion | None:
+    """The question to ask before using `p`, or None when its token needs no confirmation."""
+    if not any(problem.severity == "confirm" for problem in _url_problems(p)):
+        return None
+    try:
+        host = urlsplit(normalise_url(p.url)).hostname or p.url
+    except ValueError:
+        host = p.url
+    return CleartextQuestion(host)

@@ -13,7 +13,14 @@ from typing import TYPE_CHECKING, TextIO
 if TYPE_CHECKING:
     from fleet_tui.client import FleetClient
 
-from fleet_tui.config import AgentProfile, ConfigError, Resolved, resolve, validate_profile
+from fleet_tui.config import (
+    AgentProfile,
+    ConfigError,
+    Resolved,
+    cleartext_question,
+    resolve,
+    validate_profile,
+)
 from fleet_tui.errors import FleetError, InvalidSettings
 from fleet_tui.redaction import redact
 from fleet_tui.sanitize import print_err
@@ -99,11 +106,10 @@ def resolve_target(args: argparse.Namespace, *, require_complete: bool = True) -
 
 def confirm_cleartext(target: Target, *, stdin: TextIO, err: TextIO) -> bool:
     """A token over plain http to a non-loopback host needs the user's explicit yes."""
-    problems = [p for p in validate_profile(target.profile) if p.severity == "confirm"]
-    if not problems:
+    question = cleartext_question(target.profile)
+    if question is None:
         return True
-    for problem in problems:
-        print_err(problem.message, err)
+    print_err(question.body, err)
     if not stdin.isatty():
         print_err(
             "refusing to send the token in cleartext without confirmation; use an "
@@ -112,7 +118,7 @@ def confirm_cleartext(target: Target, *, stdin: TextIO, err: TextIO) -> bool:
             err,
         )
         return False
-    err.write("Send the token over plain http anyway? [y/N] ")
+    err.write(f"{question.title} [y/N] ")
     err.flush()
     answer = stdin.readline().strip().lower()
     if answer in ("y", "yes"):
