@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import gc
 import threading
 from collections.abc import Iterable
 from contextlib import suppress
@@ -19,6 +18,7 @@ from textual.content import Content
 from textual.notifications import SeverityLevel
 from textual.screen import ModalScreen, Screen
 
+from fleet_tui import gc_policy
 from fleet_tui.config import (
     AgentProfile,
     ConfigError,
@@ -258,11 +258,8 @@ class FleetApp(App[int]):
         self.set_timer(2.0, self._find_keyring)  # after start-up's own work
 
     def _after_first_frame(self) -> None:
-        # Start-up objects live as long as the app: moving them out of the collector's reach
-        # keeps full collections (the main source of 15-40 ms stalls) short. `fleet-tui`
-        # starts with the collector off (cli.main); it runs from here on.
-        gc.freeze()
-        gc.enable()
+        # `fleet-tui` starts with the collector off (cli.main); it runs from here on
+        gc_policy.after_first_frame()
 
     def _preload_dialog_styles(self) -> None:
         """Parse the dialogs' stylesheet once the app is up (it is left out of the first

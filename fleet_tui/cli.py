@@ -7,7 +7,6 @@ Textual; each command imports what it needs when it runs.
 from __future__ import annotations
 
 import argparse
-import gc
 import os
 import sys
 from collections.abc import Sequence
@@ -168,13 +167,15 @@ def _dispatch(args: argparse.Namespace) -> int:
         )
     # No cycle collection until the first frame: the objects start-up makes live as long as
     # the app, and collecting them while they are made costs ~15 ms (FleetApp turns it on).
-    gc.disable()
+    from fleet_tui import gc_policy
+
+    gc_policy.pause_for_startup()
     try:
         from fleet_tui.tui_main import run_tui
 
         return run_tui(args)
     finally:
-        gc.enable()
+        gc_policy.resume()
 
 
 def entry() -> None:

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import httpx
 from httpx_sse import ServerSentEvent, SSEError
-from httpx_sse._decoders import SSEDecoder
 
 from fleet_tui.errors import FleetError
 from fleet_tui.exit_codes import ExitCode
+from fleet_tui.sse_decoder_adapter import append_data, new_decoder
 
 # A reply is streamed token by token: no real event comes near this. A server that sends more
 # in one event would have the app hold it all in memory and parse it in one go.
@@ -60,7 +60,7 @@ class SSEBytesDecoder:
     """
 
     def __init__(self, max_event_bytes: int = MAX_EVENT_BYTES) -> None:
-        self._decoder = SSEDecoder()
+        self._decoder = new_decoder()
         self.max_event_bytes = max_event_bytes
         # a line longer than a chunk, gathered without quadratic copies
         self._pending: list[bytes] = []
@@ -145,7 +145,7 @@ class SSEBytesDecoder:
             self.long_lines += 1
             if line.startswith(b"data:"):
                 start = 6 if line[5:6] == b" " else 5
-                self._decoder._data.append(str(memoryview(line)[start:], "utf-8", "replace"))
+                append_data(self._decoder, str(memoryview(line)[start:], "utf-8", "replace"))
                 return
         self._decoder.decode(line.decode("utf-8", "replace"))
 

@@ -8,7 +8,8 @@ turns invalid bytes into U+FFFD, so a bad paste shows as `�` and nothing else 
 
 The method is Textual's own, run with its module's `getincrementaldecoder` swapped for a
 lenient one (rather than a copy of it that would drift from Textual's fixes). Should Textual
-stop decoding that way, the swap does nothing and `tests/test_lifetime.py` says so.
+stop decoding that way, the swap does nothing: `tests/test_private_api.py` pins what it relies
+on and `tests/test_lifetime.py` checks the result.
 """
 
 from __future__ import annotations

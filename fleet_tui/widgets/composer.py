@@ -5,10 +5,11 @@ from __future__ import annotations
 from textual import events
 from textual.binding import Binding
 from textual.message import Message
-from textual.widgets import TextArea
+
+from fleet_tui.text_area_adapter import KeysFirstTextArea
 
 
-class Composer(TextArea):
+class Composer(KeysFirstTextArea):
     BINDINGS = [
         Binding("enter", "send", "Send", priority=False, tooltip="Send the message"),
         Binding("ctrl+j", "newline", "Newline", show=False, tooltip="Insert a newline"),
@@ -35,19 +36,15 @@ class Composer(TextArea):
         )
         self.sent: list[str] = []
 
-    async def _on_key(self, event: events.Key) -> None:
+    def take_key(self, event: events.Key) -> bool:
         # TextArea inserts a newline on enter before bindings are checked: take enter first
         if event.key == "enter":
-            event.stop()
-            event.prevent_default()
             self.action_send()
-            return
+            return True
         if event.key == "ctrl+j":
-            event.stop()
-            event.prevent_default()
             self.action_newline()
-            return
-        await super()._on_key(event)
+            return True
+        return False
 
     def action_send(self) -> None:
         text = self.text

@@ -32,6 +32,7 @@ from rich.markdown import Markdown
 from rich.syntax import Syntax
 
 from fleet_tui import redaction
+from fleet_tui.rich_markdown_adapter import set_tokens
 from fleet_tui.widgets.lines import EMPTY, Line, pack_lines, shown
 
 # markdown-it skips everything past this depth of nested blocks (commonmark's 20 was reached by
@@ -137,7 +138,7 @@ class BlockRenderer:
 
     def render_tokens(self, tokens: list[Token]) -> list[Line]:
         markdown = self._markdown
-        markdown.parsed = tokens
+        set_tokens(markdown, tokens)
         return pack_lines(self.console.render_lines(markdown, self.options, pad=False))
 
     def render_text(self, text: str) -> list[Line]:

@@ -3,7 +3,6 @@ for thousands of rows), filled page by page from the store as the user scrolls."
 
 from __future__ import annotations
 
-import gc
 import time
 from collections.abc import Callable, Sequence
 
@@ -17,6 +16,7 @@ from textual.message import Message
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
+from fleet_tui import gc_policy
 from fleet_tui.sanitize import for_row
 from fleet_tui.store import Conversation
 
@@ -155,7 +155,6 @@ class ThreadSidebar(Vertical):
         options.clear_options()
         options.add_options([self._option(c, now) for c in page])
         self._update_count()
-        gc.freeze()
         if keep is not None:
             self.highlight(keep)
 
@@ -170,8 +169,9 @@ class ThreadSidebar(Vertical):
         now = time.time()
         self.option_list.add_options([self._option(c, now) for c in page])
         self._update_count()
-        # rows live until the filter changes: keep full collections from walking them
-        gc.freeze()
+        # rows live until the filter changes: keep full collections from walking them (a
+        # reload's first page is too few rows to be worth it, and it comes at every keystroke)
+        gc_policy.settle()
 
     def _update_count(self) -> None:
         more = "+" if not self._exhausted else ""
