@@ -30,6 +30,7 @@ from fleet_tui.config import (
     ConfigError,
     Settings,
     SnippetError,
+    cleartext_question,
     parse_snippet,
     save_settings,
 )
@@ -307,7 +308,10 @@ class SettingsScreen(SettingsForm):
     # ------------------------------------------------------------------ insecure http
     def _confirm_insecure(self, then: Callable[[], object]) -> None:
         profile = self._form_profile()
-        host = profile.url.split("://", 1)[-1].split("/", 1)[0]
+        question = cleartext_question(profile)
+        if question is None:
+            then()
+            return
 
         def answered(confirmed: bool | ConfirmResult | None) -> None:
             if confirmed:
@@ -324,11 +328,9 @@ class SettingsScreen(SettingsForm):
 
         self.app.push_screen(
             ConfirmScreen(
-                "Send the token unencrypted?",
-                f"{host} is reached over plain http://, so your Personal Access Token would "
-                "cross the network in clear text, readable by anyone on the path. Only do this "
-                "on a network you trust.",
-                confirm_label="Send over http",
+                question.title,
+                question.body,
+                confirm_label=question.confirm_label,
                 cancel_label="Go back",
                 danger=True,
             ),
