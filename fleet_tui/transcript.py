@@ -232,6 +232,8 @@ class InterruptItem(Item):
     id: str | None = None
     value: Any = None
     resolved: bool = False
+    # what the answer must look like (per-call HITL: the decisions allowed)
+    response_schema: Any = None
 
     @property
     def copy_text(self) -> str:
@@ -468,7 +470,10 @@ class Transcript:
         if isinstance(event, InterruptRequest):
             if event.id and event.id in self._interrupts:
                 return []
-            return [self._append(InterruptItem(id=event.id, value=event.value))]
+            item = InterruptItem(
+                id=event.id, value=event.value, response_schema=event.response_schema
+            )
+            return [self._append(item)]
         if isinstance(event, RunError):
             return [self._append(ErrorItem(event.error or "Error", event.message))]
         if isinstance(event, RunEnded):

@@ -88,3 +88,11 @@ async def test_a_reopened_per_call_interrupt_keeps_its_schema(
     assert review.actions[0].name == replies.HITL_TOOL
     assert review.actions[0].allowed == ["approve", "reject"]  # from the schema alone
     assert summary(interrupt.value, interrupt.response_schema).startswith(replies.HITL_TOOL)
+
+
+def test_the_pane_says_what_the_one_summary_says() -> None:
+    from fleet_tui.widgets.item_render import interrupt_summary
+
+    per_call = {"type": "tool_approval", "name": "send_email", "args": {"to": "a@b.c"}}
+    for value in (per_call, {"action_requests": [{"name": "a"}, {"name": "b"}]}, "why?", None):
+        assert interrupt_summary(value, SCHEMA) == summary(value, SCHEMA, limit=200)
