@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from fleet_tui.client import FleetClient
 from fleet_tui.events import message_role, split_content, tool_calls_of, tool_result_text
 from fleet_tui.interrupt_model import Interrupt, pending_interrupts
 from fleet_tui.message_identity import MessageIndex
 from fleet_tui.store import Agent, Conversation, Store, StoredMessage, title_from
+from fleet_tui.store_records import CONVERSATION_STATUSES, ConversationStatus
 
 __all__ = [
     "SyncReport",
@@ -27,7 +28,7 @@ __all__ = [
 class ThreadRefresh:
     added: int = 0
     updated: int = 0
-    status: str | None = None
+    status: ConversationStatus | None = None
     # what the thread waits on, schemas included (read from `/state`)
     interrupts: list[Interrupt] = field(default_factory=list)
 
@@ -99,15 +100,22 @@ async def refresh_thread(
         store, conversation.id, messages if isinstance(messages, list) else []
     )
     thread = await client.get_thread(conversation.thread_id)
-    status = thread.get("status") if isinstance(thread, dict) else None
+    status = _status_of(thread.get("status") if isinstance(thread, dict) else None)
     # `/state` first: the thread's own list can be incomplete after a failed resume
     result.interrupts = pending_interrupts(state) or pending_interrupts(thread)
     if result.interrupts:
         status = "interrupted"
-    if isinstance(status, str):
+    if status is not None:
         result.status = status
         store.set_status(conversation.id, status)
     return result
+
+
+def _status_of(value: Any) -> ConversationStatus | None:
+    """A thread status the store knows; a status this app does not know is not stored."""
+    if isinstance(value, str) and value in CONVERSATION_STATUSES:
+        return cast(ConversationStatus, value)
+    return None
 
 
 def _first_human_text(thread: dict[str, Any]) -> str:
@@ -149,7 +157,7 @@ async def sync_threads(
         if not isinstance(thread_id, str):
             continue
         report.seen += 1
-        status = thread.get("status") if isinstance(thread.get("status"), str) else None
+        status = _status_of(thread.get("status"))
         if pending_interrupts(thread):
             status = "interrupted"
         metadata = thread.get("metadata")
