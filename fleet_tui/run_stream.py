@@ -165,7 +165,10 @@ class RunStream:
         )
 
     def _is_repeat(self, event_id: str, event: str, data: str) -> bool:
-        """Track the position in the run's event sequence; True for an event had before."""
+        """Track the position in the run's event sequence; True for an event had before.
+
+        This is about SSE events (their ids and bytes), not messages: a message that comes
+        again in another event is the normaliser's to drop, by `message_identity`'s rule."""
         if event_id == self.last_event_id:
             seen = self._at_last_id
             if self._rejoined and (event, data) in seen:
