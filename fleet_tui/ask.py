@@ -30,12 +30,12 @@ from fleet_tui.events import (
     event_to_dict,
     human_seconds,
 )
+from fleet_tui.interrupt_model import Interrupt, pending_interrupts
 from fleet_tui.interrupts import HitlReview, InboxReview, classify, dumps_json
 from fleet_tui.launch import SetupError, Target, confirm_cleartext, demo_target, resolve_target
 from fleet_tui.recorder import flush_periodically
 from fleet_tui.redaction import StreamRedactor, redact
 from fleet_tui.sanitize import clean_text, print_err
-from fleet_tui.sync import pending_interrupts
 
 TOOL_RESULT_PREVIEW = 300
 
@@ -151,22 +151,13 @@ class _Refused(Exception):
         self.exit_code = exit_code
 
 
-def waiting_interrupts(state: dict[str, Any]) -> list[dict[str, Any]]:
+def waiting_interrupts(state: dict[str, Any]) -> list[Interrupt]:
     """The interrupts a thread's `/state` says are pending (top level and per task), once each.
 
     `/state` is read, not `GET /threads/{id}`, whose list can be incomplete after a failed
     resume.
     """
-    found = pending_interrupts(state)
-    for task in state.get("tasks") or ():
-        if isinstance(task, dict):
-            found += [
-                i for i in task.get("interrupts") or () if isinstance(i, dict) and "value" in i
-            ]
-    unique: dict[object, dict[str, Any]] = {}
-    for item in found:
-        unique.setdefault(item.get("id") or id(item), item)
-    return list(unique.values())
+    return pending_interrupts(state)
 
 
 async def _open_thread(

@@ -47,11 +47,10 @@ from fleet_tui.sse_bytes import (  # re-exported: the SSE decoder and its bound
     SSEBytesDecoder,
     check_event_stream,
 )
+from fleet_tui.wire import DEFAULT_AUTH_SCHEME, DEFAULT_STREAM_MODES
 
 log = logging.getLogger("fleet_tui.client")
 
-DEFAULT_AUTH_SCHEME = "langsmith-api-key"
-DEFAULT_STREAM_MODES: tuple[str, ...] = ("messages-tuple", "updates")
 REQUEST_TIMEOUT = httpx.Timeout(connect=15.0, read=60.0, write=30.0, pool=30.0)
 MAX_SAME_ORIGIN_REDIRECTS = 3
 # A server can ask for any wait (`Retry-After: 99999`); one request waits at most this long in
@@ -61,6 +60,7 @@ MAX_RETRY_WAIT = 60.0
 QUIET_AFTER = 30.0
 
 __all__ = [
+    "DEFAULT_AUTH_SCHEME",
     "DEFAULT_STREAM_MODES",
     "MAX_EVENT_BYTES",
     "MAX_RETRY_WAIT",
@@ -397,6 +397,31 @@ class FleetClient:
     def _backoff(self, attempt: int) -> float:
         return min(30.0, self.backoff_base * (2**attempt)) * (0.75 + random.random() / 2)
 
+    # ----------------------------------------------------------------- for RunStream
+    async def open_stream(
+        self,
+        method: str,
+        path: str,
+        *,
+        what: str,
+        json_body: Any = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> httpx.Response:
+        """Open an event stream (typed errors for a refusal); the caller reads and closes it."""
+        return await self._send(
+            method,
+            path,
+            what=what,
+            json_body=json_body,
+            headers={"Accept": "text/event-stream", **(headers or {})},
+            stream=True,
+            timeout=STREAM_TIMEOUT,
+        )
+
+    def reconnect_delay(self, attempt: int) -> float:
+        """How long to wait before rejoin `attempt` (from 0): exponential, jittered."""
+        return self._backoff(attempt)
+
     # ----------------------------------------------------------------- operations
     async def check_connection(self) -> AgentInfo:
         """Prove the agent exists and the token works; return what the server calls it."""
@@ -497,9 +522,6 @@ class FleetClient:
         )
         return [r for r in runs or () if isinstance(r, dict)]
 
-    async def get_run(self, thread_id: str, run_id: str) -> dict[str, Any]:
-        return await self._json("GET", f"/threads/{thread_id}/runs/{run_id}", what="read the run")
-
     # ----------------------------------------------------------------- streaming
     def stream_run(
         self,
@@ -547,9 +569,4 @@ class FleetClient:
         last_event_id: str = "-",
     ) -> RunStream:
         """Rejoin a run that is going on (`-` replays it from the start)."""
-        stream = RunStream(self, "", None, thread_id, ())
-        stream.run_id = run_id
-        stream._rejoined = True  # a join can deliver an event twice, like a rejoin
-        if last_event_id != "-":
-            stream._resume_from = last_event_id
-        return stream
+        return RunStream(self, "", None, thread_id, (), run_id=run_id, joined_from=last_event_id)

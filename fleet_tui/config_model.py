@@ -8,12 +8,11 @@ from dataclasses import dataclass, field, fields
 from typing import Any, Literal
 
 from fleet_tui.redaction import mask_secret
+from fleet_tui.wire import DEFAULT_AUTH_SCHEME, DEFAULT_STREAM_MODES
 
 APP_NAME = "fleet-tui"
 SETTINGS_FILENAME = "settings.json"
 FILE_FORMAT_VERSION = 1
-DEFAULT_AUTH_SCHEME = "langsmith-api-key"
-DEFAULT_STREAM_MODES: tuple[str, ...] = ("messages-tuple", "updates")
 DEFAULT_PROFILE_NAME = "default"
 KNOWN_STREAM_MODES = frozenset(
     {

@@ -16,6 +16,9 @@ from typing import Any, Literal
 
 from orjson import loads as _fast_loads  # 2.5x faster than json on messages-tuple events
 
+from fleet_tui.interrupt_model import Interrupt, parse_interrupts
+from fleet_tui.message_identity import MessageIndex, stand_in_id
+
 
 def _loads(data: str | bytes) -> Any:
     try:
@@ -25,7 +28,8 @@ def _loads(data: str | bytes) -> Any:
 
 
 Role = Literal["human", "ai", "tool", "system"]
-RunStatus = Literal["success", "error", "interrupted", "cancelled"]
+# how a run ended (not `RunStatus`: that is the status line's widget)
+RunOutcome = Literal["success", "error", "interrupted", "cancelled"]
 
 
 # Events are values: nothing changes one after it is made. They are not `frozen` dataclasses
@@ -91,10 +95,21 @@ class ToolResult:
 
 @dataclass(slots=True)
 class InterruptRequest:
+    """An `Interrupt` (see `interrupt_model`) reported by a run, or found pending on reopening."""
+
     id: str | None
     value: Any
     response_schema: Any = None
+    namespace: tuple[str, ...] = ()
     kind: Literal["interrupt"] = "interrupt"
+
+    @classmethod
+    def of(cls, interrupt: Interrupt) -> InterruptRequest:
+        return cls(interrupt.id, interrupt.value, interrupt.response_schema, interrupt.namespace)
+
+    @property
+    def interrupt(self) -> Interrupt:
+        return Interrupt(self.id, self.value, self.response_schema, self.namespace)
 
 
 @dataclass(slots=True)
@@ -129,7 +144,7 @@ class StreamQuiet:
 @dataclass(slots=True)
 class RunEnded:
     run_id: str | None
-    status: RunStatus
+    status: RunOutcome
     kind: Literal["run_ended"] = "run_ended"
 
 
@@ -300,7 +315,12 @@ class EventNormalizer:
         self.thread_id = thread_id
         self.run_id: str | None = None
         self._open: dict[str, _OpenMessage] = {}
+        # stream keys (server ids or stand-ins) of messages closed: their late chunks are dropped
         self._closed: set[str] = set(seen_message_ids)
+        # every message had, by the one identity rule (`message_identity`)
+        self._seen: MessageIndex[None] = MessageIndex()
+        self._seen.add_ids(self._closed)
+        self._stand_ins = 0
         self._announced_calls: set[str] = set()
         self._interrupts: set[str] = set()
         self._values_baseline = False
@@ -310,7 +330,7 @@ class EventNormalizer:
 
     # -- entry point ------------------------------------------------------------------
     def feed(self, event: str, data: str | bytes) -> list[Event]:
-        mode = event.partition("|")[0] if event else ""
+        mode, _, namespace = event.partition("|") if event else ("", "", "")
         if mode == "end" or not mode:
             return []
         try:
@@ -328,7 +348,7 @@ class EventNormalizer:
             if mode == "messages":  # nearly every event of a reply: no generator layers
                 self._messages_tuple(payload, out)
             else:
-                out.extend(self._dispatch(mode, payload))
+                out.extend(self._dispatch(mode, payload, namespace))
         except Exception as exc:  # a shape we did not expect must not kill the stream
             return [
                 RunError("MalformedEvent", f"could not read a {mode!r} event: {type(exc).__name__}")
@@ -343,7 +363,7 @@ class EventNormalizer:
         return out
 
     # -- dispatch ---------------------------------------------------------------------
-    def _dispatch(self, mode: str, payload: Any) -> Iterator[Event]:
+    def _dispatch(self, mode: str, payload: Any, namespace: str = "") -> Iterator[Event]:
         """Every mode but `messages`, which `feed` hands to `_messages_tuple` directly."""
         if mode == "metadata":
             # a rejoined stream replays `metadata`, and ends with a `run_done` one
@@ -355,7 +375,7 @@ class EventNormalizer:
                 self.run_id = payload["run_id"]
                 yield RunStarted(self.run_id, self.thread_id)
         elif mode == "updates":
-            yield from self._updates(payload)
+            yield from self._updates(payload, tuple(namespace.split("|")) if namespace else ())
         elif mode == "values":
             yield from self._values(payload)
         elif mode == "messages/partial":
@@ -388,8 +408,8 @@ class EventNormalizer:
             return
         message_id = chunk.get("id")
         if not isinstance(message_id, str) or not message_id:
-            message_id = f"anon-{meta.get('langgraph_node', '')}-{meta.get('langgraph_step', '')}"
-        if message_id in self._closed:
+            message_id = stand_in_id(meta.get("langgraph_node", ""), meta.get("langgraph_step", ""))
+        if message_id in self._closed or message_id in self._seen:
             return
         om = self._open.get(message_id)
         if om is None:
@@ -413,7 +433,9 @@ class EventNormalizer:
         for tc in chunks:
             if not isinstance(tc, dict):
                 continue
-            index = tc.get("index") if isinstance(tc.get("index"), int) else len(om.tool_chunks)
+            index = tc.get("index")
+            if not isinstance(index, int):
+                index = len(om.tool_chunks)
             slot = om.tool_chunks.setdefault(index, ["", "", ""])
             if tc.get("id"):
                 slot[0] = str(tc["id"])
@@ -422,12 +444,12 @@ class EventNormalizer:
             if tc.get("args"):
                 slot[2] += str(tc["args"])
 
-    def _updates(self, payload: Any) -> Iterator[Event]:
+    def _updates(self, payload: Any, namespace: tuple[str, ...]) -> Iterator[Event]:
         if not isinstance(payload, dict):
             return
         for node, update in payload.items():
             if node == "__interrupt__":
-                yield from self._interrupt_list(update)
+                yield from self._interrupt_list(update, namespace)
                 continue
             for message in _messages_in(update):
                 yield from self._whole(message, node)
@@ -440,8 +462,11 @@ class EventNormalizer:
             # the first snapshot is the state the run started from: nothing new in it
             self._values_baseline = True
             for message in messages:
-                if isinstance(message.get("id"), str) and message["id"] not in self._open:
-                    self._closed.add(message["id"])
+                role = message_role(message)
+                message_id = message.get("id")
+                streaming = isinstance(message_id, str) and message_id in self._open
+                if role is not None and not streaming:
+                    self._seen.add(None, message_id, role, _text_of(message, role))
         else:
             for message in messages:
                 yield from self._whole(message, None)
@@ -454,8 +479,8 @@ class EventNormalizer:
         for message in payload:
             if not isinstance(message, dict) or message_role(message) != "ai":
                 continue
-            message_id = str(message.get("id") or "legacy")
-            if message_id in self._closed:
+            message_id = str(message.get("id") or stand_in_id("legacy"))
+            if message_id in self._closed or message_id in self._seen:
                 continue
             text, _ = split_content(message.get("content"))
             previous = self._legacy_text.get(message_id, "")
@@ -467,34 +492,28 @@ class EventNormalizer:
                 om.text_len += len(delta)
                 yield TextDelta(message_id, delta)
 
-    def _interrupt_list(self, items: Any) -> Iterator[Event]:
-        if not isinstance(items, list):
-            items = [items]
-        for item in items:
-            schema = None
-            if isinstance(item, dict) and "value" in item:
-                iid = item.get("id") if isinstance(item.get("id"), str) else None
-                value = item["value"]
-                schema = item.get("response_schema")
-            else:
-                iid, value = None, item
-            key = iid or json.dumps(value, sort_keys=True, default=str)
-            if key in self._interrupts:
+    def _interrupt_list(self, items: Any, namespace: tuple[str, ...] = ()) -> Iterator[Event]:
+        for interrupt in parse_interrupts(items, namespace):
+            if interrupt.key in self._interrupts:
                 continue
-            self._interrupts.add(key)
+            self._interrupts.add(interrupt.key)
             self.interrupted = True
-            yield InterruptRequest(iid, value, schema)
+            yield InterruptRequest.of(interrupt)
 
     # -- messages ---------------------------------------------------------------------
     def _whole(self, message: dict[str, Any], node: str | None) -> Iterator[Event]:
-        message_id = message.get("id")
         role = message_role(message)
         if role is None:
             return
-        if not isinstance(message_id, str) or not message_id:
-            message_id = f"anon-{role}-{len(self._closed)}"
-        if message_id in self._closed:
+        message_id = message.get("id")
+        if isinstance(message_id, str) and message_id in self._open:
+            yield from self._close(message_id, message, node)  # its chunks came first
             return
+        if self._seen.knows(message_id, role, _text_of(message, role)):
+            return
+        if not isinstance(message_id, str) or not message_id:
+            self._stand_ins += 1
+            message_id = stand_in_id(role, self._stand_ins)
         yield from self._close(message_id, message, node)
 
     def _close(
@@ -519,8 +538,11 @@ class EventNormalizer:
             tool_call_id = message.get("tool_call_id")
             name = message.get("name") if isinstance(message.get("name"), str) else None
         if role == "tool":
-            status = "error" if message and message.get("status") == "error" else "success"
+            status: Literal["success", "error"] = (
+                "error" if message and message.get("status") == "error" else "success"
+            )
             content = tool_result_text(message.get("content") if message else text)
+            self._seen.add(None, message_id, role, content)
             yield ToolResult(message_id, tool_call_id, name, content, status)
             yield MessageComplete(message_id, "tool", content, (), tool_call_id, name)
             return
@@ -538,9 +560,17 @@ class EventNormalizer:
                 if call.id not in self._announced_calls:
                     self._announced_calls.add(call.id)
                     yield ToolCallStarted(message_id, call)
+        self._seen.add(None, message_id, role, text)
         yield MessageComplete(
             message_id, role, text, calls, tool_call_id, name, reasoning or streamed_reasoning
         )
+
+
+def _text_of(message: dict[str, Any], role: Role) -> str:
+    """The text the identity rule compares (what `MessageComplete.content` will be)."""
+    if role == "tool":
+        return tool_result_text(message.get("content"))
+    return split_content(message.get("content"))[0]
 
 
 def _messages_in(update: Any) -> list[dict[str, Any]]:

@@ -27,6 +27,7 @@ from fleet_tui.events import (
     RunStarted,
     TextDelta,
 )
+from fleet_tui.message_identity import same_message, server_id_of
 from fleet_tui.store import Store, StreamWriter
 from fleet_tui.store_files import is_unsavable, unsaved_problem
 
@@ -45,7 +46,7 @@ class RunRecorder:
         self.store = store
         self.conversation_id = conversation_id
         self.run_id: str | None = None
-        self._rows: dict[str, int] = {}  # server message id -> local row id
+        self._rows: dict[str, int] = {}  # an event's message_id -> the local row id
         self._writers: dict[str, StreamWriter] = {}
         self._human_text = human_text
         self.failure: str | None = None  # why this run stopped being recorded
@@ -75,8 +76,11 @@ class RunRecorder:
     def _row_for(self, message_id: str) -> int:
         row = self._rows.get(message_id)
         if row is None:
-            existing = self.store.find_message_by_server_id(self.conversation_id, message_id)
-            if existing is not None:
+            server_id = server_id_of(message_id)
+            existing = server_id and self.store.find_message_by_server_id(
+                self.conversation_id, server_id
+            )
+            if existing:
                 row = existing.id
             else:
                 row = self.store.add_message(
@@ -84,7 +88,7 @@ class RunRecorder:
                     "ai",
                     "",
                     run_id=self.run_id,
-                    server_id=message_id,
+                    server_id=server_id,
                     complete=False,
                 ).id
             self._rows[message_id] = row
@@ -120,12 +124,15 @@ class RunRecorder:
             self.finish(STATUS_BY_END.get(event.status, "idle"))
 
     def _complete(self, event: MessageComplete) -> None:
-        if event.role == "human":
-            if self._human_text is not None and event.content == self._human_text:
-                self._human_text = None  # our own input, already stored when it was sent
-                return
-            if self.store.find_message_by_server_id(self.conversation_id, event.message_id):
-                return
+        server_id = server_id_of(event.message_id)
+        own = self._human_text
+        if (
+            event.role == "human"
+            and own is not None
+            and same_message(server_id, "human", event.content, None, "human", own)
+        ):
+            self._human_text = None  # our own input, already stored when it was sent
+            return
         calls = [asdict(call) for call in event.tool_calls]
         if event.role == "ai":
             writer = self._writers.pop(event.message_id, None)
@@ -141,7 +148,7 @@ class RunRecorder:
                 run_id=self.run_id,
             )
             return
-        if self.store.find_message_by_server_id(self.conversation_id, event.message_id):
+        if server_id and self.store.find_message_by_server_id(self.conversation_id, server_id):
             return
         self.store.add_message(
             self.conversation_id,
@@ -151,7 +158,7 @@ class RunRecorder:
             tool_call_id=event.tool_call_id,
             name=event.name,
             run_id=self.run_id,
-            server_id=event.message_id,
+            server_id=server_id,
         )
 
     def flush_due(self) -> None:

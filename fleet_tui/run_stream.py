@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -60,12 +60,17 @@ class RunStream:
         body: dict[str, Any] | None,
         thread_id: str | None,
         seen_message_ids: Sequence[str],
+        *,
+        run_id: str | None = None,
+        joined_from: str | None = None,
     ):
+        """A new run (`body` is what starts it), or with `joined_from` (an event id, `-` for
+        the start) one going on: `run_id` on `thread_id`."""
         self._client = client
         self._path = path
         self._body = body
         self.thread_id = thread_id
-        self.run_id: str | None = None
+        self.run_id = run_id
         self.last_event_id: str | None = None
         self.normalizer = EventNormalizer(thread_id, seen_message_ids=seen_message_ids)
         self.resumable = bool(body and body.get("stream_resumable"))
@@ -77,10 +82,11 @@ class RunStream:
         # The server also subscribes to the live run before it replays, so a rejoined stream
         # can deliver an event twice: after a rejoin, older ids are dropped, and so are events
         # with the last id whose content was already received.
-        self._resume_from: str | None = None
+        self._resume_from = joined_from if joined_from != "-" else None
         self._last_key: tuple[int, ...] | None = None
         self._at_last_id: list[tuple[str, str]] = []
-        self._rejoined = False
+        # a join can deliver an event twice, like a rejoin
+        self._rejoined = joined_from is not None
 
     def __aiter__(self) -> AsyncIterator[Event]:
         return self._events()
@@ -92,14 +98,8 @@ class RunStream:
         while True:
             try:
                 if self._body is not None and not started:
-                    response = await client._send(
-                        "POST",
-                        self._path,
-                        what="start a run",
-                        json_body=self._body,
-                        headers={"Accept": "text/event-stream"},
-                        stream=True,
-                        timeout=STREAM_TIMEOUT,
+                    response = await client.open_stream(
+                        "POST", self._path, what="start a run", json_body=self._body
                     )
                     run_id, thread_id = run_ref(response)
                     self.run_id = self.run_id or run_id
@@ -132,7 +132,7 @@ class RunStream:
                     yield RunEnded(self.run_id, "error")
                     return
                 yield Reconnecting(attempt, client.max_reconnects)
-                await asyncio.sleep(client._backoff(attempt - 1))
+                await asyncio.sleep(client.reconnect_delay(attempt - 1))
             except (httpx.HTTPError, EventTooLarge) as exc:
                 # what the server sent cannot be read, and would not be on a rejoin either
                 if not started:
@@ -157,17 +157,18 @@ class RunStream:
 
     async def _rejoin(self) -> httpx.Response:
         assert self.thread_id and self.run_id
-        return await self._client._send(
+        return await self._client.open_stream(
             "GET",
             f"/threads/{self.thread_id}/runs/{self.run_id}/stream",
             what="rejoin the run",
-            headers={"Accept": "text/event-stream", "Last-Event-ID": self._resume_from or "-"},
-            stream=True,
-            timeout=STREAM_TIMEOUT,
+            headers={"Last-Event-ID": self._resume_from or "-"},
         )
 
     def _is_repeat(self, event_id: str, event: str, data: str) -> bool:
-        """Track the position in the run's event sequence; True for an event had before."""
+        """Track the position in the run's event sequence; True for an event had before.
+
+        This is about SSE events (their ids and bytes), not messages: a message that comes
+        again in another event is the normaliser's to drop, by `message_identity`'s rule."""
         if event_id == self.last_event_id:
             seen = self._at_last_id
             if self._rejoined and (event, data) in seen:
@@ -188,7 +189,7 @@ class RunStream:
         self._at_last_id = [(event, data)]
         return False
 
-    async def _read(self, response: httpx.Response) -> AsyncIterator[list[Event]]:
+    async def _read(self, response: httpx.Response) -> AsyncGenerator[list[Event], None]:
         """The events of each chunk as it arrives, in one list: one async step per chunk,
         not per event. A long silence comes as a `StreamQuiet` of its own."""
         check_event_stream(response)
@@ -237,7 +238,7 @@ READ_AHEAD = 64
 
 async def _watched(
     response: httpx.Response, quiet_after: float
-) -> AsyncIterator[list[bytes] | StreamQuiet]:
+) -> AsyncGenerator[list[bytes] | StreamQuiet, None]:
     """The response's chunks, those that came since the last step in one list; while none
     comes, a `StreamQuiet` every `quiet_after` seconds.
 
@@ -275,6 +276,8 @@ async def _watched(
         finally:
             finished = True
             wake()
+
+    timer: asyncio.TimerHandle  # set below, re-armed by the watchdog
 
     def watchdog() -> None:
         nonlocal timer, quiet_due

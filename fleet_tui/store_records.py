@@ -17,6 +17,14 @@ from fleet_tui.redaction import redact, redact_value
 MessageRole = Literal["human", "ai", "tool", "system", "error"]
 ROLES: frozenset[str] = frozenset(("human", "ai", "tool", "system", "error"))
 
+# A conversation's status, as stored (the same strings as ever: no migration). The server's
+# thread statuses (idle, busy, interrupted, error) are stored as they are; a run that ends
+# adds cancelled (see `recorder.STATUS_BY_END`).
+ConversationStatus = Literal["idle", "busy", "interrupted", "error", "cancelled"]
+CONVERSATION_STATUSES: frozenset[str] = frozenset(
+    ("idle", "busy", "interrupted", "error", "cancelled")
+)
+
 TITLE_MAX = 80
 # The trigram tokenizer cannot match fewer than 3 characters; shorter queries match titles only.
 MIN_TEXT_QUERY = 3
@@ -41,7 +49,7 @@ class Conversation:
     title: str
     created_at: float
     updated_at: float
-    status: str | None
+    status: ConversationStatus | None
     stateless: bool
     message_count: int
 

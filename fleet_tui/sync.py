@@ -5,23 +5,32 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from fleet_tui.client import FleetClient
 from fleet_tui.events import message_role, split_content, tool_calls_of, tool_result_text
-from fleet_tui.store import Agent, Conversation, Store, title_from
+from fleet_tui.interrupt_model import Interrupt, pending_interrupts
+from fleet_tui.message_identity import MessageIndex
+from fleet_tui.store import Agent, Conversation, Store, StoredMessage, title_from
+from fleet_tui.store_records import CONVERSATION_STATUSES, ConversationStatus
+
+__all__ = [
+    "SyncReport",
+    "ThreadRefresh",
+    "pending_interrupts",
+    "reconcile_messages",
+    "refresh_thread",
+    "sync_threads",
+]
 
 
 @dataclass
 class ThreadRefresh:
     added: int = 0
     updated: int = 0
-    status: str | None = None
-    interrupts: list[dict[str, Any]] = field(default_factory=list)
-
-    @property
-    def changed(self) -> bool:
-        return bool(self.added or self.updated)
+    status: ConversationStatus | None = None
+    # what the thread waits on, schemas included (read from `/state`)
+    interrupts: list[Interrupt] = field(default_factory=list)
 
 
 def _text_of(message: dict[str, Any]) -> tuple[str, str]:
@@ -33,12 +42,15 @@ def _text_of(message: dict[str, Any]) -> tuple[str, str]:
 def reconcile_messages(
     store: Store, conversation_id: int, server_messages: list[dict[str, Any]]
 ) -> ThreadRefresh:
-    """Match the server's messages to the stored ones (by server id, else by role and text,
-    in order) and append the ones that were added elsewhere (the web UI, `ask`)."""
+    """Match the server's messages to the stored ones (by the identity rule of
+    `message_identity`: a stored message without a server id takes the id of the first
+    server message it matches) and append the ones that were added elsewhere (the web UI,
+    `ask`)."""
     result = ThreadRefresh()
-    stored = store.messages(conversation_id)
-    by_server_id = {m.server_id: m for m in stored if m.server_id}
-    unmatched = [m for m in stored if not m.server_id and m.role in ("human", "ai", "tool")]
+    known: MessageIndex[StoredMessage] = MessageIndex()
+    for stored in store.messages(conversation_id):
+        if stored.server_id or stored.role in ("human", "ai", "tool"):
+            known.add(stored, stored.server_id, stored.role, stored.content)
     for message in server_messages:
         if not isinstance(message, dict):
             continue
@@ -48,18 +60,13 @@ def reconcile_messages(
             continue
         text, reasoning = _text_of(message)
         calls = [asdict(c) for c in tool_calls_of(message)]
-        known = by_server_id.get(server_id)
-        if known is None:
-            for candidate in unmatched:
-                if candidate.role == role and candidate.content.strip() == text.strip():
-                    known = candidate
-                    unmatched.remove(candidate)
-                    store.update_message(candidate.id, server_id=server_id)
-                    break
-        if known is not None:
-            if not known.complete or (role == "ai" and known.content != text and text):
+        row = known.find(server_id, role, text)
+        if row is not None:
+            if row.server_id != server_id:  # it was matched by its text: it takes the id
+                store.update_message(row.id, server_id=server_id)
+            if not row.complete or (role == "ai" and row.content != text and text):
                 store.update_message(
-                    known.id,
+                    row.id,
                     content=text,
                     tool_calls=calls,
                     reasoning=reasoning or None,
@@ -81,19 +88,6 @@ def reconcile_messages(
     return result
 
 
-def pending_interrupts(thread: dict[str, Any]) -> list[dict[str, Any]]:
-    """The interrupts a thread waits on, as `{"id", "value"}` dicts."""
-    interrupts = thread.get("interrupts")
-    out: list[dict[str, Any]] = []
-    if isinstance(interrupts, dict):
-        for items in interrupts.values():
-            if isinstance(items, list):
-                out.extend(i for i in items if isinstance(i, dict) and "value" in i)
-    elif isinstance(interrupts, list):
-        out.extend(i for i in interrupts if isinstance(i, dict) and "value" in i)
-    return out
-
-
 async def refresh_thread(
     client: FleetClient, store: Store, conversation: Conversation
 ) -> ThreadRefresh:
@@ -106,20 +100,22 @@ async def refresh_thread(
         store, conversation.id, messages if isinstance(messages, list) else []
     )
     thread = await client.get_thread(conversation.thread_id)
-    status = thread.get("status") if isinstance(thread, dict) else None
-    result.interrupts = pending_interrupts(thread) if isinstance(thread, dict) else []
-    if not result.interrupts and isinstance(state, dict):
-        for task in state.get("tasks") or ():
-            if isinstance(task, dict):
-                result.interrupts.extend(
-                    i for i in task.get("interrupts") or () if isinstance(i, dict) and "value" in i
-                )
+    status = _status_of(thread.get("status") if isinstance(thread, dict) else None)
+    # `/state` first: the thread's own list can be incomplete after a failed resume
+    result.interrupts = pending_interrupts(state) or pending_interrupts(thread)
     if result.interrupts:
         status = "interrupted"
-    if isinstance(status, str):
+    if status is not None:
         result.status = status
         store.set_status(conversation.id, status)
     return result
+
+
+def _status_of(value: Any) -> ConversationStatus | None:
+    """A thread status the store knows; a status this app does not know is not stored."""
+    if isinstance(value, str) and value in CONVERSATION_STATUSES:
+        return cast(ConversationStatus, value)
+    return None
 
 
 def _first_human_text(thread: dict[str, Any]) -> str:
@@ -161,10 +157,12 @@ async def sync_threads(
         if not isinstance(thread_id, str):
             continue
         report.seen += 1
-        status = thread.get("status") if isinstance(thread.get("status"), str) else None
+        status = _status_of(thread.get("status"))
         if pending_interrupts(thread):
             status = "interrupted"
-        metadata = thread.get("metadata") if isinstance(thread.get("metadata"), dict) else {}
+        metadata = thread.get("metadata")
+        if not isinstance(metadata, dict):
+            metadata = {}
         title = metadata.get("title") if isinstance(metadata.get("title"), str) else ""
         existing = store.find_conversation_by_thread(agent.id, thread_id)
         if existing is None:

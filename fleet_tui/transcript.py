@@ -27,6 +27,7 @@ from fleet_tui.events import (
     ToolCallStarted,
     ToolResult,
 )
+from fleet_tui.message_identity import MessageIndex, server_id_of, stand_in_id
 
 ToolState = Literal["running", "done", "failed"]
 Listener = Callable[[list[int]], None]
@@ -55,6 +56,7 @@ class Item:
 @dataclass(eq=False)
 class UserItem(Item):
     text: str = ""
+    # the server's id, once known (a message the user just sent has none yet)
     message_id: str | None = None
 
     @property
@@ -230,6 +232,8 @@ class InterruptItem(Item):
     id: str | None = None
     value: Any = None
     resolved: bool = False
+    # what the answer must look like (per-call HITL: the decisions allowed)
+    response_schema: Any = None
 
     @property
     def copy_text(self) -> str:
@@ -286,8 +290,9 @@ class Transcript:
         self._reasoning: dict[str, int] = {}
         self._tools: dict[str, int] = {}
         self._interrupts: dict[str, int] = {}
-        self._users: dict[str, int] = {}
-        self._stored: set[str] = set()
+        # user messages, found by the one identity rule (`message_identity`)
+        self._users: MessageIndex[int] = MessageIndex()
+        self._stored_rows: set[int] = set()  # store rows already shown
         self._listeners: list[Listener] = []
         for item in items:
             self._append(item)
@@ -300,8 +305,8 @@ class Transcript:
         return self.items[index]
 
     def message_ids(self) -> set[str]:
-        """Ids of the agent messages shown (for `EventNormalizer(seen_message_ids=...)`)."""
-        return set(self._assistant)
+        """Server ids of the agent messages shown (for `EventNormalizer(seen_message_ids=...)`)."""
+        return {key for key in self._assistant if server_id_of(key)}
 
     def last_user_text(self) -> str | None:
         """The text of the latest user message (what "retry" sends again)."""
@@ -347,8 +352,8 @@ class Transcript:
             self._tools[item.call_id] = index
         elif isinstance(item, InterruptItem) and item.id:
             self._interrupts[item.id] = index
-        elif isinstance(item, UserItem) and item.message_id:
-            self._users[item.message_id] = index
+        elif isinstance(item, UserItem):
+            self._users.add(index, item.message_id, "human", item.text)
         return index
 
     def add_user(self, text: str, message_id: str | None = None) -> int:
@@ -385,19 +390,22 @@ class Transcript:
             content = getattr(message, "content", "") or ""
             if not isinstance(content, str):
                 content = str(content)
-            message_id = getattr(message, "server_id", None) or getattr(message, "id", None)
-            message_id = str(message_id) if message_id is not None else None
-            if message_id is not None:
-                if message_id in self._stored:
+            server_id = server_id_of(getattr(message, "server_id", None))
+            row_id = getattr(message, "id", None)
+            if isinstance(row_id, int):
+                if row_id in self._stored_rows:
                     continue
-                self._stored.add(message_id)
+                self._stored_rows.add(row_id)
+            # Rows are distinct messages (the store was written by the identity rule), so
+            # a row is only checked against what came from events, by its server id.
             if role == "human":
-                if message_id and message_id in self._users:
+                if server_id and self._users.knows(server_id, "human", content):
                     continue
-                changed.append(self._append(UserItem(text=content, message_id=message_id)))
+                changed.append(self._append(UserItem(text=content, message_id=server_id)))
             elif role == "ai":
-                if message_id and message_id in self._assistant:
+                if server_id and server_id in self._assistant:
                     continue
+                message_id = server_id or stand_in_id("row", row_id)
                 reasoning = getattr(message, "reasoning", "") or ""
                 if reasoning:
                     changed.append(
@@ -406,7 +414,7 @@ class Transcript:
                 if content:
                     complete = bool(getattr(message, "complete", True))
                     item = AssistantItem.with_text(
-                        message_id or f"stored-{len(self.items)}",
+                        message_id,
                         content,
                         complete=True,
                         interrupted=not complete,
@@ -426,11 +434,11 @@ class Transcript:
                     )
                     changed.append(self._append(tool))
             elif role == "tool":
-                call_id = getattr(message, "tool_call_id", None)
-                index = self._tools.get(call_id) if call_id else None
+                tool_call_id = getattr(message, "tool_call_id", None)
+                index = self._tools.get(tool_call_id) if tool_call_id else None
                 if index is None:
                     tool = ToolItem(
-                        call_id=call_id or message_id or "",
+                        call_id=tool_call_id or server_id or stand_in_id("row", row_id),
                         name=getattr(message, "name", None) or "tool",
                     )
                     index = self._append(tool)
@@ -462,7 +470,10 @@ class Transcript:
         if isinstance(event, InterruptRequest):
             if event.id and event.id in self._interrupts:
                 return []
-            return [self._append(InterruptItem(id=event.id, value=event.value))]
+            item = InterruptItem(
+                id=event.id, value=event.value, response_schema=event.response_schema
+            )
+            return [self._append(item)]
         if isinstance(event, RunError):
             return [self._append(ErrorItem(event.error or "Error", event.message))]
         if isinstance(event, RunEnded):
@@ -491,8 +502,8 @@ class Transcript:
     def _reasoning_delta(self, event: ReasoningDelta) -> list[int]:
         index = self._reasoning.get(event.message_id)
         if index is None:
-            item = ReasoningItem(message_id=event.message_id, started=time.monotonic())
-            index = self._append(item)
+            started = time.monotonic()
+            index = self._append(ReasoningItem(message_id=event.message_id, started=started))
         item = self.items[index]
         assert isinstance(item, ReasoningItem)
         item.text += event.text
@@ -531,18 +542,15 @@ class Transcript:
 
     def _message_complete(self, event: MessageComplete) -> list[int]:
         if event.role == "human":
-            if event.message_id in self._users:
-                return []
+            server_id = server_id_of(event.message_id)
+            index = self._users.find(server_id, "human", event.content)
+            if index is None:
+                return [self._append(UserItem(text=event.content, message_id=server_id))]
             # the user's own message echoed back by the server: adopt the id, do not repeat it
-            for index in range(len(self.items) - 1, -1, -1):
-                item = self.items[index]
-                if isinstance(item, UserItem):
-                    if item.message_id is None and item.text == event.content:
-                        item.message_id = event.message_id
-                        self._users[event.message_id] = index
-                        return []
-                    break
-            return [self._append(UserItem(text=event.content, message_id=event.message_id))]
+            item = self.items[index]
+            if isinstance(item, UserItem) and item.message_id is None:
+                item.message_id = server_id
+            return []
         if event.role != "ai":
             return []
         changed = self._finish_reasoning(event.message_id)

@@ -232,8 +232,8 @@ class ChatScreen(Screen[None]):
             # append only what was added elsewhere; what is on screen stays as it is
             added = [m for m in self.app.store.messages(live.conversation.id) if m.seq > last_seq]
             live.transcript.add_messages(added)
-        for item in result.interrupts:
-            self._deliver(live, InterruptRequest(item.get("id"), item.get("value")))
+        for interrupt in result.interrupts:
+            self._deliver(live, InterruptRequest.of(interrupt))
 
     # ----------------------------------------------------------------- sending
     @on(Composer.Submitted)

@@ -41,6 +41,7 @@ MAX_RESULT_CHARS = 8000
 # would stall the app each time it is drawn.
 MAX_JSON_RESULT_CHARS = 200_000
 PREVIEW_VALUE_CHARS = 40
+SUMMARY_CHARS = 200
 
 STATE_LABELS = {"running": "… running", "done": "✓ done", "failed": "✗ failed"}
 
@@ -207,7 +208,7 @@ class ItemRenderer:
 
     def interrupt(self, item: InterruptItem) -> list[Line]:
         s = self.styles
-        summary = shown_line(interrupt_summary(redact_value(item.value)))
+        summary = shown_line(interrupt_summary(redact_value(item.value), item.response_schema))
         if item.resolved:
             return self.text(Text.assemble(("✓ answered: ", s.meta), (summary, s.meta)))
         lines = self.text(Text.assemble(("⏸ waiting for your approval: ", s.interrupt), summary))
@@ -269,19 +270,9 @@ def args_preview(args: dict[str, Any]) -> str:
     return ", ".join(f"{key}={_short_repr(value)}" for key, value in args.items())
 
 
-def interrupt_summary(value: Any) -> str:
-    """One line for an interrupt value: every action it asks about, else the value as JSON."""
+def interrupt_summary(value: Any, response_schema: Any = None) -> str:
+    """One line for an interrupt: `interrupts.summary`, the one every view uses."""
     # loaded with the first interrupt shown: the first frame does without it
-    from fleet_tui.interrupts import HitlReview, InboxReview, classify
+    from fleet_tui.interrupts import summary
 
-    review = classify(value)
-    if isinstance(review, HitlReview):
-        actions = [f"{a.name}({args_preview(a.args)})" for a in review.actions]
-    elif isinstance(review, InboxReview):
-        actions = [f"{i.action}({args_preview(i.args)})" for i in review.items]
-    else:
-        actions = []
-    if actions:
-        return ", ".join(actions)
-    text = json.dumps(value, ensure_ascii=False, default=str)
-    return text if len(text) <= 200 else text[:200] + "…"
+    return summary(value, response_schema, limit=SUMMARY_CHARS)

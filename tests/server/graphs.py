@@ -121,6 +121,25 @@ hitl = _agent(
 )
 
 
+# the same agent in the middleware's per-call mode: one interrupt per gated call, each with
+# its own id and a `response_schema` listing the decisions allowed
+hitl_per_call = _agent(
+    _hitl,
+    [send_email],
+    [
+        HumanInTheLoopMiddleware(
+            interrupt_on={
+                replies.HITL_TOOL: {
+                    "allowed_decisions": ["approve", "reject"],
+                    "description": replies.HITL_DESCRIPTION,
+                }
+            },
+            interrupt_mode="per_call",
+        )
+    ],
+)
+
+
 # --- inbox: the older agent-inbox interrupt shape ----------------------------------------
 
 
