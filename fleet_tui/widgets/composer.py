@@ -33,7 +33,6 @@ class Composer(TextArea):
             placeholder=placeholder,
             compact=True,
         )
-        self.sent: list[str] = []
 
     async def _on_key(self, event: events.Key) -> None:
         # TextArea inserts a newline on enter before bindings are checked: take enter first
@@ -53,7 +52,6 @@ class Composer(TextArea):
         text = self.text
         if not text.strip():
             return
-        self.sent.append(text)
         self.clear()
         self.post_message(self.Submitted(self, text))
 
