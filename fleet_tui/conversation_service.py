@@ -435,6 +435,9 @@ class ConversationService:
         )
         if isinstance(event, RunStarted):
             state.activity, state.activity_detail = Activity.WAITING, ""
+            if runner is not None and runner.thread_id != state.conversation.thread_id:
+                # the run made the conversation's thread: known from now on, not at its end
+                state.conversation = replace(state.conversation, thread_id=runner.thread_id)
         elif isinstance(event, TextDelta):
             state.activity, state.activity_detail = Activity.WRITING, event.node or ""
             state.reconnecting = ""
