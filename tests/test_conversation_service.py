@@ -258,3 +258,27 @@ def test_ask_and_the_tui_go_through_the_same_service(
     assert any(kind == "run" for kind, *_ in ask_run)
     assert ask_run == tui_run
     assert replies.tool_result("the same question") is not None
+
+
+async def test_retry_sends_again_the_message_of_the_chosen_error(
+    agent_server: AgentServer, tmp_path: Path
+) -> None:
+    from fleet_tui.transcript import ErrorItem
+
+    h = Harness(agent_server, "fail", tmp_path / "s.db")
+    state = h.service.create(h.agent.id, stateless=True)
+    for text in ("first question", "second question"):
+        h.service.send(state.id, text)
+        await h.settle()
+    errors = [i for i, item in enumerate(state.transcript.items) if isinstance(item, ErrorItem)]
+    assert len(errors) == 2
+    # the agent works again; the user retries the *first* failure, not the latest message
+    failing = h.client
+    h.client = FleetClient(
+        agent_server.url, agent_server.assistant_id("scripted"), agent_server.owner_key
+    )
+    h.service.retry(state.id, errors[0])
+    await h.settle()
+    assert texts(state.transcript.items) == [replies.echo_reply("first question", 1)]
+    await failing.aclose()
+    await h.close()
