@@ -295,6 +295,9 @@ class FleetApp(App[int]):
     def _store_problem(self, problem: str) -> None:
         """Saving stopped (read-only file, full disk…): the app goes on, the user is told."""
         tell(self, problem[:1].upper() + problem[1:], severity="error", timeout=30)
+        screen = self.screen_stack[0] if self.screen_stack else None
+        if isinstance(screen, ChatScreen) and screen.is_mounted:
+            screen.show_status()  # "not saved locally"
 
     def _store_problem_from_any_thread(self, problem: str) -> None:
         # the store reports from whichever thread wrote: a run's worker or a thread worker
@@ -527,14 +530,7 @@ class FleetApp(App[int]):
             confirmed, also_server = _confirm_result(result)
             if not confirmed:
                 return
-            chat = self.chat
-            live = chat.lives.pop(conversation_id, None)
-            if live is not None and live.worker is not None:
-                live.worker.cancel()
-            self.store.delete_conversation(conversation_id)
-            if chat.current is not None and chat.current.conversation.id == conversation_id:
-                chat.start_new(stateless=False)
-            chat.sidebar.reload()
+            self.chat.conversation_deleted(conversation_id)
             if also_server and conversation.thread_id:
                 self.delete_on_server(conversation.thread_id)
 

@@ -10,18 +10,21 @@ import argparse
 import asyncio
 import contextlib
 import json
+import sqlite3
 import sys
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
 from typing import Any, TextIO
 
 from fleet_tui import cli, lifetime
+from fleet_tui.ask_store import open_for_cli
 from fleet_tui.cli_output import OutputClosed, json_text, write_out
-from fleet_tui.client import FleetClient, FleetError, NotFoundError, RequestRejected, RunStream
+from fleet_tui.client import FleetClient
+from fleet_tui.conversation_service import ConversationService, memory_store
+from fleet_tui.errors import FleetError, NotFoundError, RequestRejected
 from fleet_tui.events import (
     Event,
     InterruptRequest,
     Reconnecting,
-    RunEnded,
     RunError,
     StreamQuiet,
     TextDelta,
@@ -33,9 +36,10 @@ from fleet_tui.events import (
 from fleet_tui.interrupt_model import Interrupt, pending_interrupts
 from fleet_tui.interrupts import HitlReview, InboxReview, classify, dumps_json
 from fleet_tui.launch import SetupError, Target, confirm_cleartext, demo_target, resolve_target
-from fleet_tui.recorder import flush_periodically
 from fleet_tui.redaction import StreamRedactor, redact
 from fleet_tui.sanitize import clean_text, print_err
+from fleet_tui.service_events import RunEventFor, RunFinished, ServiceEvent
+from fleet_tui.store import Store, StoreError
 
 TOOL_RESULT_PREVIEW = 300
 
@@ -162,13 +166,14 @@ def waiting_interrupts(state: dict[str, Any]) -> list[Interrupt]:
 
 async def _open_thread(
     client: FleetClient, last_thread: str | None, thread: str | None, *, resuming: bool
-) -> str | None:
-    """The thread to run on, checked with the server before anything is sent or saved."""
+) -> tuple[str | None, Any]:
+    """The thread to run on, checked with the server before anything is sent or saved, and
+    its `/state` (None for a new thread)."""
     if not thread:
-        return None
+        return None, None
     if thread == "new":
         created = await client.create_thread()
-        return str(created["thread_id"])
+        return str(created["thread_id"]), None
     thread_id = last_thread if thread == "last" else thread
     if not thread_id:
         raise _Refused(
@@ -194,7 +199,115 @@ async def _open_thread(
             f"nothing is waiting for a decision on thread {thread_id}, so there is nothing to "
             f"resume; send a message instead: fleet-tui ask --thread {thread_id} MESSAGE",
         )
-    return thread_id
+    return thread_id, state
+
+
+class _Session:
+    """The conversation service `ask` drives, and what it heard from it."""
+
+    def __init__(self, target: Target, client: FleetClient, printer: ReplyPrinter, err: TextIO):
+        self.printer = printer
+        self.err = err
+        self.client = client
+        self.target = target
+        self.finished: RunFinished | None = None
+        self.output_closed = asyncio.Event()
+        self.conversation_id: int | None = None
+        self.task: asyncio.Task[Any] | None = None
+        self.service = self._service(memory_store())
+
+    def _service(self, store: Store) -> ConversationService:
+        service = ConversationService(store, self._spawn, client=lambda: self.client)
+        service.subscribe(self._heard)
+        return service
+
+    @property
+    def store(self) -> Store:
+        return self.service.store
+
+    def use_saved_store(self) -> None:
+        """Save the conversation in the local store (not the demo's: its server forgets)."""
+        if self.target.demo:
+            return
+        try:
+            store = open_for_cli(self.err)
+        except (OSError, sqlite3.Error, StoreError) as exc:
+            print_err(f"the conversation will not be saved locally: {exc}", self.err)
+            return
+        self.service.store.close()
+        self.service = self._service(store)
+
+    def _agent_pk(self) -> int:
+        profile = self.target.profile
+        return self.store.ensure_agent(profile.url, profile.agent_id).id
+
+    def last_thread_id(self) -> str | None:
+        try:
+            pk = self._agent_pk()
+            for conversation in self.store.list_conversations(pk, limit=50):
+                if conversation.thread_id:
+                    return conversation.thread_id
+        except sqlite3.Error as exc:
+            print_err(f"the saved conversations cannot be read: {exc}", self.err)
+        return None
+
+    def open(self, thread_id: str | None, server_state: Any) -> int:
+        """The conversation to run in; in memory when the store cannot take it."""
+        try:
+            pk = self._agent_pk()
+            if thread_id is None:
+                state = self.service.create(pk, stateless=True)
+            else:
+                state = self.service.attach_thread(pk, thread_id, server_state=server_state)
+        except sqlite3.Error as exc:
+            print_err(f"the conversation will not be saved locally: {exc}", self.err)
+            self.service.store.close()
+            self.service = self._service(memory_store())
+            return self.open(thread_id, server_state)
+        self.conversation_id = state.id
+        return state.id
+
+    def _spawn(self, work: Coroutine[Any, Any, Any], name: str) -> asyncio.Task[Any]:
+        task = asyncio.create_task(work, name=name)
+        if name.startswith("run-"):
+            self.task = task
+        return task
+
+    def _heard(self, event: ServiceEvent) -> None:
+        if isinstance(event, RunEventFor):
+            # recorded before it is printed: an event whose printing fails is kept
+            if self.printer.output_closed is not None:
+                return
+            try:
+                self.printer.handle(event.event)
+            except OutputClosed:
+                self.output_closed.set()
+        elif isinstance(event, RunFinished):
+            self.finished = event
+
+    async def run(self) -> None:
+        """Until the run ends, or stdout's reader goes away."""
+        assert self.task is not None
+        closed = asyncio.create_task(self.output_closed.wait())
+        try:
+            await asyncio.wait([self.task, closed], return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            closed.cancel()
+
+    async def cancel(self, *, quiet: bool = False) -> None:
+        """Stop the run on the server (a stateless run stops when its stream is closed) and
+        wait until its partial reply is saved, marked cancelled."""
+        state = self.service.get(self.conversation_id) if self.conversation_id else None
+        runner = state.runner if state else None
+        if state is None or runner is None:
+            return
+        problem = await self.service.cancel(state.id)
+        if self.task is not None:
+            await asyncio.wait([self.task])
+        if problem:
+            print_err(f"could not confirm the cancel on the server: {problem}", self.err)
+        elif runner.cancel_confirmed and not quiet:
+            print_err("run cancelled on the server.", self.err)
 
 
 async def _ask(
@@ -206,8 +319,6 @@ async def _ask(
     err: TextIO,
     as_json: bool,
 ) -> int:
-    from fleet_tui.ask_store import AskRecorder
-
     printer = ReplyPrinter(out, err, as_json=as_json)
     try:
         client = target.client()
@@ -215,69 +326,58 @@ async def _ask(
         print_err(exc, err)
         return exc.exit_code
     client.on_wait = lambda wait: printer.note(wait.describe())
-    recorder = AskRecorder.open(target, err) if thread else None
-    stream: RunStream | None = None
+    session = _Session(target, client, printer, err)
+    if thread:
+        session.use_saved_store()
     thread_id: str | None = None
-    flusher: asyncio.Task[None] | None = None
     # SIGTERM and SIGHUP end the command as Ctrl-C does: the run is cancelled on the server
     main = asyncio.current_task()
     assert main is not None
     try:
         with lifetime.on_signal(lambda _signum: main.cancel()):
-            last = recorder.last_thread_id() if recorder and thread == "last" else None
-            thread_id = await _open_thread(client, last, thread, resuming=resume is not None)
+            last = session.last_thread_id() if thread == "last" else None
+            thread_id, server_state = await _open_thread(
+                client, last, thread, resuming=resume is not None
+            )
             if thread_id:
                 printer.note(f"thread: {thread_id}")
-                # saved only now: a thread id the server does not know is never recorded
-                if recorder:
-                    recorder.begin(thread_id, message if resume is None else None)
-                    flusher = asyncio.create_task(flush_periodically(recorder))
+            # saved only now: a thread id the server does not know is never recorded
+            cid = session.open(thread_id, server_state)
             if resume is not None:
-                stream = client.stream_run(thread_id=thread_id, command={"resume": resume})
+                session.service.resume(cid, resume)
             else:
-                payload = {"messages": [{"role": "user", "content": message}]}
-                stream = client.stream_run(payload, thread_id=thread_id)
-            async for event in stream:
-                # recorded before it is printed: an event whose printing fails is kept
-                if recorder:
-                    recorder.handle(event)
-                printer.handle(event)
-                if isinstance(event, RunEnded):
-                    break
+                assert message is not None
+                session.service.send(cid, message)
+            await session.run()
+            if session.output_closed.is_set():
+                assert printer.output_closed is not None
+                raise printer.output_closed
             printer.close()
-            if recorder:
-                recorder.finish()
+            failure = session.finished.failure if session.finished else None
+            if failure is not None:
+                print_err(failure, err)
+                return failure.exit_code
     except _Refused as exc:
         print_err(exc, err)
         return exc.exit_code
     except FleetError as exc:
         printer.close()
         print_err(exc, err)
-        if recorder:
-            recorder.fail(str(exc))
         return exc.exit_code
     except OutputClosed as exc:
         # The reader left (`| head -1`): stop the run instead of letting it go on unread, and
         # keep the reply so far, marked cancelled. A broken pipe is the reader's choice and
         # needs no words; another write error does.
-        quiet = exc.quiet
-        await _cancel_on_server(client, stream, err, quiet=quiet)
-        if recorder:
-            recorder.finish(cancelled=True)
-        if not quiet:
+        await session.cancel(quiet=exc.quiet)
+        if not exc.quiet:
             print_err(f"{exc} The run was stopped.", err)
         return exc.exit_code
     except asyncio.CancelledError:
         printer.close()
-        await _cancel_on_server(client, stream, err)
-        if recorder:
-            recorder.finish(cancelled=True)
+        await session.cancel()
         raise
     finally:
-        if flusher:
-            flusher.cancel()
-        if recorder:
-            recorder.close()
+        session.store.close()
         await client.aclose()
     if printer.interrupts:
         print_err("The agent is waiting for a human decision:", err, prefix="")
@@ -302,20 +402,6 @@ async def _ask(
     if printer.errors:
         return cli.EXIT_RUN_FAILED
     return cli.EXIT_OK
-
-
-async def _cancel_on_server(
-    client: FleetClient, stream: RunStream | None, err: TextIO, *, quiet: bool = False
-) -> None:
-    """Stop a thread's run (a stateless run stops when its stream is closed)."""
-    if stream is None or not stream.run_id or not stream.thread_id:
-        return
-    try:
-        await asyncio.wait_for(client.cancel_run(stream.thread_id, stream.run_id), 10)
-        if not quiet:
-            print_err("run cancelled on the server.", err)
-    except (FleetError, TimeoutError) as exc:
-        print_err(f"could not confirm the cancel on the server: {exc}", err)
 
 
 @contextlib.contextmanager

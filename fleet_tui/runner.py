@@ -1,18 +1,20 @@
 """One turn of a conversation: create the thread if needed, stream the run, record it.
 
-Used by the TUI (inside a worker, one per running conversation). No Textual import: every
-event goes to a callback, so the same code is testable without a screen.
+The one run orchestrator: the conversation service drives it for the TUI (inside a worker,
+one per running conversation) and for `ask` (inside an asyncio task). No Textual import:
+every event goes to a callback, so the same code is testable without a screen.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from typing import Any
 
-from fleet_tui.client import FleetClient, FleetError, RunStream, ThreadBusyError
+from fleet_tui.client import FleetClient, RunStream
+from fleet_tui.errors import FleetError, ThreadBusyError
 from fleet_tui.events import Event, RunEnded, RunError, RunStarted
 from fleet_tui.recorder import RunRecorder, flush_periodically
 from fleet_tui.store import Conversation, Store
@@ -35,6 +37,7 @@ class TurnRunner:
         sink: EventSink,
         *,
         stream_modes: Sequence[str] | None = None,
+        known_message_ids: Iterable[str] = (),
     ):
         self.client = client
         self.store = store
@@ -46,6 +49,15 @@ class TurnRunner:
         self.cancelled = False
         self.busy = False  # the server answered 409: another run holds the thread
         self.status: str | None = None
+        # ids of messages already shown that the store may not hold (a thread not saved
+        # locally): a resumed run re-sends them, and they must not be shown again
+        self.known_message_ids = list(known_message_ids)
+        # the request failed (no stream, or a broken one); what `ask` exits with
+        self.failure: FleetError | None = None
+        # True while the runner reports an end of its own (an error or a cancel), not the
+        # stream's: the service records it but does not pass it on as a stream event
+        self.ending = False
+        self.cancel_confirmed = False
 
     @property
     def thread_id(self) -> str | None:
@@ -118,6 +130,7 @@ class TurnRunner:
             thread_id = await self.ensure_thread(recorder)
             stored = recorder.attempt(lambda: self.store.messages(self.conversation.id)) or []
             seen = [m.server_id for m in stored if m.server_id]
+            seen += [i for i in self.known_message_ids if i not in seen]
             self.stream = open_stream(thread_id, seen)
             async for event in self.stream:
                 recorder.handle(event)
@@ -128,6 +141,8 @@ class TurnRunner:
                     self.status = event.status
                     break
         except FleetError as exc:
+            self.failure = exc
+            self.ending = True
             error = RunError(type(exc).__name__, str(exc))
             self.busy = isinstance(exc, ThreadBusyError)
             if not self.busy:  # a busy thread is a question for the user, not a failure
@@ -139,6 +154,7 @@ class TurnRunner:
         except asyncio.CancelledError:
             recorder.finish("cancelled")
             self.status = "cancelled"
+            self.ending = True
             self.sink(RunEnded(self.stream.run_id if self.stream else None, "cancelled"))
             raise
         finally:
@@ -165,4 +181,5 @@ class TurnRunner:
             return "The server did not confirm the cancel within 10 s; the run may still be going."
         except FleetError as exc:
             return f"The server did not confirm the cancel: {exc}"
+        self.cancel_confirmed = True
         return None

@@ -439,3 +439,25 @@ def test_json_output_escapes_c1_controls(agent_server: AgentServer, tmp_path: Pa
     events = [json.loads(line) for line in raw.splitlines()]
     text = "".join(e["text"] for e in events if e["kind"] == "text_delta")
     assert "c1:\x9b31m" in text and "del:\x7f" in text
+
+
+@pytest.mark.parametrize("saved_here", [True, False], ids=["stored-locally", "server-only"])
+def test_resume_prints_only_the_new_text(
+    agent_server: AgentServer, tmp_path: Path, saved_here: bool
+) -> None:
+    # The agent says something *and* asks for approval; on resume the middleware re-sends
+    # that message, which must not be printed again — whether the thread is in the local
+    # store (its stored ids) or only on the server (the ids in its /state).
+    env = agent_env(agent_server, "agent")
+    first = run_ask(tmp_path, "--thread", "new", "please send the email", env=env)
+    assert first.returncode == 6, first.stderr
+    assert "I drafted an email" in first.stdout
+    thread_id = first.stderr.split("thread: ", 1)[1].split()[0]
+    home = tmp_path if saved_here else tmp_path / "elsewhere"
+    home.mkdir(exist_ok=True)
+    approve = json.dumps({"decisions": [{"type": "approve"}]})
+    resumed = run_ask(home, "--thread", thread_id, "--resume", approve, env=env)
+    assert resumed.returncode == 0, resumed.stderr
+    assert "I drafted an email" not in resumed.stdout
+    assert resumed.stdout.startswith("Done:"), resumed.stdout
+    assert "tool call send_email" not in resumed.stderr  # not announced again

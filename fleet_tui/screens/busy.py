@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -12,8 +10,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static
 
 from fleet_tui.screens import DIALOGS_CSS
-
-BusyChoice = Literal["enqueue", "interrupt", "join"]
+from fleet_tui.service_events import BusyChoice
 
 
 class BusyScreen(ModalScreen[BusyChoice | None]):
@@ -48,7 +45,7 @@ class BusyScreen(ModalScreen[BusyChoice | None]):
         self.action_choose((event.button.id or "").removeprefix("busy-"))
 
     def action_choose(self, choice: str) -> None:
-        if choice in ("enqueue", "interrupt", "join"):
-            self.dismiss(choice)  # type: ignore[arg-type]
-        else:
+        try:
+            self.dismiss(BusyChoice(choice))
+        except ValueError:
             self.dismiss(None)

@@ -1,35 +1,37 @@
 """The main screen: sidebar of conversations, the message pane, run status and composer.
 
-Each running conversation has its own worker; a run keeps streaming into its own transcript
-when the user switches to another conversation, and only the visible one is rendered.
+A view: user intents go to the conversation service, whose events come back as
+`ServiceMessage`s that update the pane, the sidebar and the status line. Each running
+conversation has its own worker; a run keeps streaming into its own transcript when the user
+switches to another conversation, and only the visible one is rendered.
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Awaitable
-from dataclasses import dataclass, field, replace
+from collections.abc import Coroutine
 from typing import TYPE_CHECKING, Any
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.message import Message
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer
-from textual.worker import Worker
 
-from fleet_tui.errors import FleetError
-from fleet_tui.events import (
-    Event,
-    InterruptRequest,
-    Reconnecting,
-    RunEnded,
-    RunStarted,
-    StreamQuiet,
-    TextDelta,
-    ToolCallStarted,
-    ToolResult,
+from fleet_tui.conversation_service import ConversationService
+from fleet_tui.conversation_state import Cancellable, ConversationState
+from fleet_tui.service_events import (
+    ActivityChanged,
+    BusyChoice,
+    ConversationChanged,
+    Problem,
+    RunBegan,
+    RunEventFor,
+    RunFinished,
+    ServiceEvent,
+    ThreadBusy,
+    TranscriptReplaced,
 )
 from fleet_tui.store import Conversation
 from fleet_tui.transcript import InterruptItem, Transcript
@@ -42,25 +44,14 @@ from fleet_tui.widgets.status import AgentBar, RunStatus
 if TYPE_CHECKING:
     from fleet_tui.app import FleetApp
     from fleet_tui.client import FleetClient
-    from fleet_tui.runner import TurnRunner
 
 
-@dataclass
-class Live:
-    """A conversation the screen knows: its transcript, and its run when one is going."""
+class ServiceMessage(Message):
+    """A conversation service event, delivered to the screen on its message queue."""
 
-    conversation: Conversation
-    transcript: Transcript
-    runner: TurnRunner | None = None
-    worker: Worker[Any] | None = None
-    activity: str = ""
-    reconnect: str = ""
-    # when the run's stream last sent data, while it says it has been silent (StreamQuiet)
-    quiet_since: float | None = None
-    last_text: str | None = None
-    # messages waiting for the running turn to end, and whether each is already shown/stored
-    queued: list[tuple[str, bool]] = field(default_factory=list)
-    schemas: dict[str | None, Any] = field(default_factory=dict)
+    def __init__(self, event: ServiceEvent) -> None:
+        super().__init__()
+        self.event = event
 
 
 class ChatScreen(Screen[None]):
@@ -96,10 +87,35 @@ class ChatScreen(Screen[None]):
 
     def __init__(self) -> None:
         super().__init__()
-        self.lives: dict[int, Live] = {}
-        self.current: Live | None = None
+        self.current: ConversationState | None = None
         self.new_is_stateless = False
-        self._tick = 0
+        self._service: ConversationService | None = None
+
+    @property
+    def service(self) -> ConversationService:
+        if self._service is None:
+            app = self.app
+            self._service = ConversationService(
+                app.store,
+                self._spawn,
+                client=lambda: app.client if app.agent_ready else None,
+                stream_modes=lambda: app.profile.stream_modes if app.profile else None,
+            )
+            self._service.subscribe(self._from_service)
+        return self._service
+
+    def _from_service(self, event: ServiceEvent) -> None:
+        # Events reach the view on its message queue, in the order they happened. A run's
+        # stream events are already in their transcript, which the pane follows: they need
+        # no message of their own (one per token would cost more than the token).
+        if not isinstance(event, RunEventFor):
+            self.post_message(ServiceMessage(event))
+
+    def _spawn(self, work: Coroutine[Any, Any, Any], name: str) -> Cancellable:
+        # one worker per running conversation ("run-<id>"); one refresh at a time
+        return self.run_worker(
+            work, name=name, group=name, exclusive=name != "join", exit_on_error=False
+        )
 
     # ----------------------------------------------------------------- layout
     def compose(self) -> ComposeResult:
@@ -129,7 +145,6 @@ class ChatScreen(Screen[None]):
     def on_mount(self) -> None:
         self.sidebar.reload()
         self.composer.focus()
-        self.set_interval(0.25, self._update_status)
         self.show_connection()
         self.start_new(stateless=False)
 
@@ -149,9 +164,6 @@ class ChatScreen(Screen[None]):
 
     def agent_changed(self) -> None:
         """The app switched to another agent: new sidebar, new blank conversation."""
-        for live in list(self.lives.values()):
-            if live.runner is None:
-                del self.lives[live.conversation.id]
         self.sidebar.current_id = None
         self.sidebar.reload()
         self.start_new(stateless=False)
@@ -160,6 +172,7 @@ class ChatScreen(Screen[None]):
     # ----------------------------------------------------------------- conversations
     def start_new(self, *, stateless: bool) -> None:
         self.current = None
+        self.service.unfocus()
         self.new_is_stateless = stateless
         self.sidebar.current_id = None
         transcript = Transcript()
@@ -175,65 +188,30 @@ class ChatScreen(Screen[None]):
                 "ctrl+j starts a new line, ctrl+p lists every action."
             )
         self.composer.focus()
+        self.show_status()
 
     def open_conversation(self, conversation_id: int) -> None:
-        live = self.lives.get(conversation_id)
-        if live is None:
-            conversation = self.app.store.get_conversation(conversation_id)
-            if conversation is None:
-                tell(self, "That conversation no longer exists.", severity="warning")
-                self.sidebar.reload()
-                return
-            transcript = Transcript.from_messages(self.app.store.messages(conversation_id))
-            live = Live(conversation, transcript)
-        self._forget_idle(keep=live)
-        self.lives[conversation_id] = live
-        self.current = live
+        state = self.service.open(conversation_id)
+        if state is None:
+            tell(self, "That conversation no longer exists.", severity="warning")
+            self.sidebar.reload()
+            return
+        self.current = state
         self.sidebar.current_id = conversation_id
         self.sidebar.highlight(conversation_id)
-        self.pane.set_transcript(live.transcript)
-        if live.conversation.thread_id and live.runner is None and self.app.agent_ready:
-            self.refresh_from_server(live)
+        self.pane.set_transcript(state.transcript)
+        self.show_status()
 
-    def _forget_idle(self, keep: Live) -> None:
-        """Only running conversations and the visible one stay in memory."""
-        for cid, live in list(self.lives.items()):
-            if live is not keep and live.runner is None:
-                del self.lives[cid]
+    def conversation_deleted(self, conversation_id: int) -> None:
+        """Stop its run, delete it, and show a new conversation if it was the open one."""
+        was_open = self.current is not None and self.current.id == conversation_id
+        self.service.delete(conversation_id)
+        if was_open:
+            self.start_new(stateless=False)
+        self.sidebar.reload()
 
-    @work(exclusive=True, group="refresh", exit_on_error=False)
-    async def refresh_from_server(self, live: Live) -> None:
-        """Reconcile with the server's copy of the thread (messages added elsewhere appear)."""
-        client = self.app.client
-        if client is None or live.runner is not None:
-            return
-        latest = self.app.store.messages(live.conversation.id, limit=1)
-        last_seq = latest[0].seq if latest else 0
-        try:
-            from fleet_tui.sync import refresh_thread
-
-            result = await refresh_thread(client, self.app.store, live.conversation)
-        except FleetError as exc:
-            if live is self.current:
-                self.pane.add_error("Could not refresh from the server", str(exc), retryable=True)
-            return
-        conversation = self.app.store.get_conversation(live.conversation.id)
-        if conversation is not None:
-            live.conversation = conversation
-            self.sidebar.refresh_row(conversation)
-        if result.updated:
-            # a stored reply was finished on the server: redraw from the store
-            live.transcript = Transcript.from_messages(
-                self.app.store.messages(live.conversation.id)
-            )
-            if live is self.current:
-                self.pane.set_transcript(live.transcript)
-        elif result.added:
-            # append only what was added elsewhere; what is on screen stays as it is
-            added = [m for m in self.app.store.messages(live.conversation.id) if m.seq > last_seq]
-            live.transcript.add_messages(added)
-        for interrupt in result.interrupts:
-            self._deliver(live, InterruptRequest.of(interrupt))
+    def refresh_from_server(self, state: ConversationState) -> None:
+        self.service.refresh(state.id)
 
     # ----------------------------------------------------------------- sending
     @on(Composer.Submitted)
@@ -244,23 +222,17 @@ class ChatScreen(Screen[None]):
     def send(self, text: str) -> None:
         if self._client_or_say() is None:
             return
-        live = self.current
-        if live is None:
+        state = self.current
+        if state is None:
             agent = self.app.agent
             assert agent is not None
-            conversation = self.app.store.create_conversation(
-                agent.id, stateless=self.new_is_stateless
+            state = self.service.create(
+                agent.id, stateless=self.new_is_stateless, transcript=self.pane.transcript
             )
-            live = Live(conversation, self.pane.transcript)
-            self.lives[conversation.id] = live
-            self.current = live
-            self.sidebar.current_id = conversation.id
-            self.sidebar.reload(keep=conversation.id)
-        if live.runner is not None:
-            live.queued.append((text, False))
-            self.pane.add_notice("Queued: it is sent when the current reply finishes.")
-            return
-        self._start_run(live, text=text)
+            self.current = state
+            self.sidebar.current_id = state.id
+            self.sidebar.reload(keep=state.id)
+        self.service.send(state.id, text)
 
     def _client_or_say(self) -> FleetClient | None:
         """The agent's client, or None after telling the user what is missing and opening the
@@ -277,164 +249,72 @@ class ChatScreen(Screen[None]):
         app.action_settings()
         return None
 
-    def _start_run(
-        self,
-        live: Live,
-        *,
-        text: str | None = None,
-        resume: Any = None,
-        join_run: str | None = None,
-        strategy: str | None = None,
-        shown: bool = False,
-    ) -> None:
-        """Start a turn: send `text`, answer an interrupt with `resume`, or follow `join_run`.
+    # ----------------------------------------------------------------- service events
+    @on(ServiceMessage)
+    def _service_event(self, message: ServiceMessage) -> None:
+        message.stop()
+        event = message.event
+        current = self.current.id if self.current is not None else None
+        if isinstance(event, RunBegan):
+            state = self.service.get(event.conversation_id)
+            if state is not None:
+                self.sidebar.set_running(state.conversation, True)
+        elif isinstance(event, ConversationChanged):
+            self.sidebar.refresh_row(event.conversation)
+        elif isinstance(event, RunFinished):
+            self._run_finished(event)
+        elif isinstance(event, ThreadBusy):
+            self._ask_busy(event)
+        elif isinstance(event, TranscriptReplaced) and event.conversation_id == current:
+            self.pane.set_transcript(event.transcript)
+        elif isinstance(event, Problem) and event.conversation_id == current:
+            self.pane.add_error(event.title, event.message, retryable=event.retryable)
+        if not isinstance(event, ActivityChanged) or event.conversation_id == current:
+            self.show_status()
 
-        `shown`: the message is already on screen and in the store (a retry after a 409).
-        """
-        client = self._client_or_say()
-        if client is None:
-            return
-        if text is not None:
-            live.last_text = text
-            if not shown:
-                if live is self.current:
-                    self.pane.add_user(text)
-                else:
-                    live.transcript.add_user(text)
-        from fleet_tui.runner import TurnRunner
-
-        runner = TurnRunner(
-            client,
-            self.app.store,
-            live.conversation,
-            lambda event: self._deliver(live, event),
-            stream_modes=self.app.profile.stream_modes if self.app.profile else None,
-        )
-        live.runner = runner
-        live.activity = "starting"
-        live.reconnect = ""
-        self.sidebar.set_running(live.conversation, True)
-        if join_run is not None:
-            turn = runner.join(join_run)
-        elif text is not None:
-            turn = runner.send(text, multitask_strategy=strategy, store_human=not shown)
-        else:
-            turn = runner.resume(resume)
-        live.worker = self.run_worker(
-            self._run(live, runner, turn, text),
-            group=f"run-{live.conversation.id}",
-            exclusive=True,
-            exit_on_error=False,
-        )
-
-    async def _run(
-        self, live: Live, runner: TurnRunner, turn: Awaitable[str], text: str | None
-    ) -> None:
-        try:
-            await turn
-        finally:
-            live.runner = None
-            live.worker = None
-            live.activity = ""
-            conversation = (
-                self.app.store.get_conversation(live.conversation.id) or runner.conversation
-            )
-            live.conversation = conversation
+    def _run_finished(self, event: RunFinished) -> None:
+        state = self.service.get(event.conversation_id)
+        conversation = state.conversation if state is not None else None
+        conversation = conversation or self.app.store.get_conversation(event.conversation_id)
+        if conversation is not None:
             self.sidebar.set_running(conversation, False)
-            self.sidebar.reload(keep=self.current.conversation.id if self.current else None)
-            if runner.busy and text is not None:
-                self._ask_busy(live, text)
-            elif runner.status == "interrupted" and live is self.current:
-                self.action_review()
-            elif live.queued and runner.status not in ("cancelled",):
-                queued, shown = live.queued.pop(0)
-                self._start_run(live, text=queued, shown=shown)
-            elif live is not self.current and live.runner is None:
-                self.lives.pop(conversation.id, None)
+        self.sidebar.reload(keep=self.current.id if self.current else None)
+        if (
+            event.status == "interrupted"
+            and not event.busy
+            and self.current is not None
+            and self.current.id == event.conversation_id
+            and not self.current.running
+        ):
+            self.action_review()
 
-    def _ask_busy(self, live: Live, text: str) -> None:
+    def _ask_busy(self, event: ThreadBusy) -> None:
         """The thread is busy with a run started elsewhere: wait, watch it, or stop it."""
         from fleet_tui.screens.busy import BusyScreen
 
-        def chosen(choice: str | None) -> None:
-            if choice is None:
-                self.pane.add_notice("Not sent. Your message is kept above; send it again later.")
-            elif choice == "join":
-                live.queued.insert(0, (text, True))
-                self._join_running(live)
-            else:
-                self._start_run(live, text=text, strategy=choice, shown=True)
+        def chosen(choice: BusyChoice | None) -> None:
+            self.service.answer_busy(event.conversation_id, event.text, choice)
 
         self.app.push_screen(BusyScreen(), chosen)
 
-    @work(group="join", exit_on_error=False)
-    async def _join_running(self, live: Live) -> None:
-        client = self.app.client
-        thread_id = live.conversation.thread_id
-        if client is None or thread_id is None:
-            return
-        try:
-            runs = await client.list_runs(thread_id, status="running")
-            runs = runs or await client.list_runs(thread_id, status="pending")
-        except FleetError as exc:
-            self.pane.add_error("Could not find the running run", str(exc), retryable=False)
-            return
-        if not runs:
-            # it finished meanwhile: send what was waiting
-            queued, shown = live.queued.pop(0)
-            self._start_run(live, text=queued, shown=shown)
-            return
-        self._start_run(live, join_run=str(runs[0]["run_id"]))
-
-    def _deliver(self, live: Live, event: Event) -> None:
-        """A run's event: into the pane when its conversation is visible, else its transcript."""
-        live.quiet_since = (
-            time.monotonic() - event.seconds
-            if isinstance(event, StreamQuiet) and not event.resumed
-            else None
-        )
-        if isinstance(event, RunStarted):
-            live.activity = "waiting for the agent"
-        elif isinstance(event, TextDelta):
-            live.activity = f"node {event.node}" if event.node else "writing"
-            live.reconnect = ""
-        elif isinstance(event, ToolCallStarted):
-            live.activity = f"tool {event.call.name}"
-        elif isinstance(event, ToolResult):
-            live.activity = "thinking"
-        elif isinstance(event, Reconnecting):
-            live.reconnect = f"reconnecting ({event.attempt}/{event.limit})"
-        elif isinstance(event, RunEnded):
-            live.reconnect = ""
-        elif isinstance(event, InterruptRequest):
-            live.schemas[event.id] = event.response_schema
-            live.conversation = replace(live.conversation, status="interrupted")
-            self.sidebar.refresh_row(live.conversation)
-        if live is self.current:
-            self.pane.apply_event(event)
-        else:
-            live.transcript.apply(event)
-
     # ----------------------------------------------------------------- status
-    def _update_status(self) -> None:
-        self._tick += 1
+    def show_status(self) -> None:
+        """The status line for the visible conversation (called on every service event)."""
         status = self.query_one(RunStatus)
-        live = self.current
-        if live is not None and live.runner is not None:
-            since = live.quiet_since
-            status.show_running(
-                time.monotonic() - live.runner.started_at,
-                live.activity,
-                self._tick,
-                live.reconnect,
-                quiet=None if since is None else time.monotonic() - since,
+        state = self.current
+        if state is not None and state.runner is not None:
+            status.show_run(
+                state.runner.started_at,
+                state.activity_text,
+                state.reconnecting,
+                quiet_since=state.quiet_since,
             )
             return
-        running = sum(1 for lv in self.lives.values() if lv.runner is not None)
+        running = sum(1 for s in self.service.running() if s is not state)
         note = (
             f"{running} other conversation{'s' if running != 1 else ''} running" if running else ""
         )
-        if live is not None and live.conversation.status == "interrupted":
+        if state is not None and state.conversation.status == "interrupted":
             note = "waiting for your decision" + (f" · {note}" if note else "")
         if self.app.store.problem:  # shown as long as nothing is being saved
             note = "not saved locally" + (f" · {note}" if note else "")
@@ -465,44 +345,42 @@ class ChatScreen(Screen[None]):
 
     def action_review(self) -> None:
         """Open the review panel of the first approval the conversation waits on."""
-        live = self.current
-        if live is None:
+        state = self.current
+        if state is None:
             return
-        pending = self._pending(live)
+        pending = state.pending_items()
         if not pending:
             tell(self, "Nothing is waiting for your approval here.", timeout=3)
             return
         if not isinstance(self.app.screen, ModalScreen):
-            self.open_review(live, pending[0])
+            self.open_review(state, pending[0])
 
-    @staticmethod
-    def _pending(live: Live) -> list[InterruptItem]:
-        return [i for i in live.transcript.items if isinstance(i, InterruptItem) and not i.resolved]
-
-    def open_review(self, live: Live, item: InterruptItem) -> None:
+    def open_review(self, state: ConversationState, item: InterruptItem) -> None:
         from fleet_tui.screens.review import ReviewScreen
 
         def answered(value: Any) -> None:
             if value is None:
                 return
-            if live.runner is not None:
-                tell(self, "A run is still going in this conversation.", severity="warning")
+            if self._client_or_say() is None:
                 return
-            pending = self._pending(live)
-            # several approvals at once: the server wants each answer keyed by its interrupt id
-            resume = {item.id: value} if len(pending) > 1 and item.id else value
-            item.resolved = True
-            item.touch()
-            live.transcript.changed(live.transcript.items.index(item))
-            self._start_run(live, resume=resume)
+            if self.service.resume(state.id, value, item) is None:
+                tell(self, "A run is still going in this conversation.", severity="warning")
 
-        screen = ReviewScreen(item.value, item.id, response_schema=live.schemas.get(item.id))
+        screen = ReviewScreen(item.value, item.id, response_schema=state.schema_for(item.id))
         self.app.push_screen(screen, answered)
 
     @on(MessagePane.RetryRequested)
     def _retry(self, event: MessagePane.RetryRequested) -> None:
         event.stop()
-        self.action_retry()
+        state = self.current
+        if state is None or state.running or self._client_or_say() is None:
+            return
+        index = (
+            state.transcript.items.index(event.item)
+            if event.item in state.transcript.items
+            else None
+        )
+        self.service.retry(state.id, index)
 
     # ----------------------------------------------------------------- actions
     def action_new_conversation(self) -> None:
@@ -512,34 +390,16 @@ class ChatScreen(Screen[None]):
         self.start_new(stateless=True)
 
     def action_retry(self) -> None:
-        live = self.current
-        if live is None or live.runner is not None:
+        state = self.current
+        if state is None or state.running or self._client_or_say() is None:
             return
-        if live.conversation.thread_id:
-            # the run may have gone on without us: the server's copy says what happened
-            last = live.transcript.last_user_text()
-            if self._failed_before_start(live) and last:
-                self._start_run(live, text=last, shown=True)
-            else:
-                self.refresh_from_server(live)
-        elif live.last_text:
-            self._start_run(live, text=live.last_text, shown=True)
-
-    def _failed_before_start(self, live: Live) -> bool:
-        """True when the last human message got no run at all (e.g. a 401 on send)."""
-        messages = self.app.store.messages(live.conversation.id, limit=3)
-        roles = [m.role for m in messages]
-        return bool(roles) and roles[-1] == "error" and (len(roles) < 2 or roles[-2] == "human")
+        self.service.retry(state.id)
 
     async def action_cancel_run(self) -> None:
-        live = self.current
-        if live is None or live.runner is None:
+        state = self.current
+        if state is None or state.runner is None:
             return
-        runner, worker = live.runner, live.worker
-        live.activity = "cancelling"
-        problem = await runner.cancel()
-        if worker is not None:
-            worker.cancel()
+        problem = await self.service.cancel(state.id)
         if problem:
             self.pane.add_error("Cancel not confirmed", problem, retryable=False)
         else:
@@ -563,12 +423,12 @@ class ChatScreen(Screen[None]):
 
     def action_refresh(self) -> None:
         if self.current is not None and self.current.conversation.thread_id:
-            self.refresh_from_server(self.current)
+            self.service.refresh(self.current.id)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "review":
             # shown dimmed until the conversation waits on an approval
-            return True if self.current is not None and self._pending(self.current) else None
+            return True if self.current is not None and self.current.pending_items() else None
         if action == "cancel_run":
             # escape belongs to dialogs and the filter box unless a run is going here
             return self.current is not None and self.current.runner is not None

@@ -34,7 +34,6 @@ class Composer(KeysFirstTextArea):
             placeholder=placeholder,
             compact=True,
         )
-        self.sent: list[str] = []
 
     def take_key(self, event: events.Key) -> bool:
         # TextArea inserts a newline on enter before bindings are checked: take enter first
@@ -50,7 +49,6 @@ class Composer(KeysFirstTextArea):
         text = self.text
         if not text.strip():
             return
-        self.sent.append(text)
         self.clear()
         self.post_message(self.Submitted(self, text))
 

@@ -75,7 +75,41 @@ class AgentBar(Static):
 
 
 class RunStatus(Static):
-    """One line: whether a run is going in the visible conversation, how long, and where."""
+    """One line: whether a run is going in the visible conversation, how long, and where.
+
+    The screen sets it when the conversation service reports a change; while a run goes a
+    timer only animates the spinner and the elapsed time.
+    """
+
+    _run: tuple[float, str, str, float | None] | None = None
+    _timer: Timer | None = None
+    _tick = 0
+
+    def show_run(
+        self, started_at: float, activity: str, extra: str = "", quiet_since: float | None = None
+    ) -> None:
+        """A run goes: `started_at` and `quiet_since` are `time.monotonic()` times."""
+        self._run = (started_at, activity, extra, quiet_since)
+        if self._timer is None:
+            self._timer = self.set_interval(0.25, self._spin)
+        self._draw()
+
+    def _spin(self) -> None:
+        self._tick += 1
+        self._draw()
+
+    def _draw(self) -> None:
+        if self._run is None:
+            return
+        started_at, activity, extra, quiet_since = self._run
+        now = time.monotonic()
+        self.show_running(
+            now - started_at,
+            activity,
+            self._tick,
+            extra,
+            quiet=None if quiet_since is None else now - quiet_since,
+        )
 
     def show_running(
         self,
@@ -101,4 +135,8 @@ class RunStatus(Static):
         self.update(text, layout=False)
 
     def show_idle(self, note: str = "") -> None:
+        self._run = None
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
         self.update(Text(for_row(note), style="dim"), layout=False)
