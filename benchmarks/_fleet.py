@@ -85,7 +85,7 @@ def history_home(conversations: int, messages_per: int) -> Path:
         return home
     from _history import populate_demo_history
 
-    from fleet_tui.store import Store
+    from fleet_tui.storage.store import Store
 
     db.parent.mkdir(parents=True, exist_ok=True)
     for stale in db.parent.glob("fleet.db*"):
@@ -143,10 +143,10 @@ def instrumented_app_class() -> type[Any]:
     escape sequences a real terminal would get (headless Textual skips that step)."""
     from textual._compositor import CompositorUpdate
 
-    import fleet_tui.app
-    from fleet_tui.app import FleetApp
+    import fleet_tui.tui.app
+    from fleet_tui.tui.app import FleetApp
 
-    here = Path(fleet_tui.app.__file__).parent
+    here = Path(fleet_tui.tui.app.__file__).parent
     paths = FleetApp.CSS_PATH if isinstance(FleetApp.CSS_PATH, list) else [FleetApp.CSS_PATH]
 
     class BenchApp(FleetApp):
@@ -186,8 +186,8 @@ def instrumented_app_class() -> type[Any]:
 def make_app(
     store_path: Path, url: str, agent_id: str, key: str, config_dir: Path, **kwargs: Any
 ) -> Any:
-    from fleet_tui.config import AgentProfile, Settings
-    from fleet_tui.store import Store
+    from fleet_tui.settings.config import AgentProfile, Settings
+    from fleet_tui.storage.store import Store
 
     profile = AgentProfile(name="bench", url=url, agent_id=agent_id, api_key=key)
     settings = Settings(profiles={}, current=None, theme=None)

@@ -10,7 +10,7 @@ import json
 import random
 import time
 
-from fleet_tui.store import Store, title_from
+from fleet_tui.storage.store import Store, title_from
 
 _TOPICS = (
     "quarterly revenue report", "onboarding checklist", "customer churn analysis",

@@ -27,10 +27,10 @@ from collections.abc import AsyncIterator
 import httpx
 from _harness import SIZE, Host, StallMeter, ms
 
-from fleet_tui.client import FleetClient
-from fleet_tui.transcript import AssistantItem, Transcript
-from fleet_tui.widgets.lines import text_of
-from fleet_tui.widgets.message_pane import MessagePane
+from fleet_tui.agent_server.client import FleetClient
+from fleet_tui.domain.transcript import AssistantItem, Transcript
+from fleet_tui.tui.widgets.lines import text_of
+from fleet_tui.tui.widgets.message_pane import MessagePane
 
 LINE = "a line of a very large reply, repeated to fill megabytes: **not markdown** here\n"
 LAST = "THE LAST LINE"

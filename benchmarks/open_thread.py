@@ -24,8 +24,8 @@ from typing import Any
 from _harness import SIZE, Host, StallMeter, ms, rss_mb
 from _reply import build_reply
 
-from fleet_tui.transcript import Transcript
-from fleet_tui.widgets.message_pane import MessagePane
+from fleet_tui.domain.transcript import Transcript
+from fleet_tui.tui.widgets.message_pane import MessagePane
 
 _ASKS = (
     "Summarise the incident report and list the follow-ups.",

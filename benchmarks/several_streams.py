@@ -48,8 +48,8 @@ from _fleet import (
 from _harness import StallMeter
 from stream_e2e import TimingTransport
 
-from fleet_tui.transcript import AssistantItem, Transcript
-from fleet_tui.widgets.message_pane import MessagePane
+from fleet_tui.domain.transcript import AssistantItem, Transcript
+from fleet_tui.tui.widgets.message_pane import MessagePane
 
 
 class PaneWork:

@@ -8,7 +8,7 @@ just before the process is spawned to the moment the app has written its first f
 wrapper around `App._display` (Textual's single place where a frame goes to the terminal)
 notes the time of the first frame actually written, then the app exits.
 
-- `fleet-tui` runs through its real entry point (`fleet_tui.cli.main([])`): settings from the
+- `fleet-tui` runs through its real entry point (`fleet_tui.main.main([])`): settings from the
   environment, the store at its default path (XDG_DATA_HOME points at a prepared store), the
   chat screen with the sidebar's first page; its agent is a loopback port that accepts and
   never answers, so the connection check is in flight, as against a remote deployment.
@@ -16,7 +16,7 @@ notes the time of the first frame actually written, then the app exits.
   TextArea, Footer) with no data and no CSS file.
 
 Runs alternate (bare, empty store, big store), `--runs` each; medians. Also prints the
-import time of `fleet_tui.app`, and of `fleet_tui.cli` + `fleet_tui.ask` (which must not
+import time of `fleet_tui.tui.app`, and of `fleet_tui.main` + `fleet_tui.cli.ask` (which must not
 import Textual). Target (issue 7): ours / bare <= 1.25 with 10,000 conversations.
 """
 
@@ -109,7 +109,7 @@ def child(kind: str, result: Path) -> int:
         app = _bare_app()
         app.run()  # type: ignore[attr-defined]
         return 0
-    from fleet_tui.cli import main
+    from fleet_tui.main import main
 
     return main([])
 
@@ -267,9 +267,9 @@ def main() -> None:
                 plain_env,
                 reps,
             ),
-            "fleet_tui.app": import_time("import fleet_tui.app", plain_env, reps),
-            "fleet_tui.cli + fleet_tui.ask": import_time(
-                "import fleet_tui.cli, fleet_tui.ask", plain_env, reps
+            "fleet_tui.tui.app": import_time("import fleet_tui.tui.app", plain_env, reps),
+            "fleet_tui.main + fleet_tui.cli.ask": import_time(
+                "import fleet_tui.main, fleet_tui.cli.ask", plain_env, reps
             ),
         }
 
@@ -331,7 +331,7 @@ def main() -> None:
         [label, ms(t), "yes" if tx == "True" else "no"] for label, (t, tx) in imports.items()
     ]
     print(table(import_rows, ["modules", "time", "textual loaded"]))
-    ask_textual = imports["fleet_tui.cli + fleet_tui.ask"][1] == "True"
+    ask_textual = imports["fleet_tui.main + fleet_tui.cli.ask"][1] == "True"
     print(f"`ask` imports Textual: {'YES (must not)' if ask_textual else 'no'}")
     ok = ratio <= 1.25 and not ask_textual
     print("targets:", verdict(ok))
@@ -344,8 +344,8 @@ def main() -> None:
             "big": medians[list(kinds)[2]],
             "ratio": ratio,
             "conversations": args.conversations,
-            "import_app": imports["fleet_tui.app"][0],
-            "import_cli_ask": imports["fleet_tui.cli + fleet_tui.ask"][0],
+            "import_app": imports["fleet_tui.tui.app"][0],
+            "import_cli_ask": imports["fleet_tui.main + fleet_tui.cli.ask"][0],
             "ask_imports_textual": ask_textual,
             "met": ok,
         },

@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from _history import populate_demo_history
 
-from fleet_tui.store import Store, _like_pattern, connect, migrate
+from fleet_tui.storage.store import Store, _like_pattern, connect, migrate
 
 QUERIES = {
     "frequent word": "the",

@@ -60,8 +60,8 @@ from _fleet import (
 from _harness import StallMeter
 from httpx_sse import EventSource
 
-from fleet_tui.client import DEFAULT_STREAM_MODES
-from fleet_tui.transcript import AssistantItem
+from fleet_tui.agent_server.client import DEFAULT_STREAM_MODES
+from fleet_tui.domain.transcript import AssistantItem
 
 MESSAGE = "Write the long report."
 

@@ -25,11 +25,11 @@ from _reply import build_reply, tokens_of
 from textual.containers import VerticalScroll
 from textual.widgets import Markdown
 
-from fleet_tui.events import EventNormalizer
-from fleet_tui.transcript import AssistantItem, Transcript
-from fleet_tui.widgets.lines import text_of
-from fleet_tui.widgets.markdown_render import BlockRenderer
-from fleet_tui.widgets.message_pane import MessagePane
+from fleet_tui.domain.events import EventNormalizer
+from fleet_tui.domain.transcript import AssistantItem, Transcript
+from fleet_tui.tui.widgets.lines import text_of
+from fleet_tui.tui.widgets.markdown_render import BlockRenderer
+from fleet_tui.tui.widgets.message_pane import MessagePane
 
 MESSAGE_ID = "lc_run--bench-0001"
 

@@ -1,3 +1,3 @@
-from fleet_tui.cli import entry
+from fleet_tui.main import entry
 
 entry()

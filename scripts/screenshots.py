@@ -18,13 +18,13 @@ from pathlib import Path
 
 from textual.pilot import Pilot
 
-from fleet_tui.app import FleetApp
-from fleet_tui.config import AgentProfile, Settings, save_settings
 from fleet_tui.demo.server import start_demo
-from fleet_tui.screens.help import HelpScreen
-from fleet_tui.screens.review import ReviewScreen
-from fleet_tui.screens.settings import SettingsScreen
-from fleet_tui.store import Store
+from fleet_tui.settings.config import AgentProfile, Settings, save_settings
+from fleet_tui.storage.store import Store
+from fleet_tui.tui.app import FleetApp
+from fleet_tui.tui.screens.help import HelpScreen
+from fleet_tui.tui.screens.review import ReviewScreen
+from fleet_tui.tui.screens.settings import SettingsScreen
 
 OUT = Path(__file__).resolve().parent.parent / "screenshots"
 SIZE = (120, 40)

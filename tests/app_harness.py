@@ -10,10 +10,10 @@ from pathlib import Path
 from server_fixture import AgentServer
 from textual.pilot import Pilot
 
-from fleet_tui.app import FleetApp
-from fleet_tui.config import AgentProfile, Settings, save_settings
-from fleet_tui.store import Store
-from fleet_tui.transcript import AssistantItem, Item
+from fleet_tui.domain.transcript import AssistantItem, Item
+from fleet_tui.settings.config import AgentProfile, Settings, save_settings
+from fleet_tui.storage.store import Store
+from fleet_tui.tui.app import FleetApp
 
 SIZE = (120, 40)
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from fleet_tui.store import Store
+from fleet_tui.storage.store import Store
 
 READ_ONLY = (
     "the local store is read-only: conversations are shown but not saved — "

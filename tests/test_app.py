@@ -17,9 +17,9 @@ from app_harness import (
 )
 from server_fixture import AgentServer, replies
 
-from fleet_tui.screens.settings import SettingsScreen
-from fleet_tui.store import Store
-from fleet_tui.transcript import AssistantItem, ErrorItem, UserItem
+from fleet_tui.domain.transcript import AssistantItem, ErrorItem, UserItem
+from fleet_tui.storage.store import Store
+from fleet_tui.tui.screens.settings import SettingsScreen
 
 pytestmark = pytest.mark.server
 
@@ -253,7 +253,7 @@ async def test_sidebar_filter_and_open(agent_server: AgentServer, tmp_path: Path
 
 
 async def test_theme_choice_is_saved(agent_server: AgentServer, tmp_path: Path) -> None:
-    from fleet_tui.config import load_settings
+    from fleet_tui.settings.config import load_settings
 
     app = make_app(tmp_path, profile_for(agent_server, "scripted"))
     async with app.run_test(size=SIZE) as pilot:
@@ -270,7 +270,7 @@ async def test_theme_choice_is_saved(agent_server: AgentServer, tmp_path: Path) 
 async def test_busy_thread_offers_wait_stop_or_watch(
     agent_server: AgentServer, tmp_path: Path, choice: str
 ) -> None:
-    from fleet_tui.screens.busy import BusyScreen
+    from fleet_tui.tui.screens.busy import BusyScreen
 
     profile = profile_for(agent_server, "slow")
     app = make_app(tmp_path, profile)
@@ -352,7 +352,7 @@ async def test_retry_after_an_error_resends_once(agent_server: AgentServer, tmp_
 async def test_the_collector_is_off_until_the_first_frame_only(tmp_path: Path) -> None:
     import gc
 
-    from fleet_tui.cli import main
+    from fleet_tui.main import main
 
     # a start that fails before the app runs turns it back on
     assert main(["--env-file", str(tmp_path / "missing.env")]) == 2

@@ -21,11 +21,11 @@ from langgraph_sdk import get_client
 from server_fixture import AgentServer, replies
 from textual.widgets import Input, TextArea
 
-from fleet_tui.screens.export import ExportScreen
-from fleet_tui.screens.review import ReviewScreen
-from fleet_tui.screens.snippets import SnippetsScreen
-from fleet_tui.store import Store
-from fleet_tui.transcript import InterruptItem, ToolItem
+from fleet_tui.domain.transcript import InterruptItem, ToolItem
+from fleet_tui.storage.store import Store
+from fleet_tui.tui.screens.export import ExportScreen
+from fleet_tui.tui.screens.review import ReviewScreen
+from fleet_tui.tui.screens.snippets import SnippetsScreen
 
 pytestmark = pytest.mark.server
 

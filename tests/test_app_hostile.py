@@ -9,11 +9,11 @@ import pytest
 from app_harness import SIZE, assistant_texts, idle, make_app, type_and_send, wait_until
 from hostile_server import AGENT_ID, HostileServer
 
-from fleet_tui import client as client_module
-from fleet_tui.app import FleetApp
-from fleet_tui.config import AgentProfile
-from fleet_tui.transcript import ErrorItem
-from fleet_tui.widgets.status import AgentBar, RunStatus
+from fleet_tui.agent_server import client as client_module
+from fleet_tui.domain.transcript import ErrorItem
+from fleet_tui.settings.config import AgentProfile
+from fleet_tui.tui.app import FleetApp
+from fleet_tui.tui.widgets.status import AgentBar, RunStatus
 
 KEY = "fake-pat-hostile-app-5555555555"
 

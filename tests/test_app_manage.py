@@ -19,10 +19,10 @@ from server_fixture import AgentServer
 from textual.command import CommandPalette
 from textual.widgets import Button, Checkbox, Input, Static
 
-from fleet_tui.config import Settings, save_settings
-from fleet_tui.screens.confirm import ConfirmScreen
-from fleet_tui.screens.rename import RenameScreen
-from fleet_tui.screens.settings import SettingsScreen
+from fleet_tui.settings.config import Settings, save_settings
+from fleet_tui.tui.screens.confirm import ConfirmScreen
+from fleet_tui.tui.screens.rename import RenameScreen
+from fleet_tui.tui.screens.settings import SettingsScreen
 
 pytestmark = pytest.mark.server
 
@@ -128,7 +128,7 @@ async def test_palette_switches_to_another_saved_agent(
         await wait_until(pilot, lambda: app.profile is not None and app.profile.name == "second")
         await wait_until(pilot, lambda: app.connection_state == "connected")
         assert app.agent is not None and app.agent.agent_id == second.agent_id
-        from fleet_tui.config import load_settings
+        from fleet_tui.settings.config import load_settings
 
         saved, _ = load_settings(tmp_path / "settings.json")
         assert saved.current == "second"
@@ -169,7 +169,7 @@ async def test_settings_test_connection_against_the_real_server(
 
 
 async def test_cleartext_token_needs_confirmation_and_nothing_is_sent(tmp_path: Path) -> None:
-    from fleet_tui.config import AgentProfile
+    from fleet_tui.settings.config import AgentProfile
 
     # a documentation-only address: the test answers "don't send", so nothing goes out
     profile = AgentProfile(
@@ -189,7 +189,7 @@ async def test_cleartext_token_needs_confirmation_and_nothing_is_sent(tmp_path: 
 async def test_damaged_store_found_after_start_is_moved_aside(tmp_path: Path) -> None:
     from test_store import _damage_middle_pages, _store_with_pages
 
-    from fleet_tui.store import Store
+    from fleet_tui.storage.store import Store
 
     path = tmp_path / "store.db"
     _store_with_pages(path)

@@ -15,7 +15,7 @@ import pytest
 from secret_guard import SECRETS
 from server_fixture import AgentServer, replies
 
-from fleet_tui.store import Store
+from fleet_tui.storage.store import Store
 
 pytestmark = pytest.mark.server
 
@@ -272,7 +272,7 @@ def test_help_on_every_command(tmp_path: Path) -> None:
 
 def test_ask_does_not_import_textual(tmp_path: Path) -> None:
     code = (
-        "import sys, fleet_tui.ask, fleet_tui.cli; "
+        "import sys, fleet_tui.cli.ask, fleet_tui.main; "
         "print(any(m == 'textual' or m.startswith('textual.') for m in sys.modules))"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)

@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator
 import pytest
 from hostile_server import BIG_EVENT_MB, HostileServer
 
-from fleet_tui.client import (
+from fleet_tui.agent_server.client import (
     MAX_EVENT_BYTES,
     MAX_RETRY_WAIT,
     BadResponse,
@@ -21,7 +21,7 @@ from fleet_tui.client import (
     FleetError,
     RateLimitedError,
 )
-from fleet_tui.events import (
+from fleet_tui.domain.events import (
     Event,
     RunEnded,
     RunError,

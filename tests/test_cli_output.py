@@ -16,7 +16,7 @@ from secret_guard import SECRETS
 from server_fixture import OWNER_KEY, AgentServer
 from test_ask import agent_env, isolated_env, run_ask, run_cli
 
-from fleet_tui.cli_output import json_text
+from fleet_tui.cli.output import json_text
 
 # --- one JSON encoder for every line ------------------------------------------------------
 
@@ -167,8 +167,8 @@ def test_threads_into_a_closed_pipe_exits_quietly(
 def test_ask_says_when_the_stream_goes_quiet_and_when_data_comes_again() -> None:
     import io
 
-    from fleet_tui.ask import ReplyPrinter
-    from fleet_tui.events import StreamQuiet, TextDelta
+    from fleet_tui.cli.ask import ReplyPrinter
+    from fleet_tui.domain.events import StreamQuiet, TextDelta
 
     out, err = io.StringIO(), io.StringIO()
     printer = ReplyPrinter(out, err, as_json=False)

@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator, Callable
 import httpx
 import pytest
 
-from fleet_tui.client import (
+from fleet_tui.agent_server.client import (
     AuthenticationError,
     FleetClient,
     NotFoundError,
@@ -21,7 +21,7 @@ from fleet_tui.client import (
     ThreadBusyError,
     UnreachableError,
 )
-from fleet_tui.events import Reconnecting, RunEnded, RunError, TextDelta
+from fleet_tui.domain.events import Reconnecting, RunEnded, RunError, TextDelta
 
 PAT = "fake-pat-client-test-7777777777"
 AGENT = "4f2a2b0e-0000-4000-8000-00000000abcd"

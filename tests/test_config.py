@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from fleet_tui import config
-from fleet_tui.config import (
+from fleet_tui.cli.config import run_config
+from fleet_tui.settings import config
+from fleet_tui.settings.config import (
     AgentProfile,
     ConfigError,
     Resolved,
@@ -30,7 +31,6 @@ from fleet_tui.config import (
     save_settings,
     validate_profile,
 )
-from fleet_tui.config_cli import run_config
 
 FAKE_PAT = "fake-pat-0000-test"
 ENV_PAT = "fake-pat-1111-envv"
@@ -847,7 +847,7 @@ def test_config_set_notes_an_environment_override(tmp_path: Path):
 
 def test_config_modules_do_not_import_textual():
     code = (
-        "import sys, fleet_tui.config, fleet_tui.config_cli; "
+        "import sys, fleet_tui.settings.config, fleet_tui.cli.config; "
         "bad = [m for m in sys.modules if m == 'textual' or m.startswith('textual.')]; "
         "sys.exit(1 if bad else 0)"
     )

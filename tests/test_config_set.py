@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from fleet_tui import redaction
-from fleet_tui.config_cli import run_config
+from fleet_tui.cli.config import run_config
+from fleet_tui.common import redaction
 
 AGENT_ID = "3f2b9c1e-7a44-4d2b-9a1e-5c6d7e8f9a0b"
 URL = "https://my-agent-1a2b3c.us.langgraph.app"

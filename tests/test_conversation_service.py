@@ -13,11 +13,12 @@ import pytest
 from app_harness import idle, make_app, profile_for, type_and_send, wait_until
 from server_fixture import AgentServer, replies
 
-from fleet_tui import cli
-from fleet_tui.client import FleetClient
-from fleet_tui.conversation_service import ConversationService
-from fleet_tui.events import InterruptRequest, RunStarted, TextDelta
-from fleet_tui.service_events import (
+from fleet_tui import main as cli
+from fleet_tui.agent_server.client import FleetClient
+from fleet_tui.domain.events import InterruptRequest, RunStarted, TextDelta
+from fleet_tui.domain.transcript import AssistantItem, InterruptItem, UserItem
+from fleet_tui.services.conversation_service import ConversationService
+from fleet_tui.services.service_events import (
     BusyChoice,
     InterruptsPending,
     Queued,
@@ -28,8 +29,7 @@ from fleet_tui.service_events import (
     ThreadBusy,
     event_summary,
 )
-from fleet_tui.store import Store
-from fleet_tui.transcript import AssistantItem, InterruptItem, UserItem
+from fleet_tui.storage.store import Store
 
 pytestmark = pytest.mark.server
 
@@ -234,7 +234,7 @@ def test_ask_and_the_tui_go_through_the_same_service(
     monkeypatch.setenv("FLEET_API_URL", agent_server.url)
     monkeypatch.setenv("FLEET_AGENT_ID", agent_server.assistant_id("tools"))
     monkeypatch.setenv("LANGGRAPH_API_KEY", agent_server.owner_key)
-    from fleet_tui.ask import run_ask
+    from fleet_tui.cli.ask import run_ask
 
     args = cli.build_parser().parse_args(["ask", "--thread", "new", "the same question"])
     out, err = io.StringIO(), io.StringIO()
@@ -263,7 +263,7 @@ def test_ask_and_the_tui_go_through_the_same_service(
 async def test_retry_sends_again_the_message_of_the_chosen_error(
     agent_server: AgentServer, tmp_path: Path
 ) -> None:
-    from fleet_tui.transcript import ErrorItem
+    from fleet_tui.domain.transcript import ErrorItem
 
     h = Harness(agent_server, "fail", tmp_path / "s.db")
     state = h.service.create(h.agent.id, stateless=True)

@@ -9,7 +9,7 @@ from pathlib import Path
 from httpx_sse._decoders import SSEDecoder, SSELineDecoder
 from server_fixture import replies
 
-from fleet_tui.events import (
+from fleet_tui.domain.events import (
     Event,
     EventNormalizer,
     InterruptRequest,

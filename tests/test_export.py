@@ -14,9 +14,8 @@ from typing import Any
 
 import pytest
 
-from fleet_tui import redaction
-from fleet_tui.config import AgentProfile
-from fleet_tui.export import (
+from fleet_tui.common import redaction
+from fleet_tui.services.export import (
     FORMAT_ID,
     default_export_path,
     export_json,
@@ -25,8 +24,9 @@ from fleet_tui.export import (
     with_format,
     write_export,
 )
-from fleet_tui.snippets import render_snippets
-from fleet_tui.store import Conversation, Store, StoredMessage
+from fleet_tui.services.snippets import render_snippets
+from fleet_tui.settings.config import AgentProfile
+from fleet_tui.storage.store import Conversation, Store, StoredMessage
 
 FAKE_PAT = "fake-pat-LEAKCHECK-0000"
 AGENT = "Research helper"

@@ -14,13 +14,13 @@ import pytest
 from textual.app import App
 from textual.widgets import Button, Input, RadioButton, Static, Tabs
 
-from fleet_tui.config import AgentProfile
-from fleet_tui.screens.export import ExportScreen
-from fleet_tui.screens.snippets import SnippetsScreen
-from fleet_tui.snippets import render_snippets
-from fleet_tui.store import Conversation, StoredMessage
+from fleet_tui.services.snippets import render_snippets
+from fleet_tui.settings.config import AgentProfile
+from fleet_tui.storage.store import Conversation, StoredMessage
+from fleet_tui.tui.screens.export import ExportScreen
+from fleet_tui.tui.screens.snippets import SnippetsScreen
 
-TCSS = Path(__file__).resolve().parent.parent / "fleet_tui" / "fleet.tcss"
+TCSS = Path(__file__).resolve().parent.parent / "fleet_tui" / "tui" / "fleet.tcss"
 SIZE = (120, 40)
 FAKE_PAT = "fake-pat-LEAKCHECK-0000"
 URL = "https://my-agent-0000.us.langgraph.app"

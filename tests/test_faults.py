@@ -12,10 +12,10 @@ from fault_proxy import FaultProxy, fault_proxy
 from server_fixture import AgentServer, replies
 from test_ask import agent_env, isolated_env
 
-from fleet_tui.client import FleetClient
-from fleet_tui.events import Event, Reconnecting, RunEnded, RunError, TextDelta
-from fleet_tui.runner import TurnRunner
-from fleet_tui.store import Store
+from fleet_tui.agent_server.client import FleetClient
+from fleet_tui.domain.events import Event, Reconnecting, RunEnded, RunError, TextDelta
+from fleet_tui.services.runner import TurnRunner
+from fleet_tui.storage.store import Store
 
 pytestmark = pytest.mark.server
 

@@ -8,8 +8,8 @@ import httpx
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from fleet_tui.client import FleetClient, FleetError
-from fleet_tui.events import EventNormalizer, RunEnded
+from fleet_tui.agent_server.client import FleetClient, FleetError
+from fleet_tui.domain.events import EventNormalizer, RunEnded
 
 EVENT_NAMES = st.sampled_from(
     [

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from fleet_tui import gc_policy
+from fleet_tui.common import gc_policy
 
 PACKAGE = Path(__file__).resolve().parent.parent / "fleet_tui"
-POLICY = PACKAGE / "gc_policy.py"
+POLICY = PACKAGE / "common" / "gc_policy.py"
 
 
 def _gc_uses(path: Path) -> list[str]:

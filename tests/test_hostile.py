@@ -19,7 +19,7 @@ from app_harness import (
 )
 from server_fixture import AgentServer, replies
 
-from fleet_tui.transcript import ToolItem
+from fleet_tui.domain.transcript import ToolItem
 
 pytestmark = pytest.mark.server
 

@@ -1,4 +1,4 @@
-"""The one interrupt model (`fleet_tui.interrupt_model`): the shapes it is read from, and the
+"""The one interrupt model (`fleet_tui.domain.interrupt_model`): the shapes it is read from, and the
 per-call `response_schema` kept when a conversation is reopened (against the real server)."""
 
 from __future__ import annotations
@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 from server_fixture import AgentServer, replies
 
-from fleet_tui.client import FleetClient
-from fleet_tui.events import EventNormalizer, InterruptRequest
-from fleet_tui.interrupt_model import Interrupt, parse_interrupts, pending_interrupts
-from fleet_tui.interrupts import HitlReview, classify, summary
-from fleet_tui.store import Store
-from fleet_tui.sync import refresh_thread
+from fleet_tui.agent_server.client import FleetClient
+from fleet_tui.domain.events import EventNormalizer, InterruptRequest
+from fleet_tui.domain.interrupt_model import Interrupt, parse_interrupts, pending_interrupts
+from fleet_tui.domain.interrupts import HitlReview, classify, summary
+from fleet_tui.services.sync import refresh_thread
+from fleet_tui.storage.store import Store
 
 SCHEMA = {"properties": {"type": {"const": "approve"}}}
 ITEM = {"id": "i1", "value": {"question": "ok?"}, "response_schema": SCHEMA}
@@ -91,7 +91,7 @@ async def test_a_reopened_per_call_interrupt_keeps_its_schema(
 
 
 def test_the_pane_says_what_the_one_summary_says() -> None:
-    from fleet_tui.widgets.item_render import interrupt_summary
+    from fleet_tui.tui.widgets.item_render import interrupt_summary
 
     per_call = {"type": "tool_approval", "name": "send_email", "args": {"to": "a@b.c"}}
     for value in (per_call, {"action_requests": [{"name": "a"}, {"name": "b"}]}, "why?", None):

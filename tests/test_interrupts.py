@@ -1,4 +1,5 @@
-"""Unit tests of `fleet_tui.interrupts`: classifying interrupt values and building resume values.
+"""Unit tests of `fleet_tui.domain.interrupts`: classifying interrupt values, building resume
+values.
 
 The three shapes come from recordings of the real Agent Server (tests/data/*_interrupt.sse);
 `replies` holds what the test graphs put in them.
@@ -13,7 +14,7 @@ from typing import Any
 import pytest
 from server_fixture import replies
 
-from fleet_tui.interrupts import (
+from fleet_tui.domain.interrupts import (
     HitlAction,
     HitlDecision,
     HitlReview,

@@ -18,9 +18,10 @@ import pytest
 from keyring.backends import chainer, fail, null
 from keyring_fixture import MemoryKeyring, use_keyring
 
-from fleet_tui import keyring_store, redaction
-from fleet_tui.config import AgentProfile, Settings, load_settings, save_settings
-from fleet_tui.config_cli import run_config
+from fleet_tui.cli.config import run_config
+from fleet_tui.common import redaction
+from fleet_tui.settings import keyring_store
+from fleet_tui.settings.config import AgentProfile, Settings, load_settings, save_settings
 
 PAT = "lsv2_pt_keyringtest0123456789abcdef"
 PAT_2 = "lsv2_pt_keyringtest2222222222abcdef"
@@ -264,7 +265,7 @@ def test_a_secret_read_from_the_keyring_is_remembered_for_redaction(
 def test_keyring_is_not_imported_when_no_secret_is_in_it(cfg: Path) -> None:
     save_settings(with_token(), cfg)  # no keyring here: the token is in the file
     code = (
-        "import sys; from fleet_tui.config import load_settings; "
+        "import sys; from fleet_tui.settings.config import load_settings; "
         f"s, w = load_settings({str(cfg)!r}); "
         "print(s.profiles['default'].api_key is not None, 'keyring' in sys.modules)"
     )

@@ -7,8 +7,8 @@ import time
 
 from rich.console import Console
 
-from fleet_tui.widgets.lines import text_of
-from fleet_tui.widgets.markdown_render import WINDOW_CHARS, BlockRenderer, StreamingMarkdown
+from fleet_tui.tui.widgets.lines import text_of
+from fleet_tui.tui.widgets.markdown_render import WINDOW_CHARS, BlockRenderer, StreamingMarkdown
 
 
 def long_reply() -> str:

@@ -1,4 +1,4 @@
-"""The one message identity rule (`fleet_tui.message_identity`), and that the normaliser, the
+"""The one message identity rule (`fleet_tui.domain.message_identity`), and that the normaliser, the
 transcript, the recorder and the reconcile all follow it: one message, however many ways it
 arrives, is kept once everywhere."""
 
@@ -11,12 +11,12 @@ from typing import Any
 
 import pytest
 
-from fleet_tui.events import Event, EventNormalizer, MessageComplete, TextDelta
-from fleet_tui.message_identity import MessageIndex, same_message, server_id_of, stand_in_id
-from fleet_tui.recorder import RunRecorder
-from fleet_tui.store import Store
-from fleet_tui.sync import reconcile_messages
-from fleet_tui.transcript import AssistantItem, Transcript, UserItem
+from fleet_tui.domain.events import Event, EventNormalizer, MessageComplete, TextDelta
+from fleet_tui.domain.message_identity import MessageIndex, same_message, server_id_of, stand_in_id
+from fleet_tui.domain.transcript import AssistantItem, Transcript, UserItem
+from fleet_tui.services.recorder import RunRecorder
+from fleet_tui.services.sync import reconcile_messages
+from fleet_tui.storage.store import Store
 
 REPLY = "The answer is 42."
 REPLY_ID = "lc_run--reply-1"

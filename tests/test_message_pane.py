@@ -12,7 +12,7 @@ from textual.geometry import Offset
 from textual.pilot import Pilot
 from textual.selection import Selection
 
-from fleet_tui.events import (
+from fleet_tui.domain.events import (
     InterruptRequest,
     MessageComplete,
     ReasoningDelta,
@@ -22,7 +22,7 @@ from fleet_tui.events import (
     ToolCallStarted,
     ToolResult,
 )
-from fleet_tui.transcript import (
+from fleet_tui.domain.transcript import (
     AssistantItem,
     Item,
     ReasoningItem,
@@ -30,12 +30,12 @@ from fleet_tui.transcript import (
     Transcript,
     UserItem,
 )
-from fleet_tui.widgets.lines import text_of
-from fleet_tui.widgets.markdown_render import BlockRenderer
-from fleet_tui.widgets.message_pane import MessagePane
+from fleet_tui.tui.widgets.lines import text_of
+from fleet_tui.tui.widgets.markdown_render import BlockRenderer
+from fleet_tui.tui.widgets.message_pane import MessagePane
 
 SIZE = (120, 40)
-TCSS = Path(__file__).resolve().parent.parent / "fleet_tui" / "fleet.tcss"
+TCSS = Path(__file__).resolve().parent.parent / "fleet_tui" / "tui" / "fleet.tcss"
 
 REPLY = """# Weather report
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from app_harness import make_app
 
-from fleet_tui.redaction import remember
-from fleet_tui.widgets.notices import tell
+from fleet_tui.common.redaction import remember
+from fleet_tui.tui.widgets.notices import tell
 
 PACKAGE = Path(__file__).parent.parent / "fleet_tui"
 # A server error `detail` as an attacker writes it: a closing tag that crashes the markup parser,
@@ -39,7 +39,7 @@ def _notify_calls() -> list[tuple[str, int, str]]:
 
 def test_no_notify_call_bypasses_the_helper() -> None:
     # the helper itself, and the app's override handing the cleaned text to Textual
-    allowed = {("widgets/notices.py", "node.app"), ("app.py", "super()")}
+    allowed = {("tui/widgets/notices.py", "node.app"), ("tui/app.py", "super()")}
     stray = [(f, line, recv) for f, line, recv in _notify_calls() if (f, recv) not in allowed]
     assert stray == [], f"use widgets.notices.tell() instead of notify(): {stray}"
 

@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 from rich.cells import cell_len
 from test_message_pane import SIZE, Host, screen_text, settle, tokens
 
-from fleet_tui import redaction
-from fleet_tui.events import (
+from fleet_tui.common import redaction
+from fleet_tui.domain.events import (
     MessageComplete,
     RunEnded,
     RunError,
@@ -24,11 +24,11 @@ from fleet_tui.events import (
     ToolCallStarted,
     ToolResult,
 )
-from fleet_tui.transcript import AssistantItem, Transcript
-from fleet_tui.widgets import markdown_render
-from fleet_tui.widgets.lines import text_of
-from fleet_tui.widgets.markdown_render import LARGE_REPLY_CHARS, PlainText
-from fleet_tui.widgets.message_pane import MessagePane
+from fleet_tui.domain.transcript import AssistantItem, Transcript
+from fleet_tui.tui.widgets import markdown_render
+from fleet_tui.tui.widgets.lines import text_of
+from fleet_tui.tui.widgets.markdown_render import LARGE_REPLY_CHARS, PlainText
+from fleet_tui.tui.widgets.message_pane import MessagePane
 
 SECRET = "lsv2_pt_canary0123456789abcdefSECRET9z"
 MASKED = "****ET9z"

@@ -24,10 +24,10 @@ from textual.drivers import linux_driver
 from textual.drivers.linux_driver import LinuxDriver
 from textual.widgets import TextArea
 
-from fleet_tui.rich_markdown_adapter import set_tokens
-from fleet_tui.sse_decoder_adapter import append_data, new_decoder
-from fleet_tui.text_area_adapter import KeysFirstTextArea
-from fleet_tui.tui_driver import TolerantLinuxDriver
+from fleet_tui.agent_server.sse_decoder_adapter import append_data, new_decoder
+from fleet_tui.tui.driver import TolerantLinuxDriver
+from fleet_tui.tui.widgets.rich_markdown_adapter import set_tokens
+from fleet_tui.tui.widgets.text_area_adapter import KeysFirstTextArea
 
 
 # --- httpx-sse: SSEDecoder (sse_decoder_adapter, used by sse_bytes) --------------------------

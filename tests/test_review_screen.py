@@ -20,9 +20,9 @@ from textual.content import Content
 from textual.pilot import Pilot
 from textual.widgets import Button, Checkbox, Input, Static, TextArea
 
-from fleet_tui.screens.review import DecisionSet, ReviewScreen
+from fleet_tui.tui.screens.review import DecisionSet, ReviewScreen
 
-TCSS = Path(__file__).resolve().parent.parent / "fleet_tui" / "fleet.tcss"
+TCSS = Path(__file__).resolve().parent.parent / "fleet_tui" / "tui" / "fleet.tcss"
 SIZE = (120, 40)
 UNSET = object()
 

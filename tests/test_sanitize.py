@@ -8,7 +8,7 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fleet_tui.sanitize import clean_line, clean_text, needs_cleaning
+from fleet_tui.common.sanitize import clean_line, clean_text, needs_cleaning
 
 UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufffe\uffff]")
 
@@ -91,8 +91,8 @@ def test_known_secrets_are_masked_in_every_output_helper() -> None:
     import io
     import logging
 
-    from fleet_tui.redaction import RedactingFilter, redact, redact_value, remember
-    from fleet_tui.sanitize import for_notification, for_row, for_stderr, print_err
+    from fleet_tui.common.redaction import RedactingFilter, redact, redact_value, remember
+    from fleet_tui.common.sanitize import for_notification, for_row, for_stderr, print_err
 
     token = "fake-pat-known-99887766"
     longer = token + "-extended"
@@ -113,7 +113,7 @@ def test_known_secrets_are_masked_in_every_output_helper() -> None:
 def test_print_err_survives_a_closed_stream() -> None:
     import io
 
-    from fleet_tui.sanitize import print_err
+    from fleet_tui.common.sanitize import print_err
 
     stream = io.StringIO()
     stream.close()
@@ -124,7 +124,7 @@ def test_a_secret_split_across_pieces_is_masked_in_a_stream() -> None:
     from hypothesis import given
     from hypothesis import strategies as st
 
-    from fleet_tui.redaction import StreamRedactor, remember
+    from fleet_tui.common.redaction import StreamRedactor, remember
 
     token = "fake-pat-streamed-55443322"
     remember(token)
@@ -144,9 +144,9 @@ def test_a_secret_split_across_pieces_is_masked_in_a_stream() -> None:
 def test_ask_prints_a_token_split_across_deltas_masked() -> None:
     import io
 
-    from fleet_tui.ask import ReplyPrinter
-    from fleet_tui.events import TextDelta
-    from fleet_tui.redaction import remember
+    from fleet_tui.cli.ask import ReplyPrinter
+    from fleet_tui.common.redaction import remember
+    from fleet_tui.domain.events import TextDelta
 
     token = "fake-pat-printed-11223344"
     remember(token)

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from secret_guard import SECRETS, screenshots_dir
 
-from fleet_tui.client import FleetClient, RedirectRefused
+from fleet_tui.agent_server.client import FleetClient, RedirectRefused
 
 TOKEN_SHAPE = re.compile(r"lsv2_(pt|sk)_[0-9a-f]{10,}|fake-pat-[a-z]+-\d{6,}")
 
@@ -123,7 +123,7 @@ CANARY = "lsv2_pt_" + "c4a7a2y0" * 4 + "_beef"
 
 _CRASHING_APP = """
 import sys
-from fleet_tui.app import FleetApp
+from fleet_tui.tui.app import FleetApp
 
 def after_first_frame(self):
     api_key = {canary!r}
@@ -131,7 +131,7 @@ def after_first_frame(self):
     raise RuntimeError("boom with " + api_key + " " + str(headers))
 
 FleetApp._after_first_frame = after_first_frame
-from fleet_tui.cli import main
+from fleet_tui.main import main
 sys.exit(main({argv!r}))
 """
 
@@ -219,12 +219,12 @@ def test_a_crash_in_the_app_prints_one_line_and_a_redacted_report(
 def test_a_crash_outside_the_app_is_one_line_too(tmp_path: Path, closed_url: str) -> None:
     code = (
         "import sys\n"
-        "import fleet_tui.tui_main as tm\n"
+        "import fleet_tui.tui.main as tm\n"
         "def run_tui(args):\n"
         f"    token = {CANARY!r}\n"
         "    raise KeyError(token)\n"
         "tm.run_tui = run_tui\n"
-        "from fleet_tui.cli import main\n"
+        "from fleet_tui.main import main\n"
         "sys.exit(main([]))\n"
     )
     status, screen = _run_on_pty(code, _crash_env(tmp_path, closed_url))
@@ -257,7 +257,7 @@ def test_an_exception_ending_a_thread_is_reported_not_printed(tmp_path: Path) ->
 
     code = (
         "import threading\n"
-        "from fleet_tui.crash import install_thread_hook\n"
+        "from fleet_tui.common.crash import install_thread_hook\n"
         "install_thread_hook()\n"
         "def work():\n"
         f"    raise ValueError({CANARY!r})\n"

@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 from app_harness import SIZE, make_app, wait_until
 
-from fleet_tui.app import FleetApp
-from fleet_tui.config import AgentProfile, Settings, load_settings
-from fleet_tui.launch import resolve_target
-from fleet_tui.screens.settings import SettingsScreen
-from fleet_tui.store import Store
+from fleet_tui.services.launch import resolve_target
+from fleet_tui.settings.config import AgentProfile, Settings, load_settings
+from fleet_tui.storage.store import Store
+from fleet_tui.tui.app import FleetApp
+from fleet_tui.tui.screens.settings import SettingsScreen
 
 AGENT_ID = "3f2b9c1e-7a44-4d2b-9a1e-5c6d7e8f9a0b"
 PAT = "lsv2_pt_apptest0123456789abcdef0123456"

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from fleet_tui.config import AgentProfile, validate_profile
-from fleet_tui.errors import FleetError, InvalidSettings
-from fleet_tui.launch import SetupError, client_for, resolve_target
+from fleet_tui.common.errors import FleetError, InvalidSettings
+from fleet_tui.services.launch import SetupError, client_for, resolve_target
+from fleet_tui.settings.config import AgentProfile, validate_profile
 
 AGENT_ID = "3f2b9c1e-7a44-4d2b-9a1e-5c6d7e8f9a0b"
 URL = "https://my-agent-1a2b3c.us.langgraph.app"
@@ -131,8 +131,8 @@ def test_a_url_with_credentials_is_refused_without_echoing_them(url: str) -> Non
 
 
 def test_a_password_in_a_url_is_masked_everywhere_once_seen() -> None:
-    from fleet_tui import redaction
-    from fleet_tui.config import normalise_url
+    from fleet_tui.common import redaction
+    from fleet_tui.settings.config import normalise_url
 
     normalise_url("https://alice:hunter2-secret-pw@agent.example.com")
     assert "hunter2-secret-pw" not in redaction.redact(

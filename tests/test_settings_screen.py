@@ -25,13 +25,13 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Button, Checkbox, Input, OptionList, Static
 
-from fleet_tui.client import FleetClient, FleetError
-from fleet_tui.config import AgentProfile, Settings
-from fleet_tui.screens.confirm import ConfirmResult, ConfirmScreen
-from fleet_tui.screens.help import FIXED_KEYS, HelpScreen
-from fleet_tui.screens.settings import SettingsScreen, SnippetArea
+from fleet_tui.agent_server.client import FleetClient, FleetError
+from fleet_tui.settings.config import AgentProfile, Settings
+from fleet_tui.tui.screens.confirm import ConfirmResult, ConfirmScreen
+from fleet_tui.tui.screens.help import FIXED_KEYS, HelpScreen
+from fleet_tui.tui.screens.settings import SettingsScreen, SnippetArea
 
-TCSS = Path(__file__).resolve().parent.parent / "fleet_tui" / "fleet.tcss"
+TCSS = Path(__file__).resolve().parent.parent / "fleet_tui" / "tui" / "fleet.tcss"
 SIZE = (120, 40)
 FAKE_PAT = "fake-pat-settings-test-0000"
 FAKE_PAT_2 = "fake-pat-settings-test-1111"
@@ -942,7 +942,7 @@ async def test_an_escape_in_a_header_value_or_a_name_blocks_saving(config_path: 
 
 
 async def test_secrets_entered_here_are_remembered_for_redaction(config_path: Path) -> None:
-    from fleet_tui import redaction
+    from fleet_tui.common import redaction
 
     redaction.forget_all()
     app = Host(SettingsScreen(Settings(), config_path=config_path))
@@ -965,7 +965,7 @@ async def test_secrets_entered_here_are_remembered_for_redaction(config_path: Pa
 async def test_the_token_goes_to_the_keyring_and_the_form_says_so(
     config_path: Path, memory_keyring: Any
 ) -> None:
-    from fleet_tui.config import load_settings
+    from fleet_tui.settings.config import load_settings
 
     app = Host(SettingsScreen(Settings(), config_path=config_path))
     async with app.run_test(size=SIZE) as pilot:

@@ -11,8 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from fleet_tui.config import AgentProfile, ConfigError, Settings, load_settings, save_settings
-from fleet_tui.config_cli import run_config
+from fleet_tui.cli.config import run_config
+from fleet_tui.settings.config import (
+    AgentProfile,
+    ConfigError,
+    Settings,
+    load_settings,
+    save_settings,
+)
 
 PAT = "lsv2_pt_symlinktest0123456789abcdef"
 

@@ -14,10 +14,10 @@ import pytest
 from app_harness import make_app, wait_until
 from textual.pilot import Pilot
 
-from fleet_tui.app import FleetApp
-from fleet_tui.config import AgentProfile
-from fleet_tui.screens.help import HelpScreen
-from fleet_tui.screens.review import ReviewScreen
+from fleet_tui.settings.config import AgentProfile
+from fleet_tui.tui.app import FleetApp
+from fleet_tui.tui.screens.help import HelpScreen
+from fleet_tui.tui.screens.review import ReviewScreen
 
 SIZE = (120, 40)
 URL = "http://127.0.0.1:9"

@@ -19,14 +19,14 @@ from pathlib import Path
 import pytest
 from server_fixture import AgentServer, replies
 
-from fleet_tui.config import AgentProfile
-from fleet_tui.snippets import (
+from fleet_tui.services.snippets import (
     AGENT_ID_PLACEHOLDER,
     KINDS,
     LANGUAGES,
     URL_PLACEHOLDER,
     render_snippets,
 )
+from fleet_tui.settings.config import AgentProfile
 
 FAKE_PAT = "fake-pat-LEAKCHECK-0000"
 FAKE_CUSTOM = "fake-custom-LEAKCHECK-1111"
@@ -256,7 +256,7 @@ def test_bash_runs_the_curl_snippet_with_exact_arguments(kind: str, tmp_path: Pa
 
 def test_snippets_and_export_do_not_import_textual() -> None:
     code = (
-        "import sys, fleet_tui.snippets, fleet_tui.export; "
+        "import sys, fleet_tui.services.snippets, fleet_tui.services.export; "
         "print(sorted(m for m in sys.modules if m.split('.')[0] == 'textual')[:3])"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)

@@ -6,8 +6,8 @@ from httpx_sse._decoders import SSEDecoder, SSELineDecoder
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from fleet_tui import sse_bytes
-from fleet_tui.client import SSEBytesDecoder
+from fleet_tui.agent_server import sse_bytes
+from fleet_tui.agent_server.client import SSEBytesDecoder
 
 FRAGMENTS = st.sampled_from(
     [

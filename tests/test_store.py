@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from fleet_tui.events import ToolCall
-from fleet_tui.store import (
+from fleet_tui.domain.events import ToolCall
+from fleet_tui.storage.store import (
     SCHEMA_VERSION,
     TITLE_MAX,
     Agent,
@@ -78,7 +78,7 @@ def test_open_sets_wal_foreign_keys_timeout_and_current_schema(tmp_path: Path) -
 
 
 def test_store_module_does_not_import_textual() -> None:
-    code = "import sys, fleet_tui.store; sys.exit('textual' in sys.modules)"
+    code = "import sys, fleet_tui.storage.store; sys.exit('textual' in sys.modules)"
     assert run_child(code).wait(timeout=30) == 0
 
 
@@ -517,7 +517,7 @@ def test_stream_writer_context_marks_failed_stream_incomplete(store: Store, agen
 _STREAM_CHILD = """
 import os, sys, time
 from pathlib import Path
-from fleet_tui.store import Store
+from fleet_tui.storage.store import Store
 store = Store.open(Path(sys.argv[1]))
 agent = store.ensure_agent("http://localhost", "a")
 conversation = store.create_conversation(agent.id)
@@ -574,7 +574,7 @@ def test_sigkill_mid_stream_loses_at_most_the_last_second(tmp_path: Path) -> Non
 _WRITER_CHILD = """
 import sys, time
 from pathlib import Path
-from fleet_tui.store import Store
+from fleet_tui.storage.store import Store
 path, shared, tag, go = Path(sys.argv[1]), int(sys.argv[2]), sys.argv[3], Path(sys.argv[4])
 store = Store.open(path)
 agent = store.ensure_agent("http://localhost", "a")

@@ -25,15 +25,17 @@ from store_faults import READ_ONLY, fill_disk, read_only
 from store_hostile_server import ECHO_HEADERS, HostileServer, hostile_server
 from test_ask import isolated_env
 
-from fleet_tui import cli, redaction
-from fleet_tui.ask import run_ask
-from fleet_tui.client import FleetClient
-from fleet_tui.config import AgentProfile
-from fleet_tui.events import Event, RunEnded, RunError
-from fleet_tui.export import export_json, export_markdown, write_export
-from fleet_tui.runner import TurnRunner
-from fleet_tui.store import Store, encodable
-from fleet_tui.sync import sync_threads
+from fleet_tui import main as cli
+from fleet_tui.agent_server.client import FleetClient
+from fleet_tui.cli.ask import run_ask
+from fleet_tui.common import redaction
+from fleet_tui.common.exit_codes import ExitCode
+from fleet_tui.domain.events import Event, RunEnded, RunError
+from fleet_tui.services.export import export_json, export_markdown, write_export
+from fleet_tui.services.runner import TurnRunner
+from fleet_tui.services.sync import sync_threads
+from fleet_tui.settings.config import AgentProfile
+from fleet_tui.storage.store import Store, encodable
 
 AGENT = "0b5d3c1e-2f4a-4b6c-8d9e-0123456789ab"  # the hostile server takes any agent id
 HOSTILE_REPLY = "The tool says: lookup result for 'what is the answer\ufffd?': 42 \ufffd"
@@ -249,7 +251,7 @@ def test_ask_on_a_full_disk_prints_the_whole_reply_and_one_note(
     _full_store_open(monkeypatch)
     args = cli.build_parser().parse_args(["ask", "--thread", "new", "write the report"])
     out, err = io.StringIO(), io.StringIO()
-    assert run_ask(args, out=out, err=err) == cli.EXIT_OK, err.getvalue()
+    assert run_ask(args, out=out, err=err) == ExitCode.OK, err.getvalue()
     assert out.getvalue() == replies.long_reply().rstrip("\n") + "\n"
     full = notes(err.getvalue(), "not saved locally")
     assert len(full) == 1

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from store_faults import READ_ONLY, digest, fill_disk, read_only
 
-from fleet_tui import redaction
-from fleet_tui.events import MessageComplete, RunEnded, RunStarted, TextDelta, ToolCall
-from fleet_tui.recorder import RunRecorder
-from fleet_tui.store import Store
+from fleet_tui.common import redaction
+from fleet_tui.domain.events import MessageComplete, RunEnded, RunStarted, TextDelta, ToolCall
+from fleet_tui.services.recorder import RunRecorder
+from fleet_tui.storage.store import Store
 
 BIG = "lorem ipsum dolor " * 2_000  # 36 KB: needs new pages
 CANARY = "canary-store-token-9f8e7d6c5b4a"

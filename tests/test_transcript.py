@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from fleet_tui.events import (
+from fleet_tui.domain.events import (
     EventNormalizer,
     InterruptRequest,
     MessageComplete,
@@ -19,7 +19,7 @@ from fleet_tui.events import (
     ToolCallStarted,
     ToolResult,
 )
-from fleet_tui.transcript import (
+from fleet_tui.domain.transcript import (
     AssistantItem,
     ErrorItem,
     InterruptItem,

@@ -260,7 +260,7 @@ def start_server(
         raise AssertionError("unreachable")  # pragma: no cover
     except BaseException:
         # Whatever stopped the start (an error, Ctrl-C, SIGTERM turned into an exception by
-        # fleet_tui.lifetime), at whichever line: nothing may outlive it.
+        # fleet_tui.common.lifetime), at whichever line: nothing may outlive it.
         if handle is not None:
             handle.stop()
         elif process is not None:
@@ -504,7 +504,7 @@ def _tail(log: Path, lines: int = 40) -> str:
 
 def main() -> None:
     """Run the demo server in the foreground: `python -m fleet_tui.demo.server`."""
-    from fleet_tui import lifetime
+    from fleet_tui.common import lifetime
 
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     # Ctrl-C, SIGTERM and a closed terminal all stop the server (in its own session, it would

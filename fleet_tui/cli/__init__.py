@@ -1,0 +1,1 @@
+"""`fleet-tui ask | threads | config`: print service events; never imports the TUI."""

@@ -1,0 +1,506 @@
+"""The conversation service: the one way a conversation is opened, sent to, resumed, cancelled
+and refreshed, shared by the TUI and `ask`. No Textual import.
+
+It owns the per-conversation state (`ConversationState`: transcript, run, activity, queue,
+pending interrupts with their schemas) and reports every change as a typed event
+(`service_events`) to its listeners: the TUI turns them into Textual messages, `ask` prints
+them. Network work runs as coroutines handed to the caller's `spawn(coro, name)`: the TUI runs
+them as workers (one per running conversation, so a run keeps streaming into its own
+conversation when the user looks at another), `ask` as asyncio tasks. `name` is "run-<id>"
+for a turn, "refresh" or "join".
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Coroutine, Iterable, Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from fleet_tui.common.errors import FleetError
+from fleet_tui.domain.events import (
+    Event,
+    InterruptRequest,
+    Reconnecting,
+    RunEnded,
+    RunStarted,
+    StreamQuiet,
+    TextDelta,
+    ToolCallStarted,
+    ToolResult,
+)
+from fleet_tui.domain.transcript import (
+    AssistantItem,
+    ErrorItem,
+    InterruptItem,
+    ReasoningItem,
+    ToolItem,
+    Transcript,
+    UserItem,
+)
+from fleet_tui.services.conversation_state import Cancellable, ConversationState, QueuedMessage
+from fleet_tui.services.service_events import (
+    Activity,
+    ActivityChanged,
+    BusyChoice,
+    ConversationChanged,
+    InterruptsPending,
+    Problem,
+    Queued,
+    RunBegan,
+    RunEventFor,
+    RunFinished,
+    ServiceEvent,
+    ThreadBusy,
+    TranscriptReplaced,
+)
+from fleet_tui.storage.store import Conversation, Store
+
+if TYPE_CHECKING:
+    from fleet_tui.agent_server.client import FleetClient
+    from fleet_tui.services.runner import TurnRunner
+
+Spawn = Callable[[Coroutine[Any, Any, Any], str], Cancellable]
+Listener = Callable[[ServiceEvent], None]
+
+REFRESH_FAILED = "Could not refresh from the server"
+QUEUED_NOTICE = "Queued: it is sent when the current reply finishes."
+NOT_SENT_NOTICE = "Not sent. Your message is kept above; send it again later."
+
+
+def memory_store() -> Store:
+    """A store that lives only as long as the process (a stateless `ask`, the demo)."""
+    from fleet_tui.storage.store_files import fresh_memory
+
+    return Store(fresh_memory(), Path(":memory:"), in_memory=True)
+
+
+def message_ids_in_state(state: Any) -> list[str]:
+    """The ids of the messages a thread's `/state` holds."""
+    values = state.get("values") if isinstance(state, dict) else None
+    messages = values.get("messages") if isinstance(values, dict) else None
+    return [
+        m["id"]
+        for m in messages or ()
+        if isinstance(m, dict) and isinstance(m.get("id"), str) and m["id"]
+    ]
+
+
+class ConversationService:
+    def __init__(
+        self,
+        store: Store,
+        spawn: Spawn,
+        *,
+        client: Callable[[], FleetClient | None],
+        stream_modes: Callable[[], Sequence[str] | None] = lambda: None,
+    ) -> None:
+        self.store = store
+        self._spawn = spawn
+        self._client = client
+        self._stream_modes = stream_modes
+        self.states: dict[int, ConversationState] = {}
+        # the conversation the user looks at: kept in memory while idle
+        self.focused: int | None = None
+        self._listeners: list[Listener] = []
+
+    # ----------------------------------------------------------------- listeners
+    def subscribe(self, listener: Listener) -> None:
+        self._listeners.append(listener)
+
+    def unsubscribe(self, listener: Listener) -> None:
+        if listener in self._listeners:
+            self._listeners.remove(listener)
+
+    def _emit(self, event: ServiceEvent) -> None:
+        for listener in list(self._listeners):
+            listener(event)
+
+    # ----------------------------------------------------------------- conversations
+    def get(self, conversation_id: int) -> ConversationState | None:
+        return self.states.get(conversation_id)
+
+    def running(self) -> list[ConversationState]:
+        return [s for s in self.states.values() if s.running]
+
+    def _track(self, conversation: Conversation, transcript: Transcript) -> ConversationState:
+        state = ConversationState(conversation, transcript)
+        self.states[conversation.id] = state
+        return state
+
+    def create(
+        self,
+        agent_pk: int,
+        *,
+        stateless: bool = False,
+        transcript: Transcript | None = None,
+        thread_id: str | None = None,
+    ) -> ConversationState:
+        """A new stored conversation (its server thread is made by its first run)."""
+        conversation = self.store.create_conversation(
+            agent_pk, stateless=stateless, thread_id=thread_id
+        )
+        state = self._track(conversation, transcript or Transcript())
+        self.focused = conversation.id
+        return state
+
+    def attach_thread(
+        self, agent_pk: int, thread_id: str, *, server_state: Any = None
+    ) -> ConversationState:
+        """The conversation of a server thread, stored if it was not. The messages in
+        `server_state` (its `/state`) count as already shown: a run never shows them again."""
+        conversation = self.store.find_conversation_by_thread(agent_pk, thread_id)
+        if conversation is None:
+            conversation = self.store.create_conversation(agent_pk, thread_id=thread_id)
+        state = self.states.get(conversation.id) or self._track(
+            conversation, Transcript.from_messages(self.store.messages(conversation.id))
+        )
+        state.known_ids.update(message_ids_in_state(server_state))
+        self.focused = conversation.id
+        return state
+
+    def open(self, conversation_id: int, *, refresh: bool = True) -> ConversationState | None:
+        """The conversation with its stored messages, then reconciled with the server."""
+        state = self.states.get(conversation_id)
+        if state is None:
+            conversation = self.store.get_conversation(conversation_id)
+            if conversation is None:
+                return None
+            transcript = Transcript.from_messages(self.store.messages(conversation_id))
+            state = ConversationState(conversation, transcript)
+        self.focused = conversation_id
+        self.forget_idle()
+        self.states[conversation_id] = state
+        if refresh and state.conversation.thread_id and not state.running and self._client():
+            self.refresh(conversation_id)
+        return state
+
+    def unfocus(self) -> None:
+        """The user looks at a new, not yet stored conversation."""
+        self.focused = None
+        self.forget_idle()
+
+    def forget_idle(self) -> None:
+        """Only running conversations and the focused one stay in memory."""
+        for cid, state in list(self.states.items()):
+            if cid != self.focused and not state.running:
+                del self.states[cid]
+
+    def delete(self, conversation_id: int) -> None:
+        """Stop its run (if any) and delete it from the store."""
+        state = self.states.pop(conversation_id, None)
+        if state is not None and state.handle is not None:
+            state.handle.cancel()
+        if self.focused == conversation_id:
+            self.focused = None
+        self.store.delete_conversation(conversation_id)
+
+    # ----------------------------------------------------------------- turns
+    def send(self, conversation_id: int, text: str) -> Cancellable | None:
+        """Send `text`; while a run goes it is queued and sent when the run ends."""
+        state = self.states[conversation_id]
+        if state.running:
+            state.queued.append(QueuedMessage(text))
+            state.transcript.add_notice(QUEUED_NOTICE)
+            self._emit(Queued(conversation_id, text))
+            return None
+        return self._start(state, text=text)
+
+    def resume(
+        self, conversation_id: int, value: Any, item: InterruptItem | None = None
+    ) -> Cancellable | None:
+        """Answer an interrupt. With several pending, the answer to `item` is keyed by its id
+        (the others stay pending on the server). None when a run is still going."""
+        state = self.states[conversation_id]
+        if state.running:
+            return None
+        resume = value
+        if item is not None:
+            pending = state.pending_items()
+            if len(pending) > 1 and item.id:
+                resume = {item.id: value}
+            item.resolved = True
+            item.touch()
+            if item in state.transcript.items:
+                state.transcript.changed(state.transcript.items.index(item))
+            state.interrupts.pop(item.id, None)
+        else:
+            state.interrupts.clear()
+        return self._start(state, resume=resume)
+
+    def answer_busy(
+        self, conversation_id: int, text: str, choice: BusyChoice | None
+    ) -> Cancellable | None:
+        """What the user chose for a message the server refused with 409 (`ThreadBusy`)."""
+        state = self.states.get(conversation_id)
+        if state is None:
+            return None
+        if choice is None:
+            state.transcript.add_notice(NOT_SENT_NOTICE)
+            return None
+        if choice is BusyChoice.JOIN:
+            state.queued.insert(0, QueuedMessage(text, shown=True))
+            return self.join(conversation_id)
+        return self._start(state, text=text, strategy=choice.value, shown=True)
+
+    def join(self, conversation_id: int) -> Cancellable | None:
+        """Follow the run going on the thread (started elsewhere), then send what is queued."""
+        state = self.states.get(conversation_id)
+        if state is None:
+            return None
+        return self._spawn(self._join(state), "join")
+
+    async def _join(self, state: ConversationState) -> None:
+        client = self._client()
+        thread_id = state.conversation.thread_id
+        if client is None or thread_id is None:
+            return
+        try:
+            runs = await client.list_runs(thread_id, status="running")
+            runs = runs or await client.list_runs(thread_id, status="pending")
+        except FleetError as exc:
+            self._emit(Problem(state.id, "Could not find the running run", str(exc)))
+            return
+        if runs:
+            self._start(state, join_run=str(runs[0]["run_id"]))
+        elif state.queued:
+            # it finished meanwhile: send what was waiting
+            queued = state.queued.pop(0)
+            self._start(state, text=queued.text, shown=queued.shown)
+
+    def retry(self, conversation_id: int, index: int | None = None) -> None:
+        """Retry after the error item at `index` (the latest failure when None): send its
+        message again when it got no run at all, else re-read the thread from the server
+        (the run may have gone on without us)."""
+        state = self.states.get(conversation_id)
+        if state is None or state.running:
+            return
+        items = state.transcript.items
+        error = items[index] if index is not None and 0 <= index < len(items) else None
+        if isinstance(error, ErrorItem) and error.title == REFRESH_FAILED:
+            self.refresh(conversation_id)
+            return
+        if error is None:
+            text = state.transcript.last_user_text()
+            failed_before_start = self._failed_before_start(state)
+        else:
+            text, failed_before_start = self._message_before(state.transcript, items.index(error))
+        if state.conversation.thread_id:
+            if failed_before_start and text:
+                self._start(state, text=text, shown=True)
+            else:
+                self.refresh(conversation_id)
+            return
+        text = text if error is not None else state.last_text
+        if text:
+            self._start(state, text=text, shown=True)
+
+    @staticmethod
+    def _message_before(transcript: Transcript, index: int) -> tuple[str | None, bool]:
+        """The user message an error follows, and whether nothing of the agent came between."""
+        agent_output = False
+        for item in reversed(transcript.items[:index]):
+            if isinstance(item, UserItem):
+                return item.text, not agent_output
+            if isinstance(item, AssistantItem | ReasoningItem | ToolItem | InterruptItem):
+                agent_output = True
+        return None, False
+
+    def _failed_before_start(self, state: ConversationState) -> bool:
+        """True when the last human message got no run at all (e.g. a 401 on send)."""
+        messages = self.store.messages(state.id, limit=3)
+        roles = [m.role for m in messages]
+        return bool(roles) and roles[-1] == "error" and (len(roles) < 2 or roles[-2] == "human")
+
+    async def cancel(self, conversation_id: int) -> str | None:
+        """Stop the run on the server, keeping the partial reply. A problem to show, or None."""
+        state = self.states.get(conversation_id)
+        if state is None or state.runner is None:
+            return None
+        runner, handle = state.runner, state.handle
+        self._set_activity(state, Activity.CANCELLING)
+        problem = await runner.cancel()
+        if handle is not None:
+            handle.cancel()
+        return problem
+
+    # ----------------------------------------------------------------- running a turn
+    def _start(
+        self,
+        state: ConversationState,
+        *,
+        text: str | None = None,
+        resume: Any = None,
+        join_run: str | None = None,
+        strategy: str | None = None,
+        shown: bool = False,
+    ) -> Cancellable | None:
+        """Start a turn: send `text`, answer an interrupt with `resume`, or follow `join_run`.
+
+        `shown`: the message is already in the transcript and the store (a retry, a 409).
+        """
+        client = self._client()
+        if client is None:
+            return None
+        from fleet_tui.services.runner import TurnRunner
+
+        if text is not None:
+            state.last_text = text
+            if not shown:
+                state.transcript.add_user(text)
+        runner = TurnRunner(
+            client,
+            self.store,
+            state.conversation,
+            lambda event: self._deliver(state, event, runner),
+            stream_modes=self._stream_modes(),
+            known_message_ids=state.known_ids,
+        )
+        state.runner = runner
+        state.last_error = None
+        state.reconnecting = ""
+        state.quiet_since = None
+        self._emit(RunBegan(state.id, runner.started_at))
+        self._set_activity(state, Activity.STARTING)
+        if join_run is not None:
+            turn = runner.join(join_run)
+        elif text is not None:
+            turn = runner.send(text, multitask_strategy=strategy, store_human=not shown)
+        else:
+            turn = runner.resume(resume)
+        state.handle = self._spawn(self._run(state, runner, turn, text), f"run-{state.id}")
+        return state.handle
+
+    async def _run(
+        self,
+        state: ConversationState,
+        runner: TurnRunner,
+        turn: Coroutine[Any, Any, str],
+        text: str | None,
+    ) -> None:
+        try:
+            await turn
+        finally:
+            self._finished(state, runner, text)
+
+    def _finished(self, state: ConversationState, runner: TurnRunner, text: str | None) -> None:
+        state.runner = None
+        state.handle = None
+        state.reconnecting = ""
+        state.quiet_since = None
+        if runner.failure is not None and not runner.busy:
+            state.last_error = str(runner.failure)
+        state.conversation = self.store.get_conversation(state.id) or runner.conversation
+        self._set_activity(state, Activity.IDLE)
+        self._emit(ConversationChanged(state.conversation))
+        status = runner.status or "success"
+        self._emit(RunFinished(state.id, status, runner.busy, runner.failure))
+        if runner.busy and text is not None:
+            self._emit(ThreadBusy(state.id, text))
+        elif status == "interrupted":
+            self._emit(InterruptsPending(state.id, tuple(state.interrupts.values())))
+        elif state.queued and status != "cancelled":
+            queued = state.queued.pop(0)
+            self._start(state, text=queued.text, shown=queued.shown)
+        elif state.id != self.focused:
+            self.states.pop(state.id, None)
+
+    def _set_activity(self, state: ConversationState, activity: Activity, detail: str = "") -> None:
+        state.activity = activity
+        state.activity_detail = detail
+        self._emit_activity(state)
+
+    def _emit_activity(self, state: ConversationState) -> None:
+        self._emit(
+            ActivityChanged(
+                state.id,
+                state.activity,
+                state.activity_detail,
+                state.reconnecting,
+                state.quiet_since,
+            )
+        )
+
+    def _deliver(
+        self, state: ConversationState, event: Event, runner: TurnRunner | None = None
+    ) -> None:
+        """One event of a run (or an interrupt found by a refresh): into the state, the
+        transcript, and out to the listeners."""
+        before = (state.activity, state.activity_detail, state.reconnecting, state.quiet_since)
+        state.quiet_since = (
+            time.monotonic() - event.seconds
+            if isinstance(event, StreamQuiet) and not event.resumed
+            else None
+        )
+        if isinstance(event, RunStarted):
+            state.activity, state.activity_detail = Activity.WAITING, ""
+            if runner is not None and runner.thread_id != state.conversation.thread_id:
+                # the run made the conversation's thread: known from now on, not at its end
+                state.conversation = replace(state.conversation, thread_id=runner.thread_id)
+        elif isinstance(event, TextDelta):
+            state.activity, state.activity_detail = Activity.WRITING, event.node or ""
+            state.reconnecting = ""
+        elif isinstance(event, ToolCallStarted):
+            state.activity, state.activity_detail = Activity.TOOL, event.call.name
+        elif isinstance(event, ToolResult):
+            state.activity, state.activity_detail = Activity.THINKING, ""
+        elif isinstance(event, Reconnecting):
+            state.reconnecting = f"reconnecting ({event.attempt}/{event.limit})"
+        elif isinstance(event, RunEnded):
+            state.reconnecting = ""
+        state.transcript.apply(event)
+        if runner is None or not runner.ending:
+            # the runner's own error/cancel ends are reported by RunFinished
+            self._emit(RunEventFor(state.id, event))
+        if (state.activity, state.activity_detail, state.reconnecting, state.quiet_since) != before:
+            self._emit_activity(state)
+        if isinstance(event, InterruptRequest):
+            state.interrupts[event.id] = event
+            state.conversation = replace(state.conversation, status="interrupted")
+            self._emit(ConversationChanged(state.conversation))
+
+    # ----------------------------------------------------------------- refresh
+    def refresh(self, conversation_id: int) -> Cancellable | None:
+        """Reconcile with the server's copy of the thread (messages added elsewhere appear,
+        pending interrupts are read with their schemas)."""
+        state = self.states.get(conversation_id)
+        if state is None or not state.conversation.thread_id:
+            return None
+        return self._spawn(self._refresh(state), "refresh")
+
+    async def _refresh(self, state: ConversationState) -> None:
+        from fleet_tui.services.sync import refresh_thread
+
+        client = self._client()
+        if client is None or state.running:
+            return
+        latest = self.store.messages(state.id, limit=1)
+        last_seq = latest[0].seq if latest else 0
+        try:
+            result = await refresh_thread(client, self.store, state.conversation)
+        except FleetError as exc:
+            self._emit(Problem(state.id, REFRESH_FAILED, str(exc), retryable=True))
+            return
+        conversation = self.store.get_conversation(state.id)
+        if conversation is not None:
+            state.conversation = conversation
+            self._emit(ConversationChanged(conversation))
+        if result.updated:
+            # a stored reply was finished on the server: rebuild from the store
+            state.transcript = Transcript.from_messages(self.store.messages(state.id))
+            self._emit(TranscriptReplaced(state.id, state.transcript))
+        elif result.added:
+            # append only what was added elsewhere; what is shown stays as it is
+            added = [m for m in self.store.messages(state.id) if m.seq > last_seq]
+            state.transcript.add_messages(added)
+        for interrupt in result.interrupts:
+            self._deliver(state, InterruptRequest.of(interrupt))
+        if result.interrupts:
+            self._emit(InterruptsPending(state.id, tuple(state.interrupts.values())))
+
+    def known(self, conversation_id: int, ids: Iterable[str]) -> None:
+        """Message ids already shown for this conversation (e.g. read from the server)."""
+        state = self.states.get(conversation_id)
+        if state is not None:
+            state.known_ids.update(ids)

@@ -1,0 +1,81 @@
+"""What the conversation service knows about one conversation. No Textual import."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Protocol
+
+from fleet_tui.domain.events import InterruptRequest
+from fleet_tui.domain.transcript import InterruptItem, Transcript
+from fleet_tui.services.service_events import Activity, activity_label
+from fleet_tui.storage.store import Conversation
+
+if TYPE_CHECKING:
+    from fleet_tui.services.runner import TurnRunner
+
+
+class Cancellable(Protocol):
+    """What `spawn` returns: an asyncio task, a Textual worker."""
+
+    def cancel(self) -> object: ...
+
+
+@dataclass
+class QueuedMessage:
+    text: str
+    # already on screen and in the store (a message put back after a 409 "join")
+    shown: bool = False
+
+
+@dataclass
+class ConversationState:
+    conversation: Conversation
+    transcript: Transcript
+    runner: TurnRunner | None = None
+    handle: Cancellable | None = None
+    activity: Activity = Activity.IDLE
+    activity_detail: str = ""
+    reconnecting: str = ""
+    # when the run's stream last sent data, while it says it has been silent
+    quiet_since: float | None = None
+    last_text: str | None = None
+    queued: list[QueuedMessage] = field(default_factory=list)
+    # pending interrupts by id, each with the response schema the server sent with it
+    interrupts: dict[str | None, InterruptRequest] = field(default_factory=dict)
+    last_error: str | None = None
+    # server ids of messages shown that the store may not hold (a thread read from the server)
+    known_ids: set[str] = field(default_factory=set)
+
+    @property
+    def id(self) -> int:
+        return self.conversation.id
+
+    @property
+    def running(self) -> bool:
+        return self.runner is not None
+
+    @property
+    def run_id(self) -> str | None:
+        stream = self.runner.stream if self.runner else None
+        return stream.run_id if stream else None
+
+    @property
+    def started_at(self) -> float | None:
+        return self.runner.started_at if self.runner else None
+
+    def elapsed(self) -> float:
+        started = self.started_at
+        return 0.0 if started is None else time.monotonic() - started
+
+    @property
+    def activity_text(self) -> str:
+        return activity_label(self.activity, self.activity_detail)
+
+    def pending_items(self) -> list[InterruptItem]:
+        """The approvals shown in the transcript that are not answered yet."""
+        return [i for i in self.transcript.items if isinstance(i, InterruptItem) and not i.resolved]
+
+    def schema_for(self, interrupt_id: str | None) -> object:
+        request = self.interrupts.get(interrupt_id)
+        return request.response_schema if request else None

@@ -1,0 +1,183 @@
+"""Bring the local store in line with the server: a thread's messages and status, and the
+agent's list of threads. No Textual import."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass, field
+from typing import Any, cast
+
+from fleet_tui.agent_server.client import FleetClient
+from fleet_tui.domain.events import message_role, split_content, tool_calls_of, tool_result_text
+from fleet_tui.domain.interrupt_model import Interrupt, pending_interrupts
+from fleet_tui.domain.message_identity import MessageIndex
+from fleet_tui.storage.store import Agent, Conversation, Store, StoredMessage, title_from
+from fleet_tui.storage.store_records import CONVERSATION_STATUSES, ConversationStatus
+
+__all__ = [
+    "SyncReport",
+    "ThreadRefresh",
+    "pending_interrupts",
+    "reconcile_messages",
+    "refresh_thread",
+    "sync_threads",
+]
+
+
+@dataclass
+class ThreadRefresh:
+    added: int = 0
+    updated: int = 0
+    status: ConversationStatus | None = None
+    # what the thread waits on, schemas included (read from `/state`)
+    interrupts: list[Interrupt] = field(default_factory=list)
+
+
+def _text_of(message: dict[str, Any]) -> tuple[str, str]:
+    if message_role(message) == "tool":
+        return tool_result_text(message.get("content")), ""
+    return split_content(message.get("content"))
+
+
+def reconcile_messages(
+    store: Store, conversation_id: int, server_messages: list[dict[str, Any]]
+) -> ThreadRefresh:
+    """Match the server's messages to the stored ones (by the identity rule of
+    `message_identity`: a stored message without a server id takes the id of the first
+    server message it matches) and append the ones that were added elsewhere (the web UI,
+    `ask`)."""
+    result = ThreadRefresh()
+    known: MessageIndex[StoredMessage] = MessageIndex()
+    for stored in store.messages(conversation_id):
+        if stored.server_id or stored.role in ("human", "ai", "tool"):
+            known.add(stored, stored.server_id, stored.role, stored.content)
+    for message in server_messages:
+        if not isinstance(message, dict):
+            continue
+        role = message_role(message)
+        server_id = message.get("id")
+        if role is None or not isinstance(server_id, str):
+            continue
+        text, reasoning = _text_of(message)
+        calls = [asdict(c) for c in tool_calls_of(message)]
+        row = known.find(server_id, role, text)
+        if row is not None:
+            if row.server_id != server_id:  # it was matched by its text: it takes the id
+                store.update_message(row.id, server_id=server_id)
+            if not row.complete or (role == "ai" and row.content != text and text):
+                store.update_message(
+                    row.id,
+                    content=text,
+                    tool_calls=calls,
+                    reasoning=reasoning or None,
+                    complete=True,
+                )
+                result.updated += 1
+            continue
+        store.add_message(
+            conversation_id,
+            role,
+            text,
+            tool_calls=calls,
+            tool_call_id=message.get("tool_call_id"),
+            name=message.get("name") if isinstance(message.get("name"), str) else None,
+            server_id=server_id,
+            reasoning=reasoning,
+        )
+        result.added += 1
+    return result
+
+
+async def refresh_thread(
+    client: FleetClient, store: Store, conversation: Conversation
+) -> ThreadRefresh:
+    """Fetch the thread's state and status from the server and reconcile the store."""
+    assert conversation.thread_id
+    state = await client.get_thread_state(conversation.thread_id)
+    values = state.get("values") if isinstance(state, dict) else None
+    messages = values.get("messages", []) if isinstance(values, dict) else []
+    result = reconcile_messages(
+        store, conversation.id, messages if isinstance(messages, list) else []
+    )
+    thread = await client.get_thread(conversation.thread_id)
+    status = _status_of(thread.get("status") if isinstance(thread, dict) else None)
+    # `/state` first: the thread's own list can be incomplete after a failed resume
+    result.interrupts = pending_interrupts(state) or pending_interrupts(thread)
+    if result.interrupts:
+        status = "interrupted"
+    if status is not None:
+        result.status = status
+        store.set_status(conversation.id, status)
+    return result
+
+
+def _status_of(value: Any) -> ConversationStatus | None:
+    """A thread status the store knows; a status this app does not know is not stored."""
+    if isinstance(value, str) and value in CONVERSATION_STATUSES:
+        return cast(ConversationStatus, value)
+    return None
+
+
+def _first_human_text(thread: dict[str, Any]) -> str:
+    values = thread.get("values")
+    messages = values.get("messages") if isinstance(values, dict) else None
+    for message in messages or ():
+        if isinstance(message, dict) and message_role(message) == "human":
+            return split_content(message.get("content"))[0]
+    return ""
+
+
+def _timestamp(value: Any) -> float | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return dt.datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return None
+
+
+@dataclass
+class SyncReport:
+    seen: int = 0
+    added: int = 0
+    updated: int = 0
+
+
+async def sync_threads(
+    client: FleetClient, store: Store, agent: Agent, assistant_id: str
+) -> SyncReport:
+    """Add the agent's server threads that the store lacks, and refresh statuses.
+
+    Threads are found by the `assistant_id` the server writes into a thread's metadata when a
+    run starts on it; the search is paginated to the end.
+    """
+    report = SyncReport()
+    async for thread in client.search_threads({"assistant_id": assistant_id}):
+        thread_id = thread.get("thread_id")
+        if not isinstance(thread_id, str):
+            continue
+        report.seen += 1
+        status = _status_of(thread.get("status"))
+        if pending_interrupts(thread):
+            status = "interrupted"
+        metadata = thread.get("metadata")
+        if not isinstance(metadata, dict):
+            metadata = {}
+        title = metadata.get("title") if isinstance(metadata.get("title"), str) else ""
+        existing = store.find_conversation_by_thread(agent.id, thread_id)
+        if existing is None:
+            conversation = store.create_conversation(
+                agent.id,
+                thread_id=thread_id,
+                title=title or title_from(_first_human_text(thread)) or "Untitled thread",
+            )
+            updated = _timestamp(thread.get("updated_at"))
+            if updated is not None:
+                store.set_updated_at(conversation.id, updated)
+            if status:
+                store.set_status(conversation.id, status)
+            report.added += 1
+        elif status and status != existing.status:
+            store.set_status(existing.id, status)
+            report.updated += 1
+    return report

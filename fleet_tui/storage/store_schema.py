@@ -1,0 +1,151 @@
+"""The store's schema and its upgrade steps (`PRAGMA user_version` counts the steps applied).
+
+No Textual import; `fleet_tui.storage.store` re-exports the public names.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import suppress
+
+# Search rows are keyed by conversation_id << 32 | seq (seq 0 is the title), so a hit names its
+# conversation without a lookup in `messages`: that keeps frequent words cheap to filter on.
+KEY_SHIFT = 32
+
+
+class StoreError(Exception):
+    """The store cannot be used (for example, a newer fleet-tui wrote it)."""
+
+
+# -- schema ---------------------------------------------------------------------------------
+# Each step takes the database from version i to i + 1. Never edit a released step: append one.
+
+_V1 = """
+CREATE TABLE agents (
+    id INTEGER PRIMARY KEY,
+    url TEXT NOT NULL,
+    agent_id TEXT NOT NULL,
+    name TEXT NOT NULL DEFAULT '',
+    created_at REAL NOT NULL,
+    UNIQUE (url, agent_id)
+);
+CREATE TABLE conversations (
+    id INTEGER PRIMARY KEY,
+    agent_pk INTEGER NOT NULL REFERENCES agents(id) ON DELETE CASCADE,
+    thread_id TEXT,
+    title TEXT NOT NULL DEFAULT '',
+    created_at REAL NOT NULL,
+    updated_at REAL NOT NULL,
+    stateless INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX conversations_by_activity ON conversations (agent_pk, updated_at DESC, id DESC);
+CREATE TABLE messages (
+    id INTEGER PRIMARY KEY,
+    conversation_id INTEGER NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+    seq INTEGER NOT NULL,
+    role TEXT NOT NULL,
+    content TEXT NOT NULL DEFAULT '',
+    tool_calls TEXT NOT NULL DEFAULT '[]',
+    tool_call_id TEXT,
+    name TEXT,
+    run_id TEXT,
+    server_id TEXT,
+    complete INTEGER NOT NULL DEFAULT 1,
+    created_at REAL NOT NULL,
+    UNIQUE (conversation_id, seq)
+);
+"""
+
+_V2 = """
+ALTER TABLE conversations ADD COLUMN status TEXT;
+ALTER TABLE messages ADD COLUMN reasoning TEXT NOT NULL DEFAULT '';
+CREATE INDEX conversations_by_thread ON conversations (agent_pk, thread_id)
+    WHERE thread_id IS NOT NULL;
+CREATE INDEX messages_by_server_id ON messages (conversation_id, server_id)
+    WHERE server_id IS NOT NULL;
+"""
+
+# Contentless trigram index over titles and message text (substring search, case-insensitive).
+# Contentless keeps the file small; the triggers hand back the old text to delete it.
+_V3 = f"""
+CREATE VIRTUAL TABLE search USING fts5(text, content='', tokenize='trigram');
+CREATE TRIGGER messages_search_insert AFTER INSERT ON messages BEGIN
+    INSERT INTO search (rowid, text)
+    VALUES ((new.conversation_id << {KEY_SHIFT}) | new.seq, new.content);
+END;
+CREATE TRIGGER messages_search_delete AFTER DELETE ON messages BEGIN
+    INSERT INTO search (search, rowid, text)
+    VALUES ('delete', (old.conversation_id << {KEY_SHIFT}) | old.seq, old.content);
+END;
+CREATE TRIGGER messages_search_update AFTER UPDATE OF content ON messages BEGIN
+    INSERT INTO search (search, rowid, text)
+    VALUES ('delete', (old.conversation_id << {KEY_SHIFT}) | old.seq, old.content);
+    INSERT INTO search (rowid, text)
+    VALUES ((new.conversation_id << {KEY_SHIFT}) | new.seq, new.content);
+END;
+CREATE TRIGGER conversations_search_insert AFTER INSERT ON conversations BEGIN
+    INSERT INTO search (rowid, text) VALUES (new.id << {KEY_SHIFT}, new.title);
+END;
+CREATE TRIGGER conversations_search_delete AFTER DELETE ON conversations BEGIN
+    INSERT INTO search (search, rowid, text) VALUES ('delete', old.id << {KEY_SHIFT}, old.title);
+END;
+CREATE TRIGGER conversations_search_update AFTER UPDATE OF title ON conversations BEGIN
+    INSERT INTO search (search, rowid, text) VALUES ('delete', old.id << {KEY_SHIFT}, old.title);
+    INSERT INTO search (rowid, text) VALUES (new.id << {KEY_SHIFT}, new.title);
+END;
+INSERT INTO search (rowid, text) SELECT id << {KEY_SHIFT}, title FROM conversations;
+INSERT INTO search (rowid, text)
+    SELECT (conversation_id << {KEY_SHIFT}) | seq, content FROM messages;
+"""
+
+STEPS: tuple[str, ...] = (_V1, _V2, _V3)
+SCHEMA_VERSION = len(STEPS)
+
+
+def schema_version(conn: sqlite3.Connection) -> int:
+    """The version `conn` holds; StoreError when a newer fleet-tui wrote it."""
+    found: int = conn.execute("PRAGMA user_version").fetchone()[0]
+    if found > SCHEMA_VERSION:
+        raise StoreError(
+            f"the store was written by a newer fleet-tui (schema {found}, "
+            f"this version knows {SCHEMA_VERSION}); upgrade fleet-tui"
+        )
+    return found
+
+
+def migrate(conn: sqlite3.Connection, target: int = SCHEMA_VERSION) -> int:
+    """Bring `conn` (autocommit mode) up to version `target`; returns the version found."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        # read inside the write transaction so two processes never run the same step twice
+        found = schema_version(conn)
+        for version in range(found, target):
+            for statement in _statements(STEPS[version]):
+                conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {version + 1}")
+        conn.execute("COMMIT")
+    except BaseException:
+        rollback(conn)
+        raise
+    return found
+
+
+def rollback(conn: sqlite3.Connection) -> None:
+    """End a failed transaction. SQLite itself rolls back after some errors (a full disk, an
+    I/O error): a second ROLLBACK would then fail and hide the error that matters."""
+    if conn.in_transaction:
+        with suppress(sqlite3.Error):
+            conn.execute("ROLLBACK")
+
+
+def _statements(script: str) -> Iterator[str]:
+    """Split a script into statements (`executescript` would commit our transaction)."""
+    pending = ""
+    for line in script.splitlines(keepends=True):
+        pending += line
+        if sqlite3.complete_statement(pending):
+            yield pending.strip()
+            pending = ""
+    if pending.strip():
+        yield pending.strip()

@@ -1,0 +1,661 @@
+"""The Textual app: holds the settings, the store and the client; wires screens together."""
+
+from __future__ import annotations
+
+import copy
+import threading
+from collections.abc import Iterable
+from contextlib import suppress
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from textual import work
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.content import Content
+from textual.notifications import SeverityLevel
+from textual.screen import ModalScreen, Screen
+
+from fleet_tui.common import gc_policy
+from fleet_tui.common.errors import FleetError
+from fleet_tui.common.exit_codes import ExitCode
+from fleet_tui.common.sanitize import for_notification, for_row
+from fleet_tui.settings.config import (
+    AgentProfile,
+    ConfigError,
+    Resolved,
+    Settings,
+    save_settings,
+    validate_profile,
+)
+from fleet_tui.storage.store import Agent, Store
+from fleet_tui.tui.screens import DIALOGS_CSS
+from fleet_tui.tui.screens.chat import ChatScreen
+from fleet_tui.tui.widgets.notices import TITLE_LIMIT, plain_notification, tell
+
+if TYPE_CHECKING:
+    from fleet_tui.agent_server.client import FleetClient
+    from fleet_tui.domain.events import ServerWait
+
+
+class ConversationCommands(Provider):
+    """ctrl+p: jump to any conversation of the current agent by title."""
+
+    async def search(self, query: str) -> Hits:
+        app = self.app
+        if not isinstance(app, FleetApp) or app.agent is None:
+            return
+        matcher = self.matcher(query)
+        for conversation in app.store.list_conversations(
+            app.agent.id, query=query or None, limit=50
+        ):
+            title = for_row(conversation.title) or "New conversation"
+            score = matcher.match(title) or 0.5
+            yield Hit(
+                score,
+                Content(f"Open conversation: {title}"),
+                partial(app.open_conversation, conversation.id),
+                text=f"Open conversation: {title}",
+                help="Switch to this conversation",
+            )
+
+    async def discover(self) -> Hits:
+        app = self.app
+        if not isinstance(app, FleetApp) or app.agent is None:
+            return
+        for conversation in app.store.list_conversations(app.agent.id, limit=10):
+            title = for_row(conversation.title) or "New conversation"
+            yield DiscoveryHit(
+                Content(f"Open conversation: {title}"),
+                partial(app.open_conversation, conversation.id),
+                text=f"Open conversation: {title}",
+                help="Recent conversation",
+            )
+
+
+class FleetApp(App[int]):
+    CSS_PATH = "fleet.tcss"
+    TITLE = "fleet-tui"
+    COMMANDS = App.COMMANDS | {ConversationCommands}
+    BINDINGS = [
+        Binding(
+            "ctrl+q", "quit", "Quit", id="quit", priority=True, show=False, tooltip="Quit fleet-tui"
+        ),
+        Binding("f1", "help", "Help", id="help", tooltip="Every key binding"),
+        Binding("ctrl+o", "settings", "Settings", id="settings", tooltip="Agent settings"),
+    ]
+
+    def __init__(
+        self,
+        *,
+        store: Store,
+        settings: Settings,
+        profile: AgentProfile | None,
+        resolved: Resolved | None = None,
+        config_path: Path | None = None,
+        demo: bool = False,
+        startup_notes: Iterable[str] = (),
+    ) -> None:
+        super().__init__()
+        self.store = store
+        self.settings = settings
+        self.resolved = resolved
+        self.config_path = config_path
+        self.demo = demo
+        self.profile: AgentProfile | None = None
+        self._client: FleetClient | None = None
+        self._client_wanted = False
+        self.agent: Agent | None = None
+        self.agent_name = ""
+        self.connection_state = "unconfigured"
+        self.connection_detail = ""
+        self.assistant_id: str | None = None
+        self._unconfirmed: AgentProfile | None = None
+        self._startup_notes = list(startup_notes)
+        self.crashed: tuple[BaseException, Path | None] | None = None
+        if settings.theme in self.available_themes:
+            self.theme = settings.theme
+        elif settings.theme:
+            # A stored value that is not (or no longer) a theme must not stop the app starting.
+            self._startup_notes.append(
+                f"The saved theme {for_row(settings.theme)!r} does not exist; using the default. "
+                "Pick one with ctrl+p → Theme."
+            )
+        self._use_profile(profile)
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Every toast, ours (through `tell`) or Textual's own, is shown as plain text."""
+        super().notify(
+            for_notification(plain_notification(message, markup)),
+            title=for_row(title)[:TITLE_LIMIT],
+            severity=severity,
+            timeout=timeout,
+            markup=False,
+        )
+
+    # ----------------------------------------------------------------- crashes
+    def _handle_exception(self, error: Exception) -> None:
+        """A bug of ours ends the app with one line and a redacted report (see `crashed`).
+
+        Textual's own handler prints a traceback with every local variable of every frame —
+        tokens and headers included — so its output is dropped; its bookkeeping (the return
+        code, the exception a test harness re-raises) is kept.
+        """
+        from fleet_tui.common.crash import write_report
+
+        if self.crashed is None:
+            self.crashed = (error, write_report(error, context="running the app"))
+        super()._handle_exception(error)
+        self._exit_renderables.clear()
+        self._return_code = ExitCode.INTERNAL
+
+    def _fatal_error(self) -> None:
+        # the default renders a Traceback with show_locals=True; the report is on disk instead
+        self.bell()
+        self._close_messages_no_wait()
+
+    # ----------------------------------------------------------------- agent
+    @property
+    def agent_ready(self) -> bool:
+        return self._client_wanted
+
+    @property
+    def client(self) -> FleetClient | None:
+        """Made on first use: httpx and its TLS context are not needed for the first frame.
+
+        A profile httpx refuses gets no client: the user is told what to fix, nothing crashes.
+        """
+        profile = self.profile
+        if self._client is None and self._client_wanted and profile is not None:
+            from fleet_tui.services.launch import client_for
+
+            try:
+                self._client = client_for(profile)
+            except FleetError as exc:
+                self._client_wanted = False
+                self.connection_state = "settings need fixing"
+                self.connection_detail = str(exc)
+                if self.is_running:
+                    self.chat.show_connection()
+                    tell(self, str(exc), title="Cannot use the agent", severity="error", timeout=20)
+        return self._client
+
+    def _use_profile(self, profile: AgentProfile | None) -> None:
+        self.profile = profile
+        if self._client is not None:
+            self.call_later(self._client.aclose)
+        self._client = None
+        self._client_wanted = False
+        self.agent = None
+        self.agent_name = ""
+        self.connection_state, self.connection_detail = "unconfigured", ""
+        self._unconfirmed = None
+        if profile is None or not profile.url or not profile.agent_id:
+            return
+        problems = (
+            self.resolved.problems()
+            if self.resolved is not None and profile is self.resolved.profile
+            else validate_profile(profile)
+        )
+        errors = [p.message for p in problems if p.severity == "error"]
+        if errors:
+            # As `ask` does: nothing is sent with settings that are wrong. The header says so,
+            # the settings screen opens (`_start_agent`), and a toast says what to fix.
+            self.connection_state = "settings need fixing"
+            self.connection_detail = errors[0]
+            message = "The settings need fixing before anything is sent: " + "; ".join(errors)
+            if self.is_running:
+                tell(self, message, title="Settings", severity="error", timeout=20)
+            else:
+                self._startup_notes.append(message)
+            return
+        if any(p.severity == "confirm" for p in problems):
+            # a token over plain http to another host: nothing is sent before the user agrees
+            self._unconfirmed = profile
+            self.connection_state = "needs your confirmation"
+            return
+        self._client_wanted = True
+        self.agent = self.store.ensure_agent(profile.url, profile.agent_id)
+        self.agent_name = self.agent.name or profile.name
+        self.connection_state = "checking"
+
+    def get_default_screen(self) -> Screen[None]:
+        return ChatScreen()
+
+    @property
+    def chat(self) -> ChatScreen:
+        screen = self.screen_stack[0]
+        assert isinstance(screen, ChatScreen)
+        return screen
+
+    def on_mount(self) -> None:
+        self.call_after_refresh(self._after_first_frame)
+        for note in self._startup_notes:
+            tell(self, note, severity="warning", timeout=15)
+        if self.store.recovered_from:
+            tell(
+                self,
+                f"The local store was damaged; it was moved to {self.store.recovered_from} and a "
+                "fresh one was started.",
+                severity="warning",
+                timeout=30,
+            )
+        if self.store.problem:
+            self._store_problem(self.store.problem)
+        self.store.on_problem = self._store_problem_from_any_thread
+        self._start_agent(open_settings=True)
+        self.call_after_refresh(self.verify_store)
+        self.set_timer(0.5, self._preload_dialog_styles)
+        self.set_timer(2.0, self._find_keyring)  # after start-up's own work
+
+    def _after_first_frame(self) -> None:
+        # `fleet-tui` starts with the collector off (cli.main); it runs from here on
+        gc_policy.after_first_frame()
+
+    def _preload_dialog_styles(self) -> None:
+        """Parse the dialogs' stylesheet once the app is up (it is left out of the first
+        frame), so the first dialog opens as fast as the next ones."""
+        sheet = self.stylesheet
+        if not sheet.has_source(str(DIALOGS_CSS), ""):
+            sheet.read(DIALOGS_CSS)
+            sheet.parse()
+
+    @work(thread=True, group="verify-store", exit_on_error=False)
+    def verify_store(self) -> None:
+        """The full integrity check of the store, off the event loop."""
+        problem = self.store.verify()
+        if problem:
+            self.call_from_thread(self._store_damaged, problem)
+
+    def _store_damaged(self, problem: str) -> None:
+        moved = self.store.recover()
+        if self.profile is not None and self.agent is not None:
+            self.agent = self.store.ensure_agent(self.profile.url, self.profile.agent_id)
+        self.chat.agent_changed()
+        if moved is None:
+            self._store_problem(self.store.problem or problem)
+            return
+        tell(
+            self,
+            f"The local store failed its integrity check ({problem}). It was moved to {moved} "
+            "and a fresh one was started; sync from the server (ctrl+p) brings threads back.",
+            severity="error",
+            timeout=30,
+        )
+
+    def _store_problem(self, problem: str) -> None:
+        """Saving stopped (read-only file, full disk…): the app goes on, the user is told."""
+        tell(self, problem[:1].upper() + problem[1:], severity="error", timeout=30)
+        screen = self.screen_stack[0] if self.screen_stack else None
+        if isinstance(screen, ChatScreen) and screen.is_mounted:
+            screen.show_status()  # "not saved locally"
+
+    def _store_problem_from_any_thread(self, problem: str) -> None:
+        # the store reports from whichever thread wrote: a run's worker or a thread worker
+        if self._thread_id == threading.get_ident():
+            self._store_problem(problem)
+        else:
+            with suppress(RuntimeError):  # the app is closing: nobody left to tell
+                self.call_from_thread(self._store_problem, problem)
+
+    def _start_agent(self, *, open_settings: bool = False) -> None:
+        """Check the agent, ask about a cleartext token first, or open the settings."""
+        if self._unconfirmed is not None:
+            self._confirm_cleartext(self._unconfirmed)
+        elif self.agent_ready:
+            self.call_after_refresh(self.check_agent)
+        elif open_settings:
+            self.action_settings()
+
+    def _confirm_cleartext(self, profile: AgentProfile) -> None:
+        from fleet_tui.settings.config import cleartext_question
+        from fleet_tui.tui.screens.confirm import ConfirmScreen
+
+        question = cleartext_question(profile)
+        if question is None:
+            return
+
+        def answered(yes: object) -> None:
+            if not yes:
+                tell(
+                    self,
+                    "Nothing was sent. Use an https:// URL in the settings (ctrl+o).",
+                    severity="warning",
+                )
+                return
+            profile.allow_insecure_http = True
+            self._use_profile(profile)
+            self.chat.agent_changed()
+            self.check_agent()
+
+        self.push_screen(
+            ConfirmScreen(
+                question.title,
+                question.body,
+                confirm_label=question.confirm_label,
+                cancel_label="Don't send",
+                danger=True,
+            ),
+            answered,
+        )
+
+    @work(exclusive=True, group="check-agent", exit_on_error=False)
+    async def check_agent(self) -> None:
+        client, agent = self.client, self.agent
+        if client is None or agent is None:
+            return
+        client.on_wait = self._server_wait
+        try:
+            info = await client.check_connection()
+        except FleetError as exc:
+            if client is not self.client:
+                return
+            self._set_connection("offline", str(exc))
+            tell(self, str(exc), title="Cannot use the agent", severity="error", timeout=20)
+            return
+        if client is not self.client:
+            return  # the user switched agents meanwhile
+        self.agent_name = info.name
+        self.store.rename_agent(agent.id, info.name)
+        self.assistant_id = info.assistant_id
+        self._set_connection("connected")
+        if self.store.count_conversations(agent.id) == 0:
+            self.sync_from_server()  # first use of this agent: bring in its threads from the server
+
+    def _server_wait(self, wait: ServerWait) -> None:
+        """The server asked to wait before a request is retried: the header says so."""
+        from fleet_tui.tui.widgets.status import AgentBar
+
+        self.chat.query_one(AgentBar).show_wait(wait)
+
+    def _set_connection(self, state: str, detail: str = "") -> None:
+        self.connection_state, self.connection_detail = state, detail
+        self.chat.show_connection()
+
+    @work(exclusive=True, group="sync-threads", exit_on_error=False)
+    async def sync_from_server(self) -> None:
+        """Add the agent's server threads (the web UI's, the SDK's) to the sidebar."""
+        client, agent = self.client, self.agent
+        if client is None or agent is None:
+            return
+        try:
+            from fleet_tui.services.sync import sync_threads
+
+            report = await sync_threads(
+                client, self.store, agent, self.assistant_id or client.agent_id
+            )
+        except FleetError as exc:
+            tell(self, f"Could not sync threads: {exc}", severity="error", timeout=10)
+            return
+        if client is not self.client:
+            return
+        self.chat.sidebar.reload()
+        tell(
+            self,
+            f"Synced {report.seen} server thread{'s' if report.seen != 1 else ''}: "
+            f"{report.added} new, {report.updated} updated.",
+            timeout=4,
+        )
+
+    def action_sync(self) -> None:
+        if self.client is None:
+            tell(self, "Set up the agent first (ctrl+o).", severity="warning")
+            return
+        self.sync_from_server()
+
+    def action_export(self) -> None:
+        from fleet_tui.tui.screens.export import ExportScreen
+
+        live = self.chat.current
+        if live is None:
+            tell(self, "Open a conversation to export it.", severity="warning")
+            return
+        conversation = self.store.get_conversation(live.conversation.id) or live.conversation
+        messages = self.store.messages(conversation.id)
+        url = self.profile.url if self.profile else ""
+
+        def done(path: Path | None) -> None:
+            if path is not None:
+                tell(self, f"Exported to {path}", timeout=6)
+
+        self.push_screen(ExportScreen(conversation, messages, self.agent_name, url), done)
+
+    def action_snippets(self) -> None:
+        from fleet_tui.tui.screens.snippets import SnippetsScreen
+
+        if self.profile is None:
+            tell(self, "Set up the agent first (ctrl+o).", severity="warning")
+            return
+        self.push_screen(SnippetsScreen(self.profile))
+
+    # ----------------------------------------------------------------- actions
+    def action_settings(self) -> None:
+        from fleet_tui.tui.screens.settings import SettingsScreen
+
+        env_sources = {}
+        if self.resolved is not None:
+            env_sources = {
+                k: v
+                for k, v in self.resolved.sources.items()
+                if v in ("environment", ".env", "flag")
+            }
+        working = copy.deepcopy(self.settings)
+        if self.resolved is not None and self.profile is self.resolved.profile:
+            # show the values in use, env-provided ones included; the profile remembers which
+            # came from outside the file, so saving never copies them into it
+            working.replace_profile(self.resolved.profile, make_current=True)
+        self.push_screen(
+            SettingsScreen(working, config_path=self.config_path, env_sources=env_sources),
+            self._settings_closed,
+        )
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        from fleet_tui.tui.screens.settings import SettingsScreen
+
+        if action == "settings" and isinstance(self.screen, SettingsScreen | ModalScreen):
+            return False
+        return not (action == "help" and isinstance(self.screen, ModalScreen))
+
+    def _settings_closed(self, result: Settings | None) -> None:
+        if result is None:
+            return
+        self.settings = result
+        self._use_profile(result.current_profile())
+        self.chat.agent_changed()
+        self._start_agent()
+
+    def action_help(self) -> None:
+        from fleet_tui.tui.screens.help import HelpScreen
+
+        self.push_screen(HelpScreen())
+
+    def open_conversation(self, conversation_id: int) -> None:
+        self.chat.open_conversation(conversation_id)
+
+    def switch_agent(self, name: str) -> None:
+        try:
+            profile = self.settings.switch(name)
+        except ValueError:
+            return
+        self._save_settings("the chosen agent")  # a convenience: switching works regardless
+        self._use_profile(profile)
+        self.chat.agent_changed()
+        self._start_agent()
+
+    def rename_conversation(self, conversation_id: int) -> None:
+        from fleet_tui.tui.screens.rename import RenameScreen
+
+        conversation = self.store.get_conversation(conversation_id)
+        if conversation is None:
+            return
+
+        def done(title: str | None) -> None:
+            if title is None or not title.strip():
+                return
+            self.store.rename_conversation(conversation_id, title)
+            self.chat.sidebar.reload()
+            if conversation.thread_id:
+                self.rename_on_server(conversation.thread_id, title)
+
+        self.push_screen(RenameScreen(conversation.title), done)
+
+    @work(group="server-edits", exit_on_error=False)
+    async def rename_on_server(self, thread_id: str, title: str) -> None:
+        if self.client is None:
+            return
+        try:
+            await self.client.update_thread(thread_id, {"title": title})
+        except FleetError as exc:
+            tell(self, f"Renamed here, but not on the server: {exc}", severity="warning")
+
+    def delete_conversation(self, conversation_id: int) -> None:
+        from fleet_tui.tui.screens.confirm import ConfirmScreen
+
+        conversation = self.store.get_conversation(conversation_id)
+        if conversation is None:
+            return
+        title = for_row(conversation.title) or "this conversation"
+        checkbox = "Also delete the thread on the server" if conversation.thread_id else None
+
+        def done(result: object) -> None:
+            confirmed, also_server = _confirm_result(result)
+            if not confirmed:
+                return
+            self.chat.conversation_deleted(conversation_id)
+            if also_server and conversation.thread_id:
+                self.delete_on_server(conversation.thread_id)
+
+        self.push_screen(
+            ConfirmScreen(
+                "Delete conversation",
+                f"Delete “{title}” from this computer?",
+                confirm_label="Delete",
+                checkbox_label=checkbox,
+                danger=True,
+            ),
+            done,
+        )
+
+    @work(group="server-edits", exit_on_error=False)
+    async def delete_on_server(self, thread_id: str) -> None:
+        if self.client is None:
+            return
+        try:
+            await self.client.delete_thread(thread_id)
+        except FleetError as exc:
+            tell(self, f"Deleted here, but not on the server: {exc}", severity="warning")
+        else:
+            tell(self, "Deleted on the server too.", timeout=3)
+
+    def watch_theme(self, theme: str) -> None:
+        if self.settings.theme != theme and self.is_running:
+            self.settings.theme = theme
+            self._save_settings("the theme")
+
+    def _save_settings(self, what: str) -> None:
+        notes: list[str] = []
+        try:
+            save_settings(self.settings, self.config_path, notes=notes)
+        except ConfigError as exc:
+            tell(self, f"Could not save {what}: {exc}", severity="warning")
+        for note in notes:  # e.g. the keyring refused the token and the file keeps it
+            tell(self, note, severity="warning", timeout=10)
+
+    @work(thread=True, group="keyring-warmup", exit_on_error=False)
+    def _find_keyring(self) -> None:
+        """Finding the system keyring's backend takes ~0.25 s; done off the event loop once, so
+        the first save (a theme change) does not pause the app."""
+        from fleet_tui.settings import keyring_store
+
+        keyring_store.backend()
+
+    # ----------------------------------------------------------------- palette
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        chat = self.chat
+        yield SystemCommand(
+            "New conversation", "Start a new conversation (ctrl+n)", chat.action_new_conversation
+        )
+        yield SystemCommand(
+            "New stateless conversation",
+            "Each message runs on its own: no server thread, no history",
+            chat.action_new_stateless,
+        )
+        yield SystemCommand(
+            "Settings", "Deployment URL, agent id, token (ctrl+o)", self.action_settings
+        )
+        yield SystemCommand("Help: key bindings", "Every key (f1)", self.action_help)
+        yield SystemCommand(
+            "Toggle sidebar", "Show or hide the conversations (ctrl+b)", chat.action_toggle_sidebar
+        )
+        yield SystemCommand(
+            "Filter conversations", "Focus the sidebar filter (ctrl+f)", chat.action_focus_filter
+        )
+        yield SystemCommand(
+            "Toggle tool blocks",
+            "Expand or collapse every tool call (ctrl+t)",
+            chat.action_toggle_tools,
+        )
+        yield SystemCommand(
+            "Cancel run", "Cancel the running reply (escape)", chat.action_cancel_run
+        )
+        yield SystemCommand(
+            "Sync from server",
+            "Bring in this agent's threads from the server (web UI, SDK)",
+            self.action_sync,
+        )
+        yield SystemCommand(
+            "Export conversation",
+            "Save the open conversation as Markdown or JSON",
+            self.action_export,
+        )
+        yield SystemCommand(
+            "Code snippets", "Python, TypeScript and cURL for this agent", self.action_snippets
+        )
+        yield SystemCommand(
+            "Review approval",
+            "Answer the approval this conversation waits on (ctrl+r)",
+            chat.action_review,
+        )
+        yield SystemCommand("Retry", "Retry the last failed message or refresh", chat.action_retry)
+        yield SystemCommand(
+            "Refresh from server", "Re-read this thread from the server", chat.action_refresh
+        )
+        if chat.current is not None:
+            cid = chat.current.conversation.id
+            yield SystemCommand(
+                "Rename conversation",
+                "Rename the open conversation (f2 in the sidebar)",
+                partial(self.rename_conversation, cid),
+            )
+            yield SystemCommand(
+                "Delete conversation",
+                "Delete the open conversation (delete in the sidebar)",
+                partial(self.delete_conversation, cid),
+            )
+        for name in self.settings.profiles:
+            if name != self.settings.current:
+                yield SystemCommand(
+                    f"Switch agent: {for_row(name)}",
+                    "Use this saved agent",
+                    partial(self.switch_agent, name),
+                )
+
+
+def _confirm_result(result: object) -> tuple[bool, bool]:
+    """ConfirmScreen answers a bool, or (confirmed, checkbox) when it has a checkbox."""
+    if isinstance(result, tuple):
+        return bool(result[0]), bool(result[1]) if len(result) > 1 else False
+    confirmed = getattr(result, "confirmed", result)
+    checked = getattr(result, "checked", False)
+    return bool(confirmed), bool(checked)

@@ -1,0 +1,435 @@
+"""The main screen: sidebar of conversations, the message pane, run status and composer.
+
+A view: user intents go to the conversation service, whose events come back as
+`ServiceMessage`s that update the pane, the sidebar and the status line. Each running
+conversation has its own worker; a run keeps streaming into its own transcript when the user
+switches to another conversation, and only the visible one is rendered.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Coroutine
+from typing import TYPE_CHECKING, Any
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Footer
+
+from fleet_tui.domain.transcript import InterruptItem, Transcript
+from fleet_tui.services.conversation_service import ConversationService
+from fleet_tui.services.conversation_state import Cancellable, ConversationState
+from fleet_tui.services.service_events import (
+    ActivityChanged,
+    BusyChoice,
+    ConversationChanged,
+    Problem,
+    RunBegan,
+    RunEventFor,
+    RunFinished,
+    ServiceEvent,
+    ThreadBusy,
+    TranscriptReplaced,
+)
+from fleet_tui.storage.store import Conversation
+from fleet_tui.tui.widgets.composer import Composer
+from fleet_tui.tui.widgets.message_pane import MessagePane
+from fleet_tui.tui.widgets.notices import tell
+from fleet_tui.tui.widgets.sidebar import ConversationList, ThreadSidebar
+from fleet_tui.tui.widgets.status import AgentBar, RunStatus
+
+if TYPE_CHECKING:
+    from fleet_tui.agent_server.client import FleetClient
+    from fleet_tui.tui.app import FleetApp
+
+
+class ServiceMessage(Message):
+    """A conversation service event, delivered to the screen on its message queue."""
+
+    def __init__(self, event: ServiceEvent) -> None:
+        super().__init__()
+        self.event = event
+
+
+class ChatScreen(Screen[None]):
+    BINDINGS = [
+        Binding(
+            "ctrl+n", "new_conversation", "New chat", id="new", tooltip="Start a new conversation"
+        ),
+        Binding(
+            "escape", "cancel_run", "Cancel run", id="cancel", tooltip="Cancel the running reply"
+        ),
+        Binding(
+            "ctrl+b", "toggle_sidebar", "Sidebar", id="sidebar", tooltip="Show or hide the sidebar"
+        ),
+        Binding("ctrl+f", "focus_filter", "Filter", id="filter", tooltip="Filter conversations"),
+        Binding(
+            "ctrl+t",
+            "toggle_tools",
+            "Tools",
+            id="tools",
+            tooltip="Expand or collapse all tool blocks",
+        ),
+        Binding(
+            "ctrl+r",
+            "review",
+            "Review",
+            id="review",
+            tooltip="Answer the approval this conversation waits on",
+        ),
+        Binding("ctrl+l", "focus_composer", "Compose", id="compose", show=False),
+    ]
+
+    app: FleetApp
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.current: ConversationState | None = None
+        self.new_is_stateless = False
+        self._service: ConversationService | None = None
+
+    @property
+    def service(self) -> ConversationService:
+        if self._service is None:
+            app = self.app
+            self._service = ConversationService(
+                app.store,
+                self._spawn,
+                client=lambda: app.client if app.agent_ready else None,
+                stream_modes=lambda: app.profile.stream_modes if app.profile else None,
+            )
+            self._service.subscribe(self._from_service)
+        return self._service
+
+    def _from_service(self, event: ServiceEvent) -> None:
+        # Events reach the view on its message queue, in the order they happened. A run's
+        # stream events are already in their transcript, which the pane follows: they need
+        # no message of their own (one per token would cost more than the token).
+        if not isinstance(event, RunEventFor):
+            self.post_message(ServiceMessage(event))
+
+    def _spawn(self, work: Coroutine[Any, Any, Any], name: str) -> Cancellable:
+        # one worker per running conversation ("run-<id>"); one refresh at a time
+        return self.run_worker(
+            work, name=name, group=name, exclusive=name != "join", exit_on_error=False
+        )
+
+    # ----------------------------------------------------------------- layout
+    def compose(self) -> ComposeResult:
+        yield AgentBar(id="agent-bar")
+        with Horizontal(id="main"):
+            yield ThreadSidebar(self._load_conversations, id="sidebar")
+            with Vertical(id="chat"):
+                yield MessagePane(id="pane")
+                yield RunStatus(id="run-status")
+                yield Composer(
+                    id="composer", placeholder="Message the agent — enter sends, ctrl+j newline"
+                )
+        yield Footer()
+
+    @property
+    def pane(self) -> MessagePane:
+        return self.query_one(MessagePane)
+
+    @property
+    def sidebar(self) -> ThreadSidebar:
+        return self.query_one(ThreadSidebar)
+
+    @property
+    def composer(self) -> Composer:
+        return self.query_one(Composer)
+
+    def on_mount(self) -> None:
+        self.sidebar.reload()
+        self.composer.focus()
+        self.show_connection()
+        self.start_new(stateless=False)
+
+    def _load_conversations(self, query: str, offset: int, limit: int) -> list[Conversation]:
+        agent = self.app.agent
+        if agent is None:
+            return []
+        return self.app.store.list_conversations(
+            agent.id, query=query or None, limit=limit, offset=offset
+        )
+
+    def show_connection(self) -> None:
+        app = self.app
+        url = app.profile.url if app.profile else ""
+        detail = app.connection_detail[:120]
+        self.query_one(AgentBar).show(app.agent_name, url, app.connection_state, detail)
+
+    def agent_changed(self) -> None:
+        """The app switched to another agent: new sidebar, new blank conversation."""
+        self.sidebar.current_id = None
+        self.sidebar.reload()
+        self.start_new(stateless=False)
+        self.show_connection()
+
+    # ----------------------------------------------------------------- conversations
+    def start_new(self, *, stateless: bool) -> None:
+        self.current = None
+        self.service.unfocus()
+        self.new_is_stateless = stateless
+        self.sidebar.current_id = None
+        transcript = Transcript()
+        self.pane.set_transcript(transcript)
+        if stateless:
+            self.pane.add_notice(
+                "New stateless conversation: each message is sent on its own, with no server "
+                "thread and no history (kept locally)."
+            )
+        elif self.app.agent_ready:
+            self.pane.add_notice(
+                f"New conversation with {self.app.agent_name or 'the agent'}: enter sends, "
+                "ctrl+j starts a new line, ctrl+p lists every action."
+            )
+        self.composer.focus()
+        self.show_status()
+
+    def open_conversation(self, conversation_id: int) -> None:
+        state = self.service.open(conversation_id)
+        if state is None:
+            tell(self, "That conversation no longer exists.", severity="warning")
+            self.sidebar.reload()
+            return
+        self.current = state
+        self.sidebar.current_id = conversation_id
+        self.sidebar.highlight(conversation_id)
+        self.pane.set_transcript(state.transcript)
+        self.show_status()
+
+    def conversation_deleted(self, conversation_id: int) -> None:
+        """Stop its run, delete it, and show a new conversation if it was the open one."""
+        was_open = self.current is not None and self.current.id == conversation_id
+        self.service.delete(conversation_id)
+        if was_open:
+            self.start_new(stateless=False)
+        self.sidebar.reload()
+
+    def refresh_from_server(self, state: ConversationState) -> None:
+        self.service.refresh(state.id)
+
+    # ----------------------------------------------------------------- sending
+    @on(Composer.Submitted)
+    def _submitted(self, event: Composer.Submitted) -> None:
+        event.stop()
+        self.send(event.text)
+
+    def send(self, text: str) -> None:
+        if self._client_or_say() is None:
+            return
+        state = self.current
+        if state is None:
+            agent = self.app.agent
+            assert agent is not None
+            state = self.service.create(
+                agent.id, stateless=self.new_is_stateless, transcript=self.pane.transcript
+            )
+            self.current = state
+            self.sidebar.current_id = state.id
+            self.sidebar.reload(keep=state.id)
+        self.service.send(state.id, text)
+
+    def _client_or_say(self) -> FleetClient | None:
+        """The agent's client, or None after telling the user what is missing and opening the
+        settings (nothing is sent with settings that are missing or wrong)."""
+        app = self.app
+        client = app.client if app.agent_ready else None
+        if client is not None:
+            return client
+        if app.connection_state == "settings need fixing":
+            message = f"The settings need fixing (ctrl+o): {app.connection_detail}"
+        else:
+            message = "Set up the agent first (ctrl+o opens the settings)."
+        tell(self, message, severity="warning")
+        app.action_settings()
+        return None
+
+    # ----------------------------------------------------------------- service events
+    @on(ServiceMessage)
+    def _service_event(self, message: ServiceMessage) -> None:
+        message.stop()
+        event = message.event
+        current = self.current.id if self.current is not None else None
+        if isinstance(event, RunBegan):
+            state = self.service.get(event.conversation_id)
+            if state is not None:
+                self.sidebar.set_running(state.conversation, True)
+        elif isinstance(event, ConversationChanged):
+            self.sidebar.refresh_row(event.conversation)
+        elif isinstance(event, RunFinished):
+            self._run_finished(event)
+        elif isinstance(event, ThreadBusy):
+            self._ask_busy(event)
+        elif isinstance(event, TranscriptReplaced) and event.conversation_id == current:
+            self.pane.set_transcript(event.transcript)
+        elif isinstance(event, Problem) and event.conversation_id == current:
+            self.pane.add_error(event.title, event.message, retryable=event.retryable)
+        if not isinstance(event, ActivityChanged) or event.conversation_id == current:
+            self.show_status()
+
+    def _run_finished(self, event: RunFinished) -> None:
+        state = self.service.get(event.conversation_id)
+        conversation = state.conversation if state is not None else None
+        conversation = conversation or self.app.store.get_conversation(event.conversation_id)
+        if conversation is not None:
+            self.sidebar.set_running(conversation, False)
+        self.sidebar.reload(keep=self.current.id if self.current else None)
+        if (
+            event.status == "interrupted"
+            and not event.busy
+            and self.current is not None
+            and self.current.id == event.conversation_id
+            and not self.current.running
+        ):
+            self.action_review()
+
+    def _ask_busy(self, event: ThreadBusy) -> None:
+        """The thread is busy with a run started elsewhere: wait, watch it, or stop it."""
+        from fleet_tui.tui.screens.busy import BusyScreen
+
+        def chosen(choice: BusyChoice | None) -> None:
+            self.service.answer_busy(event.conversation_id, event.text, choice)
+
+        self.app.push_screen(BusyScreen(), chosen)
+
+    # ----------------------------------------------------------------- status
+    def show_status(self) -> None:
+        """The status line for the visible conversation (called on every service event)."""
+        status = self.query_one(RunStatus)
+        state = self.current
+        if state is not None and state.runner is not None:
+            status.show_run(
+                state.runner.started_at,
+                state.activity_text,
+                state.reconnecting,
+                quiet_since=state.quiet_since,
+            )
+            return
+        running = sum(1 for s in self.service.running() if s is not state)
+        note = (
+            f"{running} other conversation{'s' if running != 1 else ''} running" if running else ""
+        )
+        if state is not None and state.conversation.status == "interrupted":
+            note = "waiting for your decision" + (f" · {note}" if note else "")
+        if self.app.store.problem:  # shown as long as nothing is being saved
+            note = "not saved locally" + (f" · {note}" if note else "")
+        status.show_idle(note)
+
+    # ----------------------------------------------------------------- events from widgets
+    @on(ThreadSidebar.Opened)
+    def _opened(self, event: ThreadSidebar.Opened) -> None:
+        event.stop()
+        self.open_conversation(event.conversation_id)
+        self.composer.focus()
+
+    @on(ConversationList.RenameRequested)
+    def _rename(self, event: ConversationList.RenameRequested) -> None:
+        event.stop()
+        self.app.rename_conversation(event.conversation_id)
+
+    @on(ConversationList.DeleteRequested)
+    def _delete(self, event: ConversationList.DeleteRequested) -> None:
+        event.stop()
+        self.app.delete_conversation(event.conversation_id)
+
+    @on(MessagePane.ReviewRequested)
+    def _review_requested(self, event: MessagePane.ReviewRequested) -> None:
+        event.stop()
+        if self.current is not None:
+            self.open_review(self.current, event.item)
+
+    def action_review(self) -> None:
+        """Open the review panel of the first approval the conversation waits on."""
+        state = self.current
+        if state is None:
+            return
+        pending = state.pending_items()
+        if not pending:
+            tell(self, "Nothing is waiting for your approval here.", timeout=3)
+            return
+        if not isinstance(self.app.screen, ModalScreen):
+            self.open_review(state, pending[0])
+
+    def open_review(self, state: ConversationState, item: InterruptItem) -> None:
+        from fleet_tui.tui.screens.review import ReviewScreen
+
+        def answered(value: Any) -> None:
+            if value is None:
+                return
+            if self._client_or_say() is None:
+                return
+            if self.service.resume(state.id, value, item) is None:
+                tell(self, "A run is still going in this conversation.", severity="warning")
+
+        screen = ReviewScreen(item.value, item.id, response_schema=state.schema_for(item.id))
+        self.app.push_screen(screen, answered)
+
+    @on(MessagePane.RetryRequested)
+    def _retry(self, event: MessagePane.RetryRequested) -> None:
+        event.stop()
+        state = self.current
+        if state is None or state.running or self._client_or_say() is None:
+            return
+        index = (
+            state.transcript.items.index(event.item)
+            if event.item in state.transcript.items
+            else None
+        )
+        self.service.retry(state.id, index)
+
+    # ----------------------------------------------------------------- actions
+    def action_new_conversation(self) -> None:
+        self.start_new(stateless=False)
+
+    def action_new_stateless(self) -> None:
+        self.start_new(stateless=True)
+
+    def action_retry(self) -> None:
+        state = self.current
+        if state is None or state.running or self._client_or_say() is None:
+            return
+        self.service.retry(state.id)
+
+    async def action_cancel_run(self) -> None:
+        state = self.current
+        if state is None or state.runner is None:
+            return
+        problem = await self.service.cancel(state.id)
+        if problem:
+            self.pane.add_error("Cancel not confirmed", problem, retryable=False)
+        else:
+            tell(self, "Run cancelled; the partial reply is kept.", timeout=3)
+
+    def action_toggle_sidebar(self) -> None:
+        sidebar = self.sidebar
+        sidebar.display = not sidebar.display
+        if not sidebar.display:
+            self.composer.focus()
+
+    def action_focus_filter(self) -> None:
+        self.sidebar.display = True
+        self.sidebar.filter_input.focus()
+
+    def action_focus_composer(self) -> None:
+        self.composer.focus()
+
+    def action_toggle_tools(self) -> None:
+        self.pane.action_toggle_all_tools()
+
+    def action_refresh(self) -> None:
+        if self.current is not None and self.current.conversation.thread_id:
+            self.service.refresh(self.current.id)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "review":
+            # shown dimmed until the conversation waits on an approval
+            return True if self.current is not None and self.current.pending_items() else None
+        if action == "cancel_run":
+            # escape belongs to dialogs and the filter box unless a run is going here
+            return self.current is not None and self.current.runner is not None
+        return True

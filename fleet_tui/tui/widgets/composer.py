@@ -1,0 +1,56 @@
+"""The composer: a multi-line input where enter sends and ctrl+j inserts a newline."""
+
+from __future__ import annotations
+
+from textual import events
+from textual.binding import Binding
+from textual.message import Message
+
+from fleet_tui.tui.widgets.text_area_adapter import KeysFirstTextArea
+
+
+class Composer(KeysFirstTextArea):
+    BINDINGS = [
+        Binding("enter", "send", "Send", priority=False, tooltip="Send the message"),
+        Binding("ctrl+j", "newline", "Newline", show=False, tooltip="Insert a newline"),
+    ]
+
+    class Submitted(Message):
+        def __init__(self, composer: Composer, text: str) -> None:
+            super().__init__()
+            self.composer = composer
+            self.text = text
+
+        @property
+        def control(self) -> Composer:
+            return self.composer
+
+    def __init__(self, *, id: str | None = None, placeholder: str = "") -> None:
+        super().__init__(
+            id=id,
+            soft_wrap=True,
+            show_line_numbers=False,
+            tab_behavior="focus",
+            placeholder=placeholder,
+            compact=True,
+        )
+
+    def take_key(self, event: events.Key) -> bool:
+        # TextArea inserts a newline on enter before bindings are checked: take enter first
+        if event.key == "enter":
+            self.action_send()
+            return True
+        if event.key == "ctrl+j":
+            self.action_newline()
+            return True
+        return False
+
+    def action_send(self) -> None:
+        text = self.text
+        if not text.strip():
+            return
+        self.clear()
+        self.post_message(self.Submitted(self, text))
+
+    def action_newline(self) -> None:
+        self.insert("\n")

@@ -1,0 +1,208 @@
+"""The message pane's cursor, actions, text selection and mouse.
+
+The cursor highlights one item (drawn at paint time, see `pane_renderer`); the actions work on
+it, or, with none highlighted, on the latest item on screen, which then becomes highlighted.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from textual import events
+from textual.geometry import Offset
+from textual.message import Message
+from textual.selection import Selection
+
+from fleet_tui.domain.transcript import (
+    AssistantItem,
+    ErrorItem,
+    InterruptItem,
+    Item,
+    ReasoningItem,
+    ToolItem,
+)
+from fleet_tui.tui.widgets.lines import text_of
+from fleet_tui.tui.widgets.notices import tell
+from fleet_tui.tui.widgets.pane_scheduler import PaneScheduler
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+
+class PaneActions(PaneScheduler):
+    """Moving the cursor, expanding, copying, retrying, reviewing; selecting with the mouse."""
+
+    _mouse_down_at: Offset | None
+
+    if TYPE_CHECKING:
+        # the messages are `MessagePane`'s own (their handler names come from it)
+        RetryRequested: Callable[[Any, ErrorItem, int], Message]
+        ReviewRequested: Callable[[Any, InterruptItem, int], Message]
+
+        @property
+        def cursor(self) -> int | None: ...
+
+    def action_toggle_all_tools(self) -> None:
+        """Expand every tool block, or collapse them all if they all are expanded."""
+        entries = self._view.entries
+        tools = [i for i, e in enumerate(entries) if isinstance(e.item, ToolItem)]
+        if not tools:
+            return
+        expand = not all(entries[i].item.expanded for i in tools)
+        for index in tools:
+            entries[index].item.expanded = expand
+        self.transcript.changed(*tools)
+
+    def toggle_item(self, index: int) -> None:
+        item = self.transcript.items[index]
+        if isinstance(item, (ToolItem, ReasoningItem)):
+            item.expanded = not item.expanded
+            self._reveal = index
+            self.transcript.changed(index)
+
+    # -- selection --------------------------------------------------------------------
+    def get_selection(self, selection: Selection) -> tuple[str, str] | None:
+        self._update_starts()
+        if not self._total:
+            return None
+        start, end = selection
+        y0 = start.y if start is not None else 0
+        y1 = min(end.y if end is not None else self._total - 1, self._total - 1)
+        lines = [self._line_text(vy) for vy in range(y0, y1 + 1)]
+        local = Selection(
+            Offset(start.x, 0) if start is not None else None,
+            Offset(end.x, y1 - y0) if end is not None else None,
+        )
+        return local.extract("\n".join(lines)), "\n"
+
+    def _line_text(self, vy: int) -> str:
+        index, row = self._locate(vy)
+        self._ensure(index)
+        self._update_starts()
+        index, row = self._locate(vy)
+        entry = self._view.entries[index]
+        if row < entry.prefix:
+            return self._prefix_text(entry, row)
+        body_row = row - entry.prefix
+        return text_of(entry.body[body_row]).rstrip() if body_row < len(entry.body) else ""
+
+    def selection_updated(self, selection: Selection | None) -> None:
+        self.refresh()
+
+    # -- cursor and actions -----------------------------------------------------------
+    def _move_cursor(self, index: int) -> None:
+        entries = self._view.entries
+        if not entries:
+            return
+        index = max(0, min(len(entries) - 1, index))
+        self._view.cursor = index
+        self._ensure(index)
+        self._update_virtual_size()
+        self._scroll_into_view(index)
+        self.refresh()
+        self.refresh_bindings()
+
+    def _latest_visible(self) -> int:
+        _, last = self._visible_range()
+        return last
+
+    def action_cursor_up(self) -> None:
+        # with nothing highlighted, the first key highlights the latest item on screen
+        cursor = self.cursor
+        self._move_cursor(self._latest_visible() if cursor is None else cursor - 1)
+
+    def action_cursor_down(self) -> None:
+        cursor = self.cursor
+        self._move_cursor(self._latest_visible() if cursor is None else cursor + 1)
+
+    def _cursor_item(self) -> Item | None:
+        """The highlighted item; with none, the latest on screen (and it becomes highlighted)."""
+        items = self.transcript.items
+        if not items:
+            return None
+        if self.cursor is None:
+            self._view.cursor = self._latest_visible()
+            self.refresh()
+        cursor = self.cursor
+        return items[cursor] if cursor is not None and cursor < len(items) else None
+
+    def action_activate(self) -> None:
+        if self._cursor_item() is not None:
+            self._activate(self.cursor)
+
+    def _activate(self, index: int | None) -> None:
+        if index is None or index >= len(self.transcript.items):
+            return
+        item = self.transcript.items[index]
+        if isinstance(item, InterruptItem):
+            self.post_message(self.ReviewRequested(self, item, index))
+        elif isinstance(item, (ToolItem, ReasoningItem)):
+            self.toggle_item(index)
+
+    def action_copy_item(self) -> None:
+        item = self._cursor_item()
+        if item is None:
+            return
+        text = item.copy_text
+        if text:
+            self.app.copy_to_clipboard(text)
+            what = "link" if isinstance(item, ToolItem) and item.auth_url else "text"
+            tell(self, f"Copied the {what} to the clipboard", timeout=2)
+
+    def action_copy_code(self) -> None:
+        """Copy the code blocks of the highlighted reply (one, or all of them one after another)."""
+        item = self._cursor_item()
+        from fleet_tui.tui.widgets.markdown_render import LARGE_REPLY_CHARS, code_blocks
+
+        if isinstance(item, AssistantItem) and item.length > LARGE_REPLY_CHARS:
+            # parsing it would freeze the app for seconds
+            tell(self, "This reply is too long to look for code blocks in; c copies all of it.")
+            return
+        blocks = code_blocks(item.text) if isinstance(item, AssistantItem) else []
+        if not blocks:
+            tell(self, "No code block in the highlighted message.", timeout=2)
+            return
+        self.app.copy_to_clipboard("\n".join(block.rstrip("\n") + "\n" for block in blocks))
+        count = f"{len(blocks)} code blocks" if len(blocks) > 1 else "the code block"
+        tell(self, f"Copied {count} to the clipboard", timeout=2)
+
+    def action_retry(self) -> None:
+        item = self._cursor_item()
+        if isinstance(item, ErrorItem) and item.retryable and self.cursor is not None:
+            self.post_message(self.RetryRequested(self, item, self.cursor))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        cursor = self.cursor
+        items = self.transcript.items
+        if cursor is None and items and action in ("retry", "activate", "copy_item", "copy_code"):
+            cursor = self._latest_visible()
+        item = items[cursor] if cursor is not None and cursor < len(items) else None
+        if action == "retry":
+            return True if isinstance(item, ErrorItem) and item.retryable else None
+        if action == "activate":
+            return True if isinstance(item, (ToolItem, ReasoningItem, InterruptItem)) else None
+        if action == "copy_item":
+            return True if item is not None else None
+        if action == "copy_code":
+            return True if isinstance(item, AssistantItem) else None
+        return True
+
+    # -- mouse ------------------------------------------------------------------------
+    def on_mouse_down(self, event: events.MouseDown) -> None:
+        self._mouse_down_at = event.screen_offset
+
+    def on_click(self, event: events.Click) -> None:
+        if event.chain != 1 or self._mouse_down_at != event.screen_offset:
+            return  # a drag that selected text, or a double click
+        offset = event.get_content_offset(self)
+        if offset is None or not self._view.entries:
+            return
+        self._update_starts()
+        vy = int(self.scroll_y) + offset.y
+        if vy >= self._total:
+            return
+        index, _ = self._locate(vy)
+        self._view.cursor = index
+        self._activate(index)
+        self.refresh()
+        self.refresh_bindings()

@@ -1,0 +1,142 @@
+"""The agent bar at the top and the run status line above the composer."""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual.timer import Timer
+from textual.widgets import Static
+
+from fleet_tui.common.sanitize import for_row
+from fleet_tui.domain.events import human_seconds
+
+if TYPE_CHECKING:
+    from fleet_tui.domain.events import ServerWait
+
+SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
+
+
+class AgentBar(Static):
+    """Which agent this is and whether the server answers; a wait the server asked for."""
+
+    _shown: tuple[str, str, str, str] = ("", "", "unconfigured", "")
+    _wait: ServerWait | None = None
+    _wait_timer: Timer | None = None
+
+    def show(self, agent_name: str, url: str, state: str, detail: str = "") -> None:
+        self._shown = (agent_name, url, state, detail)
+        marker, style = {
+            "connected": ("●", "bold green"),
+            "checking": ("◌", "yellow"),
+            "offline": ("✗", "bold red"),
+            "unconfigured": ("○", "dim"),
+        }.get(state, ("○", "dim"))
+        text = Text.assemble(
+            ("fleet-tui ", "bold"),
+            ("│ ", "dim"),
+            (for_row(agent_name) or "no agent", "bold"),
+            ("  ", ""),
+        )
+        wait = self._wait
+        if wait is None:
+            text.append(for_row(url), style="dim")
+            text.append("  ")
+        text.append(f"{marker} {state}", style=style)
+        if wait is not None:
+            # in place of the URL, so that it fits: the user needs to know why nothing happens
+            left = max(0, round(wait.until - time.time()))
+            at = time.strftime("%H:%M:%S", time.localtime(wait.until))
+            text.append(
+                f"  ⏳ the server asked to wait {human_seconds(wait.asked)} · retrying in "
+                f"{left} s, at {at}",
+                style="yellow",
+            )
+        elif detail:
+            text.append(f"  {for_row(detail)}", style="dim")
+        self.update(text, layout=False)
+
+    def show_wait(self, wait: ServerWait) -> None:
+        """Say, until it is over, that the server asked to wait (the client's `on_wait`)."""
+        self._wait = wait
+        if self._wait_timer is None:
+            self._wait_timer = self.set_interval(1, self._count_down)
+        self.show(*self._shown)
+
+    def _count_down(self) -> None:
+        wait = self._wait
+        if wait is None or time.time() >= wait.until:
+            self._wait = None
+            if self._wait_timer is not None:
+                self._wait_timer.stop()
+                self._wait_timer = None
+        self.show(*self._shown)
+
+
+class RunStatus(Static):
+    """One line: whether a run is going in the visible conversation, how long, and where.
+
+    The screen sets it when the conversation service reports a change; while a run goes a
+    timer only animates the spinner and the elapsed time.
+    """
+
+    _run: tuple[float, str, str, float | None] | None = None
+    _timer: Timer | None = None
+    _tick = 0
+
+    def show_run(
+        self, started_at: float, activity: str, extra: str = "", quiet_since: float | None = None
+    ) -> None:
+        """A run goes: `started_at` and `quiet_since` are `time.monotonic()` times."""
+        self._run = (started_at, activity, extra, quiet_since)
+        if self._timer is None:
+            self._timer = self.set_interval(0.25, self._spin)
+        self._draw()
+
+    def _spin(self) -> None:
+        self._tick += 1
+        self._draw()
+
+    def _draw(self) -> None:
+        if self._run is None:
+            return
+        started_at, activity, extra, quiet_since = self._run
+        now = time.monotonic()
+        self.show_running(
+            now - started_at,
+            activity,
+            self._tick,
+            extra,
+            quiet=None if quiet_since is None else now - quiet_since,
+        )
+
+    def show_running(
+        self,
+        elapsed: float,
+        activity: str,
+        tick: int,
+        extra: str = "",
+        quiet: float | None = None,
+    ) -> None:
+        """`quiet`: seconds since the run's stream last sent anything, once it says so."""
+        text = Text.assemble(
+            (SPINNER[tick % len(SPINNER)] + " ", "bold cyan"),
+            ("running ", "bold"),
+            (f"{elapsed:5.1f} s", ""),
+        )
+        if activity:
+            text.append(f" · {for_row(activity)}", style="cyan")
+        if extra:
+            text.append(f" · {for_row(extra)}", style="bold yellow")
+        if quiet is not None:
+            text.append(f" · no data for {quiet:.0f} s", style="bold yellow")
+        text.append("  (escape cancels)", style="dim")
+        self.update(text, layout=False)
+
+    def show_idle(self, note: str = "") -> None:
+        self._run = None
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
+        self.update(Text(for_row(note), style="dim"), layout=False)
