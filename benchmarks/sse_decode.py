@@ -39,9 +39,9 @@ from httpx_sse import EventSource
 from langgraph_sdk.sse import BytesLineDecoder
 from langgraph_sdk.sse import SSEDecoder as SdkSSEDecoder
 
-import fleet_tui.domain.events
+import fleet_tui.agent_server.normalizer
 from fleet_tui.agent_server.client import FleetClient, SSEBytesDecoder
-from fleet_tui.domain.events import EventNormalizer
+from fleet_tui.agent_server.normalizer import EventNormalizer
 
 OURS = "fleet-tui client (bytes lines, httpx-sse, orjson, normaliser)"
 DEFAULT_SOURCE = ROOT / "tests" / "data" / "scripted_stateless.sse"
@@ -166,12 +166,12 @@ async def sdk(chunks: list[bytes]) -> int:
 
 async def fleet_client_stdlib_json(chunks: list[bytes]) -> int:
     """The client with the normaliser's orjson swapped for the standard library's json."""
-    original = fleet_tui.domain.events._fast_loads
-    fleet_tui.domain.events._fast_loads = json.loads
+    original = fleet_tui.agent_server.normalizer._fast_loads
+    fleet_tui.agent_server.normalizer._fast_loads = json.loads
     try:
         return await fleet_client(chunks)
     finally:
-        fleet_tui.domain.events._fast_loads = original
+        fleet_tui.agent_server.normalizer._fast_loads = original
 
 
 # -- the fleet-tui path, stage by stage ---------------------------------------------------
@@ -208,7 +208,7 @@ async def stage_json(chunks: list[bytes]) -> int:
         count = 0
         async for chunk in response.aiter_bytes():
             for sse in decoder.feed(chunk):
-                fleet_tui.domain.events._loads(sse.data)
+                fleet_tui.agent_server.normalizer._loads(sse.data)
                 count += 1
         return count
 

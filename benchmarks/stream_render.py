@@ -25,7 +25,7 @@ from _reply import build_reply, tokens_of
 from textual.containers import VerticalScroll
 from textual.widgets import Markdown
 
-from fleet_tui.domain.events import EventNormalizer
+from fleet_tui.agent_server.normalizer import EventNormalizer
 from fleet_tui.domain.transcript import AssistantItem, Transcript
 from fleet_tui.tui.widgets.lines import text_of
 from fleet_tui.tui.widgets.markdown_render import BlockRenderer

@@ -9,9 +9,9 @@ from pathlib import Path
 from httpx_sse._decoders import SSEDecoder, SSELineDecoder
 from server_fixture import replies
 
+from fleet_tui.agent_server.normalizer import EventNormalizer
 from fleet_tui.domain.events import (
     Event,
-    EventNormalizer,
     InterruptRequest,
     MessageComplete,
     ReasoningDelta,

@@ -9,7 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from fleet_tui.agent_server.client import FleetClient, FleetError
-from fleet_tui.domain.events import EventNormalizer, RunEnded
+from fleet_tui.agent_server.normalizer import EventNormalizer
+from fleet_tui.domain.events import RunEnded
 
 EVENT_NAMES = st.sampled_from(
     [

@@ -10,7 +10,8 @@ import pytest
 from server_fixture import AgentServer, replies
 
 from fleet_tui.agent_server.client import FleetClient
-from fleet_tui.domain.events import EventNormalizer, InterruptRequest
+from fleet_tui.agent_server.normalizer import EventNormalizer
+from fleet_tui.domain.events import InterruptRequest
 from fleet_tui.domain.interrupt_model import Interrupt, parse_interrupts, pending_interrupts
 from fleet_tui.domain.interrupts import HitlReview, classify, summary
 from fleet_tui.services.sync import refresh_thread

@@ -11,7 +11,8 @@ from typing import Any
 
 import pytest
 
-from fleet_tui.domain.events import Event, EventNormalizer, MessageComplete, TextDelta
+from fleet_tui.agent_server.normalizer import EventNormalizer
+from fleet_tui.domain.events import Event, MessageComplete, TextDelta
 from fleet_tui.domain.message_identity import MessageIndex, same_message, server_id_of, stand_in_id
 from fleet_tui.domain.transcript import AssistantItem, Transcript, UserItem
 from fleet_tui.services.recorder import RunRecorder

@@ -6,8 +6,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from fleet_tui.agent_server.normalizer import EventNormalizer
 from fleet_tui.domain.events import (
-    EventNormalizer,
     InterruptRequest,
     MessageComplete,
     ReasoningDelta,

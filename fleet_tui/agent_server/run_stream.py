@@ -16,11 +16,11 @@ from urllib.parse import urlsplit
 import httpx
 from httpx_sse import ServerSentEvent, SSEError
 
+from fleet_tui.agent_server.normalizer import EventNormalizer
 from fleet_tui.agent_server.sse_bytes import EventTooLarge, SSEBytesDecoder, check_event_stream
 from fleet_tui.common.errors import FleetError, ServerError, UnreachableError
 from fleet_tui.domain.events import (
     Event,
-    EventNormalizer,
     Reconnecting,
     RunEnded,
     RunError,
