@@ -31,6 +31,7 @@ from fleet_tui.settings.config import (
 from fleet_tui.storage.store import Agent, Store
 from fleet_tui.tui.app_safety import SafeApp
 from fleet_tui.tui.commands import ConversationCommands, app_commands
+from fleet_tui.tui.conversation_edits import ask_delete, ask_rename
 from fleet_tui.tui.screens import DIALOGS_CSS
 from fleet_tui.tui.screens.chat import ChatScreen
 from fleet_tui.tui.widgets.notices import tell
@@ -420,21 +421,7 @@ class FleetApp(SafeApp):
         self._start_agent()
 
     def rename_conversation(self, conversation_id: int) -> None:
-        from fleet_tui.tui.screens.rename import RenameScreen
-
-        conversation = self.store.get_conversation(conversation_id)
-        if conversation is None:
-            return
-
-        def done(title: str | None) -> None:
-            if title is None or not title.strip():
-                return
-            self.store.rename_conversation(conversation_id, title)
-            self.chat.sidebar.reload()
-            if conversation.thread_id:
-                self.rename_on_server(conversation.thread_id, title)
-
-        self.push_screen(RenameScreen(conversation.title), done)
+        ask_rename(self, conversation_id)
 
     @work(group="server-edits", exit_on_error=False)
     async def rename_on_server(self, thread_id: str, title: str) -> None:
@@ -446,32 +433,7 @@ class FleetApp(SafeApp):
             tell(self, f"Renamed here, but not on the server: {exc}", severity="warning")
 
     def delete_conversation(self, conversation_id: int) -> None:
-        from fleet_tui.tui.screens.confirm import ConfirmScreen
-
-        conversation = self.store.get_conversation(conversation_id)
-        if conversation is None:
-            return
-        title = for_row(conversation.title) or "this conversation"
-        checkbox = "Also delete the thread on the server" if conversation.thread_id else None
-
-        def done(result: object) -> None:
-            confirmed, also_server = _confirm_result(result)
-            if not confirmed:
-                return
-            self.chat.conversation_deleted(conversation_id)
-            if also_server and conversation.thread_id:
-                self.delete_on_server(conversation.thread_id)
-
-        self.push_screen(
-            ConfirmScreen(
-                "Delete conversation",
-                f"Delete “{title}” from this computer?",
-                confirm_label="Delete",
-                checkbox_label=checkbox,
-                danger=True,
-            ),
-            done,
-        )
+        ask_delete(self, conversation_id)
 
     @work(group="server-edits", exit_on_error=False)
     async def delete_on_server(self, thread_id: str) -> None:
@@ -510,12 +472,3 @@ class FleetApp(SafeApp):
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         yield from app_commands(self)
-
-
-def _confirm_result(result: object) -> tuple[bool, bool]:
-    """ConfirmScreen answers a bool, or (confirmed, checkbox) when it has a checkbox."""
-    if isinstance(result, tuple):
-        return bool(result[0]), bool(result[1]) if len(result) > 1 else False
-    confirmed = getattr(result, "confirmed", result)
-    checked = getattr(result, "checked", False)
-    return bool(confirmed), bool(checked)
