@@ -128,7 +128,7 @@ def test_text_area_inserts_a_newline_on_enter_and_the_adapter_takes_keys_first()
     assert area_text == "a\nb"  # keys not taken still reach TextArea
 
 
-# --- Textual: App's crash handler (overridden in app.py) ----------------------------------
+# --- Textual: App's crash handler (overridden in app_safety.py) ----------------------------
 def test_app_fatal_error_renders_a_traceback_with_locals(monkeypatch: pytest.MonkeyPatch) -> None:
     # why FleetApp replaces it: it would print every local of every frame, tokens included
     made: dict[str, object] = {}

@@ -15,7 +15,6 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Coroutine, Iterable, Sequence
 from dataclasses import replace
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from fleet_tui.common.errors import FleetError
@@ -56,6 +55,7 @@ from fleet_tui.services.service_events import (
     TranscriptReplaced,
 )
 from fleet_tui.storage.store import Conversation, Store
+from fleet_tui.storage.store import memory_store as memory_store  # re-exported, for `ask`
 
 if TYPE_CHECKING:
     from fleet_tui.agent_server.client import FleetClient
@@ -67,13 +67,6 @@ Listener = Callable[[ServiceEvent], None]
 REFRESH_FAILED = "Could not refresh from the server"
 QUEUED_NOTICE = "Queued: it is sent when the current reply finishes."
 NOT_SENT_NOTICE = "Not sent. Your message is kept above; send it again later."
-
-
-def memory_store() -> Store:
-    """A store that lives only as long as the process (a stateless `ask`, the demo)."""
-    from fleet_tui.storage.store_files import fresh_memory
-
-    return Store(fresh_memory(), Path(":memory:"), in_memory=True)
 
 
 def message_ids_in_state(state: Any) -> list[str]:

@@ -16,12 +16,18 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 from fleet_tui.common import redaction
 from fleet_tui.common.redaction import mask_secret
 from fleet_tui.storage.store_connection import StoreConnection
-from fleet_tui.storage.store_files import BUSY_TIMEOUT_MS, connect, default_db_path
+from fleet_tui.storage.store_files import (
+    BUSY_TIMEOUT_MS,
+    connect,
+    default_db_path,
+    fresh_memory,
+)
 from fleet_tui.storage.store_records import (
     AGENT_COLUMNS,
     CONVERSATION_COLUMNS,
@@ -65,6 +71,7 @@ __all__ = [
     "connect",
     "default_db_path",
     "encodable",
+    "memory_store",
     "migrate",
     "title_from",
 ]
@@ -358,3 +365,8 @@ class Store(StoreConnection):
             sql = "UPDATE messages SET content = ?, complete = ? WHERE id = ?"
             args = (free_text(content), int(complete), message_id)
         self._apply(lambda db: db.execute(sql, args))
+
+
+def memory_store() -> Store:
+    """A store that lives only as long as the process (a stateless `ask`, the demo)."""
+    return Store(fresh_memory(), Path(":memory:"), in_memory=True)

@@ -1,4 +1,7 @@
-"""The Textual app: holds the settings, the store and the client; wires screens together."""
+"""The Textual app: holds the settings, the store and the client; wires screens together.
+
+Its toasts and crash handling are in app_safety.py (`SafeApp`), its palette in commands.py.
+"""
 
 from __future__ import annotations
 
@@ -6,22 +9,17 @@ import copy
 import threading
 from collections.abc import Iterable
 from contextlib import suppress
-from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
-from textual.command import DiscoveryHit, Hit, Hits, Provider
-from textual.content import Content
-from textual.notifications import SeverityLevel
 from textual.screen import ModalScreen, Screen
 
 from fleet_tui.common import gc_policy
 from fleet_tui.common.errors import FleetError
-from fleet_tui.common.exit_codes import ExitCode
-from fleet_tui.common.sanitize import for_notification, for_row
+from fleet_tui.common.sanitize import for_row
 from fleet_tui.settings.config import (
     AgentProfile,
     ConfigError,
@@ -31,51 +29,21 @@ from fleet_tui.settings.config import (
     validate_profile,
 )
 from fleet_tui.storage.store import Agent, Store
+from fleet_tui.tui.app_safety import SafeApp
+from fleet_tui.tui.commands import ConversationCommands, app_commands
+from fleet_tui.tui.conversation_edits import ask_delete, ask_rename
 from fleet_tui.tui.screens import DIALOGS_CSS
 from fleet_tui.tui.screens.chat import ChatScreen
-from fleet_tui.tui.widgets.notices import TITLE_LIMIT, plain_notification, tell
+from fleet_tui.tui.widgets.notices import tell
 
 if TYPE_CHECKING:
     from fleet_tui.agent_server.client import FleetClient
     from fleet_tui.domain.events import ServerWait
 
-
-class ConversationCommands(Provider):
-    """ctrl+p: jump to any conversation of the current agent by title."""
-
-    async def search(self, query: str) -> Hits:
-        app = self.app
-        if not isinstance(app, FleetApp) or app.agent is None:
-            return
-        matcher = self.matcher(query)
-        for conversation in app.store.list_conversations(
-            app.agent.id, query=query or None, limit=50
-        ):
-            title = for_row(conversation.title) or "New conversation"
-            score = matcher.match(title) or 0.5
-            yield Hit(
-                score,
-                Content(f"Open conversation: {title}"),
-                partial(app.open_conversation, conversation.id),
-                text=f"Open conversation: {title}",
-                help="Switch to this conversation",
-            )
-
-    async def discover(self) -> Hits:
-        app = self.app
-        if not isinstance(app, FleetApp) or app.agent is None:
-            return
-        for conversation in app.store.list_conversations(app.agent.id, limit=10):
-            title = for_row(conversation.title) or "New conversation"
-            yield DiscoveryHit(
-                Content(f"Open conversation: {title}"),
-                partial(app.open_conversation, conversation.id),
-                text=f"Open conversation: {title}",
-                help="Recent conversation",
-            )
+__all__ = ["ConversationCommands", "FleetApp"]
 
 
-class FleetApp(App[int]):
+class FleetApp(SafeApp):
     CSS_PATH = "fleet.tcss"
     TITLE = "fleet-tui"
     COMMANDS = App.COMMANDS | {ConversationCommands}
@@ -114,7 +82,6 @@ class FleetApp(App[int]):
         self.assistant_id: str | None = None
         self._unconfirmed: AgentProfile | None = None
         self._startup_notes = list(startup_notes)
-        self.crashed: tuple[BaseException, Path | None] | None = None
         if settings.theme in self.available_themes:
             self.theme = settings.theme
         elif settings.theme:
@@ -124,45 +91,6 @@ class FleetApp(App[int]):
                 "Pick one with ctrl+p → Theme."
             )
         self._use_profile(profile)
-
-    def notify(
-        self,
-        message: str,
-        *,
-        title: str = "",
-        severity: SeverityLevel = "information",
-        timeout: float | None = None,
-        markup: bool = True,
-    ) -> None:
-        """Every toast, ours (through `tell`) or Textual's own, is shown as plain text."""
-        super().notify(
-            for_notification(plain_notification(message, markup)),
-            title=for_row(title)[:TITLE_LIMIT],
-            severity=severity,
-            timeout=timeout,
-            markup=False,
-        )
-
-    # ----------------------------------------------------------------- crashes
-    def _handle_exception(self, error: Exception) -> None:
-        """A bug of ours ends the app with one line and a redacted report (see `crashed`).
-
-        Textual's own handler prints a traceback with every local variable of every frame —
-        tokens and headers included — so its output is dropped; its bookkeeping (the return
-        code, the exception a test harness re-raises) is kept.
-        """
-        from fleet_tui.common.crash import write_report
-
-        if self.crashed is None:
-            self.crashed = (error, write_report(error, context="running the app"))
-        super()._handle_exception(error)
-        self._exit_renderables.clear()
-        self._return_code = ExitCode.INTERNAL
-
-    def _fatal_error(self) -> None:
-        # the default renders a Traceback with show_locals=True; the report is on disk instead
-        self.bell()
-        self._close_messages_no_wait()
 
     # ----------------------------------------------------------------- agent
     @property
@@ -493,21 +421,7 @@ class FleetApp(App[int]):
         self._start_agent()
 
     def rename_conversation(self, conversation_id: int) -> None:
-        from fleet_tui.tui.screens.rename import RenameScreen
-
-        conversation = self.store.get_conversation(conversation_id)
-        if conversation is None:
-            return
-
-        def done(title: str | None) -> None:
-            if title is None or not title.strip():
-                return
-            self.store.rename_conversation(conversation_id, title)
-            self.chat.sidebar.reload()
-            if conversation.thread_id:
-                self.rename_on_server(conversation.thread_id, title)
-
-        self.push_screen(RenameScreen(conversation.title), done)
+        ask_rename(self, conversation_id)
 
     @work(group="server-edits", exit_on_error=False)
     async def rename_on_server(self, thread_id: str, title: str) -> None:
@@ -519,32 +433,7 @@ class FleetApp(App[int]):
             tell(self, f"Renamed here, but not on the server: {exc}", severity="warning")
 
     def delete_conversation(self, conversation_id: int) -> None:
-        from fleet_tui.tui.screens.confirm import ConfirmScreen
-
-        conversation = self.store.get_conversation(conversation_id)
-        if conversation is None:
-            return
-        title = for_row(conversation.title) or "this conversation"
-        checkbox = "Also delete the thread on the server" if conversation.thread_id else None
-
-        def done(result: object) -> None:
-            confirmed, also_server = _confirm_result(result)
-            if not confirmed:
-                return
-            self.chat.conversation_deleted(conversation_id)
-            if also_server and conversation.thread_id:
-                self.delete_on_server(conversation.thread_id)
-
-        self.push_screen(
-            ConfirmScreen(
-                "Delete conversation",
-                f"Delete “{title}” from this computer?",
-                confirm_label="Delete",
-                checkbox_label=checkbox,
-                danger=True,
-            ),
-            done,
-        )
+        ask_delete(self, conversation_id)
 
     @work(group="server-edits", exit_on_error=False)
     async def delete_on_server(self, thread_id: str) -> None:
@@ -582,80 +471,4 @@ class FleetApp(App[int]):
     # ----------------------------------------------------------------- palette
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
-        chat = self.chat
-        yield SystemCommand(
-            "New conversation", "Start a new conversation (ctrl+n)", chat.action_new_conversation
-        )
-        yield SystemCommand(
-            "New stateless conversation",
-            "Each message runs on its own: no server thread, no history",
-            chat.action_new_stateless,
-        )
-        yield SystemCommand(
-            "Settings", "Deployment URL, agent id, token (ctrl+o)", self.action_settings
-        )
-        yield SystemCommand("Help: key bindings", "Every key (f1)", self.action_help)
-        yield SystemCommand(
-            "Toggle sidebar", "Show or hide the conversations (ctrl+b)", chat.action_toggle_sidebar
-        )
-        yield SystemCommand(
-            "Filter conversations", "Focus the sidebar filter (ctrl+f)", chat.action_focus_filter
-        )
-        yield SystemCommand(
-            "Toggle tool blocks",
-            "Expand or collapse every tool call (ctrl+t)",
-            chat.action_toggle_tools,
-        )
-        yield SystemCommand(
-            "Cancel run", "Cancel the running reply (escape)", chat.action_cancel_run
-        )
-        yield SystemCommand(
-            "Sync from server",
-            "Bring in this agent's threads from the server (web UI, SDK)",
-            self.action_sync,
-        )
-        yield SystemCommand(
-            "Export conversation",
-            "Save the open conversation as Markdown or JSON",
-            self.action_export,
-        )
-        yield SystemCommand(
-            "Code snippets", "Python, TypeScript and cURL for this agent", self.action_snippets
-        )
-        yield SystemCommand(
-            "Review approval",
-            "Answer the approval this conversation waits on (ctrl+r)",
-            chat.action_review,
-        )
-        yield SystemCommand("Retry", "Retry the last failed message or refresh", chat.action_retry)
-        yield SystemCommand(
-            "Refresh from server", "Re-read this thread from the server", chat.action_refresh
-        )
-        if chat.current is not None:
-            cid = chat.current.conversation.id
-            yield SystemCommand(
-                "Rename conversation",
-                "Rename the open conversation (f2 in the sidebar)",
-                partial(self.rename_conversation, cid),
-            )
-            yield SystemCommand(
-                "Delete conversation",
-                "Delete the open conversation (delete in the sidebar)",
-                partial(self.delete_conversation, cid),
-            )
-        for name in self.settings.profiles:
-            if name != self.settings.current:
-                yield SystemCommand(
-                    f"Switch agent: {for_row(name)}",
-                    "Use this saved agent",
-                    partial(self.switch_agent, name),
-                )
-
-
-def _confirm_result(result: object) -> tuple[bool, bool]:
-    """ConfirmScreen answers a bool, or (confirmed, checkbox) when it has a checkbox."""
-    if isinstance(result, tuple):
-        return bool(result[0]), bool(result[1]) if len(result) > 1 else False
-    confirmed = getattr(result, "confirmed", result)
-    checked = getattr(result, "checked", False)
-    return bool(confirmed), bool(checked)
+        yield from app_commands(self)
