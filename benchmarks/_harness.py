@@ -17,7 +17,7 @@ from textual.app import App, ComposeResult  # noqa: E402
 from textual.widget import Widget  # noqa: E402
 
 SIZE = (120, 40)
-PANE_CSS = ROOT / "fleet_tui" / "fleet.tcss"
+PANE_CSS = ROOT / "fleet_tui" / "tui" / "fleet.tcss"
 
 
 class Host(App[None]):

@@ -49,7 +49,6 @@ class _OpenMessage:
 
     node: str | None
     text: list[str] = field(default_factory=list)
-    text_len: int = 0
     reasoning: list[str] = field(default_factory=list)
     # tool_call_chunks by index: [id, name, args-json-so-far]
     tool_chunks: dict[int, list[str]] = field(default_factory=dict)
@@ -171,7 +170,6 @@ class EventNormalizer:
             out.append(ReasoningDelta(message_id, reasoning))
         if text:
             om.text.append(text)
-            om.text_len += len(text)
             out.append(TextDelta(message_id, text, om.node))
         if tool_chunks := chunk.get("tool_call_chunks"):
             self._tool_call_chunks(om, tool_chunks)
@@ -239,7 +237,6 @@ class EventNormalizer:
                 delta = text[len(previous) :]
                 self._legacy_text[message_id] = text
                 om.text.append(delta)
-                om.text_len += len(delta)
                 yield TextDelta(message_id, delta)
 
     def _interrupt_list(self, items: Any, namespace: tuple[str, ...] = ()) -> Iterator[Event]:

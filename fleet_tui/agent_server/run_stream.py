@@ -18,7 +18,7 @@ from httpx_sse import ServerSentEvent, SSEError
 
 from fleet_tui.agent_server.normalizer import EventNormalizer
 from fleet_tui.agent_server.sse_bytes import EventTooLarge, SSEBytesDecoder, check_event_stream
-from fleet_tui.common.errors import FleetError, ServerError, UnreachableError
+from fleet_tui.common.errors import FleetError, ServerError, StreamBroken, UnreachableError
 from fleet_tui.domain.events import (
     Event,
     Reconnecting,
@@ -343,7 +343,7 @@ def from_broken(exc: Exception, stream: RunStream, *, resumable: bool) -> RunErr
         )
     else:
         message = "The connection dropped in the middle of the reply; the partial reply is kept."
-    return RunError("StreamBroken", f"{message} ({type(exc).__name__})")
+    return RunError(StreamBroken.__name__, f"{message} ({type(exc).__name__})")
 
 
 def from_unreadable(exc: Exception, url: str) -> RunError:

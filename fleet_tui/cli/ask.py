@@ -19,7 +19,7 @@ from fleet_tui.agent_server.client import FleetClient
 from fleet_tui.cli.output import OutputClosed, json_text, write_out
 from fleet_tui.cli.store_access import open_for_cli
 from fleet_tui.common import lifetime
-from fleet_tui.common.errors import FleetError, NotFoundError, RequestRejected
+from fleet_tui.common.errors import FleetError, NotFoundError, RequestRejected, StreamBroken
 from fleet_tui.common.exit_codes import ExitCode
 from fleet_tui.common.redaction import StreamRedactor, redact
 from fleet_tui.common.sanitize import clean_text, print_err
@@ -404,8 +404,8 @@ async def _ask(
         return ExitCode.INTERRUPTED
     if printer.output_closed is not None:
         return printer.output_closed.exit_code
-    if any(e.error == "StreamBroken" for e in printer.errors):
-        return ExitCode.UNREACHABLE
+    if any(e.error == StreamBroken.__name__ for e in printer.errors):
+        return StreamBroken.exit_code
     if printer.errors:
         return ExitCode.RUN_FAILED
     return ExitCode.OK

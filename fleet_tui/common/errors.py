@@ -63,7 +63,9 @@ class RedirectRefused(FleetError):
 
 
 class StreamBroken(FleetError):
-    """The stream stopped before the run ended and could not be rejoined."""
+    """The stream stopped before the run ended and could not be rejoined. A stream reports it
+    as a `RunError` named after this class (the reply so far is kept), not as an exception; the
+    class gives that error its name and its exit status."""
 
     exit_code: int = ExitCode.UNREACHABLE
 

@@ -35,6 +35,7 @@ from fleet_tui.tui.conversation_edits import ask_delete, ask_rename
 from fleet_tui.tui.screens import DIALOGS_CSS
 from fleet_tui.tui.screens.chat import ChatScreen
 from fleet_tui.tui.widgets.notices import tell
+from fleet_tui.tui.widgets.status import ConnectionState
 
 if TYPE_CHECKING:
     from fleet_tui.agent_server.client import FleetClient
@@ -77,7 +78,7 @@ class FleetApp(SafeApp):
         self._client_wanted = False
         self.agent: Agent | None = None
         self.agent_name = ""
-        self.connection_state = "unconfigured"
+        self.connection_state: ConnectionState = "unconfigured"
         self.connection_detail = ""
         self.assistant_id: str | None = None
         self._unconfirmed: AgentProfile | None = None
@@ -306,7 +307,7 @@ class FleetApp(SafeApp):
 
         self.chat.query_one(AgentBar).show_wait(wait)
 
-    def _set_connection(self, state: str, detail: str = "") -> None:
+    def _set_connection(self, state: ConnectionState, detail: str = "") -> None:
         self.connection_state, self.connection_detail = state, detail
         self.chat.show_connection()
 
@@ -327,7 +328,7 @@ class FleetApp(SafeApp):
             return
         if client is not self.client:
             return
-        self.chat.sidebar.reload()
+        self.chat.conversations_changed()
         tell(
             self,
             f"Synced {report.seen} server thread{'s' if report.seen != 1 else ''}: "

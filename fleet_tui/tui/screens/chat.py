@@ -202,6 +202,10 @@ class ChatScreen(Screen[None]):
         self.pane.set_transcript(state.transcript)
         self.show_status()
 
+    def conversations_changed(self) -> None:
+        """The store's list of conversations changed (a sync, a rename): redraw the sidebar."""
+        self.sidebar.reload()
+
     def conversation_deleted(self, conversation_id: int) -> None:
         """Stop its run, delete it, and show a new conversation if it was the open one."""
         was_open = self.current is not None and self.current.id == conversation_id

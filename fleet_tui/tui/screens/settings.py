@@ -23,7 +23,8 @@ from textual.binding import Binding, BindingType
 from textual.containers import Container, Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Footer, Input, Label, OptionList, Static
 
-from fleet_tui.agent_server.client import FleetClient, FleetError
+from fleet_tui.agent_server.client import FleetClient
+from fleet_tui.common.errors import FleetError
 from fleet_tui.settings.config import (
     DEFAULT_PROFILE_NAME,
     AgentProfile,

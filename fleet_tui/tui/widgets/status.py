@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from rich.text import Text
 from textual.timer import Timer
@@ -15,17 +15,27 @@ from fleet_tui.domain.events import human_seconds
 if TYPE_CHECKING:
     from fleet_tui.domain.events import ServerWait
 
+# What the header says about the agent's server; the app holds one of these.
+ConnectionState = Literal[
+    "unconfigured",
+    "checking",
+    "connected",
+    "offline",
+    "settings need fixing",
+    "needs your confirmation",
+]
+
 SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
 
 
 class AgentBar(Static):
     """Which agent this is and whether the server answers; a wait the server asked for."""
 
-    _shown: tuple[str, str, str, str] = ("", "", "unconfigured", "")
+    _shown: tuple[str, str, ConnectionState, str] = ("", "", "unconfigured", "")
     _wait: ServerWait | None = None
     _wait_timer: Timer | None = None
 
-    def show(self, agent_name: str, url: str, state: str, detail: str = "") -> None:
+    def show(self, agent_name: str, url: str, state: ConnectionState, detail: str = "") -> None:
         self._shown = (agent_name, url, state, detail)
         marker, style = {
             "connected": ("●", "bold green"),
