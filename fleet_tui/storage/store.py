@@ -271,7 +271,7 @@ class Store(StoreConnection):
 
     def update_message(
         self,
-        message_id: int,
+        row_id: int,
         *,
         content: str | None = None,
         tool_calls: Iterable[Any] | None = None,
@@ -295,12 +295,12 @@ class Store(StoreConnection):
         assignments = ", ".join(f"{column} = ?" for column in changes)
         self._apply(
             lambda db: db.execute(
-                f"UPDATE messages SET {assignments} WHERE id = ?", [*changes.values(), message_id]
+                f"UPDATE messages SET {assignments} WHERE id = ?", [*changes.values(), row_id]
             )
         )
 
-    def get_message(self, message_id: int) -> StoredMessage | None:
-        row = self._one(f"SELECT {MESSAGE_COLUMNS} FROM messages WHERE id = ?", [message_id])
+    def get_message(self, row_id: int) -> StoredMessage | None:
+        row = self._one(f"SELECT {MESSAGE_COLUMNS} FROM messages WHERE id = ?", [row_id])
         return message_row(row) if row else None
 
     def messages(
@@ -334,10 +334,10 @@ class Store(StoreConnection):
         )
         return message_row(row) if row else None
 
-    def stream_writer(self, message_id: int, *, interval: float = FLUSH_INTERVAL) -> StreamWriter:
-        return StreamWriter(self, message_id, interval=interval)
+    def stream_writer(self, row_id: int, *, interval: float = FLUSH_INTERVAL) -> StreamWriter:
+        return StreamWriter(self, row_id, interval=interval)
 
-    def _append_text(self, message_id: int, text: str, reasoning: str) -> None:
+    def _append_text(self, row_id: int, text: str, reasoning: str) -> None:
         # Masked in SQL on the whole text: a secret may arrive split across two deltas.
         secrets = redaction.known()
         pairs = [value for secret in secrets for value in (secret, mask_secret(secret))]
@@ -352,18 +352,18 @@ class Store(StoreConnection):
             lambda db: db.execute(
                 f"UPDATE messages SET content = {masked('content')},"
                 f" reasoning = {masked('reasoning')} WHERE id = ?",
-                (text, *pairs, reasoning, *pairs, message_id),
+                (text, *pairs, reasoning, *pairs, row_id),
             )
         )
 
-    def close_message(self, message_id: int, *, complete: bool, content: str | None = None) -> None:
+    def close_message(self, row_id: int, *, complete: bool, content: str | None = None) -> None:
         """Mark a streamed message (in)complete; a `content` replaces its text."""
         args: tuple[object, ...]
         if content is None:
-            sql, args = "UPDATE messages SET complete = ? WHERE id = ?", (int(complete), message_id)
+            sql, args = "UPDATE messages SET complete = ? WHERE id = ?", (int(complete), row_id)
         else:
             sql = "UPDATE messages SET content = ?, complete = ? WHERE id = ?"
-            args = (free_text(content), int(complete), message_id)
+            args = (free_text(content), int(complete), row_id)
         self._apply(lambda db: db.execute(sql, args))
 
 

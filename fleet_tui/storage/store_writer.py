@@ -23,13 +23,13 @@ class StreamWriter:
     def __init__(
         self,
         store: Store,
-        message_id: int,
+        row_id: int,
         *,
         interval: float = FLUSH_INTERVAL,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.store = store
-        self.message_id = message_id
+        self.row_id = row_id
         self.interval = interval
         self._clock = clock
         self._text: list[str] = []
@@ -59,7 +59,7 @@ class StreamWriter:
         if not self._text and not self._reasoning:
             return False
         text, reasoning = "".join(self._text), "".join(self._reasoning)
-        self.store._append_text(self.message_id, text, reasoning)
+        self.store._append_text(self.row_id, text, reasoning)
         self._text.clear()
         self._reasoning.clear()
         self.flushes += 1
@@ -74,7 +74,7 @@ class StreamWriter:
             self.flush()
         else:
             self._text.clear()
-        self.store.close_message(self.message_id, complete=complete, content=content)
+        self.store.close_message(self.row_id, complete=complete, content=content)
         self.closed = True
 
     def __enter__(self) -> Self:
