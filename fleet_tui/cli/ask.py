@@ -35,7 +35,7 @@ from fleet_tui.domain.events import (
     event_to_dict,
     human_seconds,
 )
-from fleet_tui.domain.interrupt_model import Interrupt, pending_interrupts
+from fleet_tui.domain.interrupt_model import pending_interrupts
 from fleet_tui.domain.interrupts import HitlReview, InboxReview, classify, dumps_json
 from fleet_tui.services.conversation_service import ConversationService, memory_store
 from fleet_tui.services.launch import (
@@ -162,15 +162,6 @@ class _Refused(Exception):
         self.exit_code = exit_code
 
 
-def waiting_interrupts(state: dict[str, Any]) -> list[Interrupt]:
-    """The interrupts a thread's `/state` says are pending (top level and per task), once each.
-
-    `/state` is read, not `GET /threads/{id}`, whose list can be incomplete after a failed
-    resume.
-    """
-    return pending_interrupts(state)
-
-
 async def _open_thread(
     client: FleetClient, last_thread: str | None, thread: str | None, *, resuming: bool
 ) -> tuple[str | None, Any]:
@@ -200,7 +191,9 @@ async def _open_thread(
             "with --thread new. Fleet also answers 404 to a token that is not tied to the "
             "agent's owner.",
         ) from None
-    if resuming and not (isinstance(state, dict) and waiting_interrupts(state)):
+    # `/state` is read, not `GET /threads/{id}`, whose list can be incomplete after a failed
+    # resume
+    if resuming and not pending_interrupts(state):
         raise _Refused(
             ExitCode.USAGE,
             f"nothing is waiting for a decision on thread {thread_id}, so there is nothing to "

@@ -191,6 +191,15 @@ def _env_override_note(key: str, source: str) -> str:
     return f"note: {names} {where} overrides this saved value"
 
 
+def _boolean(key: str, value: str, err: IO[str]) -> bool | None:
+    """`value` as a boolean setting, or None after saying what `key` takes."""
+    word = value.lower()
+    if word not in _TRUE | _FALSE:
+        _err(err, f"fleet-tui config: {key} takes true or false; nothing saved")
+        return None
+    return word in _TRUE
+
+
 def _theme_problem(value: str) -> str | None:
     if not value:
         return None
@@ -268,10 +277,10 @@ def _set(
             return 2
         settings.theme = value or None
     elif key == "debug_log":
-        if value.lower() not in _TRUE | _FALSE:
-            _err(err, "fleet-tui config: debug_log takes true or false; nothing saved")
+        flag = _boolean(key, value, err)
+        if flag is None:
             return 2
-        settings.debug_log = value.lower() in _TRUE
+        settings.debug_log = flag
     elif key == "name":
         problem = name_problem(value)
         try:
@@ -292,12 +301,9 @@ def _set(
         elif key == "stream_modes":
             new = [m.strip() for m in value.split(",") if m.strip()] or list(DEFAULT_STREAM_MODES)
         elif key == "allow_insecure_http":
-            if value.lower() not in _TRUE | _FALSE:
-                _err(
-                    err, "fleet-tui config: allow_insecure_http takes true or false; nothing saved"
-                )
+            new = _boolean(key, value, err)
+            if new is None:
                 return 2
-            new = value.lower() in _TRUE
         elif key == "auth_scheme":
             new = value or DEFAULT_AUTH_SCHEME
         elif key in _CLEARABLE:

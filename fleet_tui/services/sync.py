@@ -17,7 +17,6 @@ from fleet_tui.storage.store_records import CONVERSATION_STATUSES, ConversationS
 __all__ = [
     "SyncReport",
     "ThreadRefresh",
-    "pending_interrupts",
     "reconcile_messages",
     "refresh_thread",
     "sync_threads",
