@@ -425,6 +425,8 @@ class FleetClient:
         body: dict[str, Any] = {
             "assistant_id": self.agent_id,
             "stream_mode": list(stream_modes or DEFAULT_STREAM_MODES),
+            # sub-agents (deep agents' `task` tool) stream their own text and tool calls
+            "stream_subgraphs": True,
         }
         if command is not None:
             body["command"] = dict(command)

@@ -3,6 +3,12 @@
 The server can send the same AI message twice (as `messages` chunks and again whole in
 `updates`/`values`); the normaliser guarantees that every piece of text reaches consumers once,
 as `TextDelta`s, and that every message is closed once, as a `MessageComplete`.
+
+Runs stream their subgraphs too. An event named `mode|tools:<task id>|…` belongs to a sub-agent
+(a tool call run as a subgraph, like deepagents' `task`): it goes to a normaliser of its own and
+comes out wrapped in a `SubagentEvent`, so a sub-agent's text never joins the main reply. Other
+namespaces (a plain subgraph node) are read as the graph's own events, as before. A deep agent's
+plan and files (`todos`, `files` in a node's update) come out as `PlanUpdated` / `FilesChanged`.
 """
 
 from __future__ import annotations
@@ -14,14 +20,19 @@ from typing import Any, Literal
 
 from orjson import loads as _fast_loads  # 2.5x faster than json on messages-tuple events
 
+from fleet_tui.domain.deep_state import Todo, parse_files, parse_todos
 from fleet_tui.domain.events import (
     Event,
+    FilesChanged,
     InterruptRequest,
     MessageComplete,
+    PlanUpdated,
     ReasoningDelta,
     Role,
     RunError,
     RunStarted,
+    SubagentBound,
+    SubagentEvent,
     TextDelta,
     ToolCall,
     ToolCallStarted,
@@ -76,6 +87,16 @@ class EventNormalizer:
         self._legacy_text: dict[str, str] = {}
         self.interrupted = False
         self.errored = False
+        # sub-agents: a normaliser per `tools:<task id>` namespace segment, and their ties to
+        # the tool calls that started them (see `SubagentBound`)
+        self._children: dict[str, EventNormalizer] = {}
+        self._task_calls: list[ToolCall] = []
+        self._call_of: dict[str, str] = {}  # namespace segment -> tool call id
+        self._exact: set[str] = set()  # segments whose tie the server confirmed
+        self._unbound: list[str] = []  # segments seen before any call was free for them
+        # the sub-agent's name (`lc_agent_name`), once one of its events names it
+        self.agent_name: str | None = None
+        self._last_todos: tuple[Todo, ...] | None = None
 
     # -- entry point ------------------------------------------------------------------
     def feed(self, event: str, data: str | bytes) -> list[Event]:
@@ -94,22 +115,117 @@ class EventNormalizer:
             ]
         out: list[Event] = []
         try:
-            if mode == "messages":  # nearly every event of a reply: no generator layers
-                self._messages_tuple(payload, out)
-            else:
-                out.extend(self._dispatch(mode, payload, namespace))
+            self._route(mode, payload, namespace, out)
         except Exception as exc:  # a shape we did not expect must not kill the stream
             return [
                 RunError("MalformedEvent", f"could not read a {mode!r} event: {type(exc).__name__}")
             ]
         return out
 
+    def _route(self, mode: str, payload: Any, namespace: str, out: list[Event]) -> None:
+        if namespace.startswith("tools:"):
+            self._subagent(mode, payload, namespace, out)
+        elif mode == "messages":  # nearly every event of a reply: no generator layers
+            self._messages_tuple(payload, out)
+        else:
+            out.extend(self._dispatch(mode, payload, namespace))
+
     def finish(self) -> list[Event]:
         """Close every message still open (a stream that ends without `updates`)."""
         out: list[Event] = []
+        for segment, child in self._children.items():
+            self._lift(segment, child.finish(), out)
         for message_id in list(self._open):
             out.extend(self._close(message_id, None))
         return out
+
+    # -- sub-agents -------------------------------------------------------------------
+    def _subagent(self, mode: str, payload: Any, namespace: str, out: list[Event]) -> None:
+        segment, _, rest = namespace.partition("|")
+        child = self._children.get(segment)
+        if child is None:
+            child = self._children[segment] = EventNormalizer(self.thread_id)
+            self._guess(segment, out)
+        named = child.agent_name
+        inner: list[Event] = []
+        child._route(mode, payload, rest, inner)
+        if child.agent_name != named and segment not in self._exact:
+            self._check_name(segment, child.agent_name, out)
+        self._lift(segment, inner, out)
+
+    def _lift(self, segment: str, inner: list[Event], out: list[Event]) -> None:
+        """A child's events as this run's: wrapped, with the child's segment in front."""
+        for event in inner:
+            if isinstance(event, InterruptRequest):
+                # interrupts are the run's: the caller answers them with the thread's resume
+                event.namespace = (segment, *event.namespace)
+                interrupt = event.interrupt
+                if interrupt.key not in self._interrupts:
+                    self._interrupts.add(interrupt.key)
+                    self.interrupted = True
+                    out.append(event)
+            elif isinstance(event, SubagentEvent):
+                out.append(SubagentEvent(f"{segment}|{event.namespace}", event.event))
+            elif isinstance(event, SubagentBound):
+                event.namespace = f"{segment}|{event.namespace}"
+                out.append(event)
+            else:
+                out.append(SubagentEvent(segment, event))
+
+    def _free_calls(self) -> list[ToolCall]:
+        taken = set(self._call_of.values())
+        return [call for call in self._task_calls if call.id not in taken]
+
+    def _bind(self, segment: str, call: ToolCall, out: list[Event], exact: bool = False) -> None:
+        self._call_of[segment] = call.id
+        if exact:
+            self._exact.add(segment)
+        agent = call.args.get("subagent_type")
+        out.append(
+            SubagentBound(segment, call.id, agent if isinstance(agent, str) else None, exact)
+        )
+
+    def _guess(self, segment: str, out: list[Event]) -> None:
+        """A new sub-agent: tied for now to the earliest `task` call not yet tied."""
+        free = self._free_calls()
+        if free:
+            self._bind(segment, free[0], out)
+        else:
+            self._unbound.append(segment)
+
+    def _check_name(self, segment: str, name: str | None, out: list[Event]) -> None:
+        """The sub-agent named itself: move it to a free call of its own type if its guess
+        was a call of another type."""
+        call_id = self._call_of.get(segment)
+        current = next((c for c in self._task_calls if c.id == call_id), None)
+        if name is None or (current is not None and current.args.get("subagent_type") == name):
+            return
+        same_type = [c for c in self._free_calls() if c.args.get("subagent_type") == name]
+        if same_type:
+            self._bind(segment, same_type[0], out)
+
+    def _confirm(self, segment: str, call_id: str, out: list[Event]) -> None:
+        """The server named the task of a call's result: tie that task to that call for sure
+        (and give the call it was guessed for to whichever run had been guessed for this one)."""
+        call = next((c for c in self._task_calls if c.id == call_id), None)
+        if call is None or segment in self._exact:
+            return
+        previous = self._call_of.get(segment)
+        other = next((s for s, c in self._call_of.items() if c == call_id and s != segment), None)
+        self._bind(segment, call, out, exact=True)
+        if other is not None and other not in self._exact:
+            if previous is not None:
+                swapped = next(c for c in self._task_calls if c.id == previous)
+                self._bind(other, swapped, out)
+            else:
+                del self._call_of[other]
+
+    def _task_call_announced(self, call: ToolCall, out: list[Event]) -> None:
+        if call.name != "task":
+            return
+        self._task_calls.append(call)
+        if self._unbound:
+            self._bind(self._unbound.pop(0), call, out)
 
     # -- dispatch ---------------------------------------------------------------------
     def _dispatch(self, mode: str, payload: Any, namespace: str = "") -> Iterator[Event]:
@@ -150,10 +266,13 @@ class EventNormalizer:
             return
         chunk = payload[0]
         meta = payload[1] if len(payload) > 1 and isinstance(payload[1], dict) else {}
+        if self.agent_name is None and isinstance(meta.get("lc_agent_name"), str):
+            self.agent_name = meta["lc_agent_name"]
         if chunk.get("type") != "AIMessageChunk":
             # whole messages (tool results, human input echoed) come through here too
             if message_role(chunk) is not None:
                 out.extend(self._whole(chunk, meta.get("langgraph_node")))
+                self._confirm_from(chunk, meta, out)
             return
         message_id = chunk.get("id")
         if not isinstance(message_id, str) or not message_id:
@@ -175,6 +294,17 @@ class EventNormalizer:
             self._tool_call_chunks(om, tool_chunks)
         if chunk.get("chunk_position") == "last":
             out.extend(self._close(message_id, None))
+
+    def _confirm_from(
+        self, message: dict[str, Any], meta: dict[str, Any], out: list[Event]
+    ) -> None:
+        """A tool's result carries the namespace of the task that ran the tool."""
+        call_id = message.get("tool_call_id")
+        namespace = meta.get("langgraph_checkpoint_ns")
+        if isinstance(call_id, str) and isinstance(namespace, str):
+            segment = namespace.partition("|")[0]
+            if segment in self._children:
+                self._confirm(segment, call_id, out)
 
     @staticmethod
     def _tool_call_chunks(om: _OpenMessage, chunks: Any) -> None:
@@ -201,6 +331,19 @@ class EventNormalizer:
                 continue
             for message in _messages_in(update):
                 yield from self._whole(message, node)
+            if isinstance(update, dict):
+                yield from self._deep_state(update)
+
+    def _deep_state(self, update: dict[str, Any]) -> Iterator[Event]:
+        if "todos" in update:
+            todos = parse_todos(update["todos"])
+            if todos is not None and todos != self._last_todos:
+                self._last_todos = todos
+                yield PlanUpdated(todos)
+        if "files" in update:
+            files = parse_files(update["files"])
+            if files:
+                yield FilesChanged(files)
 
     def _values(self, payload: Any) -> Iterator[Event]:
         if not isinstance(payload, dict):
@@ -218,6 +361,8 @@ class EventNormalizer:
         else:
             for message in messages:
                 yield from self._whole(message, None)
+        if "todos" in payload:
+            yield from self._deep_state({"todos": payload["todos"]})
         if "__interrupt__" in payload:
             yield from self._interrupt_list(payload["__interrupt__"])
 
@@ -252,6 +397,8 @@ class EventNormalizer:
         role = message_role(message)
         if role is None:
             return
+        if role == "ai" and self.agent_name is None and isinstance(message.get("name"), str):
+            self.agent_name = message["name"]
         message_id = message.get("id")
         if isinstance(message_id, str) and message_id in self._open:
             yield from self._close(message_id, message, node)  # its chunks came first
@@ -303,10 +450,13 @@ class EventNormalizer:
                 )
             elif not text.startswith(streamed_text):
                 text = streamed_text if len(streamed_text) >= len(text) else text
+            bound: list[Event] = []
             for call in calls:
                 if call.id not in self._announced_calls:
                     self._announced_calls.add(call.id)
                     yield ToolCallStarted(message_id, call)
+                    self._task_call_announced(call, bound)
+            yield from bound
         self._seen.add(None, message_id, role, text)
         yield MessageComplete(
             message_id, role, text, calls, tool_call_id, name, reasoning or streamed_reasoning

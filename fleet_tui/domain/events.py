@@ -11,6 +11,7 @@ import time
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
+from fleet_tui.domain.deep_state import StateFile, Todo
 from fleet_tui.domain.interrupt_model import Interrupt
 
 Role = Literal["human", "ai", "tool", "system"]
@@ -134,6 +135,52 @@ class RunEnded:
     kind: Literal["run_ended"] = "run_ended"
 
 
+@dataclass(slots=True)
+class PlanUpdated:
+    """The agent's plan was replaced (every `write_todos` call replaces it whole)."""
+
+    todos: tuple[Todo, ...]
+    kind: Literal["plan_updated"] = "plan_updated"
+
+
+@dataclass(slots=True)
+class FilesChanged:
+    """Files of the agent's state changed: path → new file, or None when it was deleted."""
+
+    files: dict[str, StateFile | None]
+    kind: Literal["files_changed"] = "files_changed"
+
+
+@dataclass(slots=True)
+class SubagentEvent:
+    """An event of a sub-agent's run (a `task` tool call run as a subgraph).
+
+    `namespace` is the run's path of `tools:<task id>` segments, outermost first, joined with
+    "|" (a sub-agent's own sub-agent has two). `event` is never itself a `SubagentEvent`.
+    """
+
+    namespace: str
+    event: Event
+    kind: Literal["subagent"] = "subagent"
+
+
+@dataclass(slots=True)
+class SubagentBound:
+    """The sub-agent run `namespace` is the one the `task` call `tool_call_id` started.
+
+    The server names a sub-agent's events by its graph task id, not by the tool call's id, so
+    the tie is first guessed (the earliest `task` call of that sub-agent type not yet tied) and
+    made sure when the call's result names its task (`exact`); a later binding of a namespace
+    replaces an earlier one.
+    """
+
+    namespace: str
+    tool_call_id: str
+    agent: str | None = None
+    exact: bool = False
+    kind: Literal["subagent_bound"] = "subagent_bound"
+
+
 Event = (
     RunStarted
     | TextDelta
@@ -146,6 +193,10 @@ Event = (
     | Reconnecting
     | StreamQuiet
     | RunEnded
+    | PlanUpdated
+    | FilesChanged
+    | SubagentEvent
+    | SubagentBound
 )
 
 
@@ -186,7 +237,7 @@ def human_seconds(seconds: float) -> str:
 
 def event_to_dict(event: Event) -> dict[str, Any]:
     """A JSON-ready dict (used by `ask --json`)."""
-    return asdict(event)
+    return asdict(event)  # a SubagentEvent nests its event's dict under "event"
 
 
 _ROLE_BY_TYPE: dict[str, Role] = {

@@ -20,6 +20,8 @@ from fleet_tui.domain.events import (
     RunEnded,
     RunError,
     RunStarted,
+    SubagentBound,
+    SubagentEvent,
     TextDelta,
     ToolCallStarted,
     ToolResult,
@@ -74,6 +76,9 @@ class Transcript:
         self._users: MessageIndex[int] = MessageIndex()
         self._stored_rows: set[int] = set()  # store rows already shown
         self._listeners: list[Listener] = []
+        # sub-agent runs by namespace segment, and the tool call each one is tied to
+        self._runs: dict[str, Transcript] = {}
+        self._run_call: dict[str, str] = {}
         for item in items:
             self._append(item)
 
@@ -247,13 +252,20 @@ class Transcript:
             return self._tool_result(event)
         if isinstance(event, MessageComplete):
             return self._message_complete(event)
+        if isinstance(event, SubagentEvent):
+            return self._subagent_event(event)
+        if isinstance(event, SubagentBound):
+            return self._subagent_bound(event)
         if isinstance(event, InterruptRequest):
             if event.id and event.id in self._interrupts:
                 return []
             item = InterruptItem(
-                id=event.id, value=event.value, response_schema=event.response_schema
+                id=event.id,
+                value=event.value,
+                response_schema=event.response_schema,
+                namespace=event.namespace,
             )
-            return [self._append(item)]
+            return [self._append(item), *self._mark_waiting(event.namespace, True)]
         if isinstance(event, RunError):
             return [self._append(ErrorItem(event.error or "Error", event.message))]
         if isinstance(event, RunEnded):
@@ -263,6 +275,67 @@ class Transcript:
         if isinstance(event, RunStarted):
             self.run_id = event.run_id
         return []
+
+    # -- sub-agents -------------------------------------------------------------------
+    def run_for(self, call_id: str) -> Transcript | None:
+        """The transcript of the sub-agent run the tool call `call_id` started, if any."""
+        index = self._tools.get(call_id)
+        item = self.items[index] if index is not None else None
+        return item.subagent if isinstance(item, ToolItem) else None
+
+    def _card(self, segment: str) -> int | None:
+        call_id = self._run_call.get(segment)
+        return self._tools.get(call_id) if call_id is not None else None
+
+    def _subagent_event(self, event: SubagentEvent) -> list[int]:
+        segment, _, rest = event.namespace.partition("|")
+        run = self._runs.get(segment)
+        if run is None:
+            run = self._runs[segment] = Transcript()
+        run._apply(SubagentEvent(rest, event.event) if rest else event.event)
+        index = self._card(segment)
+        if index is None:
+            return []  # kept until the run is tied to its call
+        self.items[index].touch()
+        return [index]
+
+    def _subagent_bound(self, event: SubagentBound) -> list[int]:
+        segment, _, rest = event.namespace.partition("|")
+        if rest:
+            run = self._runs.setdefault(segment, Transcript())
+            run._apply(SubagentBound(rest, event.tool_call_id, event.agent, event.exact))
+            index = self._card(segment)
+            return [index] if index is not None else []
+        changed = []
+        previous = self._card(segment)
+        self._run_call[segment] = event.tool_call_id
+        run = self._runs.setdefault(segment, Transcript())
+        if previous is not None:
+            item = self.items[previous]
+            if isinstance(item, ToolItem) and item.subagent is run:
+                item.subagent = None
+                item.touch()
+                changed.append(previous)
+        index = self._tools.get(event.tool_call_id)
+        if index is None:
+            index = self._append(ToolItem(call_id=event.tool_call_id, name="task"))
+        item = self.items[index]
+        assert isinstance(item, ToolItem)
+        item.subagent = run
+        item.agent = event.agent or item.agent
+        item.touch()
+        changed.append(index)
+        return sorted(set(changed))
+
+    def _mark_waiting(self, namespace: tuple[str, ...], waiting: bool) -> list[int]:
+        """Mark the card of the sub-agent an approval was raised in."""
+        index = self._card(namespace[0]) if namespace else None
+        item = self.items[index] if index is not None else None
+        if not isinstance(item, ToolItem) or item.waiting == waiting:
+            return []
+        item.waiting = waiting
+        item.touch()
+        return [index]  # type: ignore[list-item]
 
     def _assistant_for(self, message_id: str, node: str | None = None) -> tuple[int, bool]:
         index = self._assistant.get(message_id)
@@ -363,6 +436,8 @@ class Transcript:
                 changed.append(index)
             elif isinstance(item, ToolItem) and item.state == "running" and not self._waiting():
                 item.state = "failed"
+                if item.subagent is not None:
+                    item.subagent.mark_incomplete(notify=False)
                 item.touch()
                 changed.append(index)
         changed = sorted(set(changed))
@@ -379,4 +454,5 @@ class Transcript:
                 item.resolved = True
                 item.touch()
                 changed.append(index)
-        return self._notify(changed)
+                changed.extend(self._mark_waiting(item.namespace, False))
+        return self._notify(sorted(set(changed)))

@@ -11,7 +11,10 @@ import itertools
 import json
 import time
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from fleet_tui.domain.transcript import Transcript
 
 ToolState = Literal["running", "done", "failed"]
 
@@ -192,6 +195,15 @@ class ToolItem(Item):
     result: str | None = None
     state: ToolState = "running"
     auth_url: str | None = None
+    # a sub-agent card: the run this call started (deep agents' `task`), its own transcript
+    subagent: Transcript | None = field(default=None, repr=False)
+    agent: str | None = None
+    # an approval raised inside that sub-agent waits for the user
+    waiting: bool = False
+
+    @property
+    def is_subagent(self) -> bool:
+        return self.subagent is not None or self.name == "task"
 
     def set_result(self, content: str, failed: bool = False) -> None:
         self.result = content
@@ -217,6 +229,8 @@ class InterruptItem(Item):
     resolved: bool = False
     # what the answer must look like (per-call HITL: the decisions allowed)
     response_schema: Any = None
+    # the sub-agent it was raised in (its `tools:<task id>` segments); () for the agent itself
+    namespace: tuple[str, ...] = ()
 
     @property
     def copy_text(self) -> str:

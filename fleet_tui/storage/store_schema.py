@@ -99,7 +99,28 @@ INSERT INTO search (rowid, text)
     SELECT (conversation_id << {KEY_SHIFT}) | seq, content FROM messages;
 """
 
-STEPS: tuple[str, ...] = (_V1, _V2, _V3)
+# Deep agents: a sub-agent's messages belong to the card of the `task` call that started it
+# (`parent_call_id`); the plan and files last read for a thread; the user's answer to each
+# approval, per tool call, so it is shown after a restart.
+_V4 = """
+ALTER TABLE messages ADD COLUMN parent_call_id TEXT;
+CREATE TABLE thread_state (
+    conversation_id INTEGER PRIMARY KEY REFERENCES conversations(id) ON DELETE CASCADE,
+    todos TEXT,
+    files TEXT,
+    updated_at REAL NOT NULL
+);
+CREATE TABLE decisions (
+    conversation_id INTEGER NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+    tool_call_id TEXT NOT NULL,
+    interrupt_id TEXT,
+    decision TEXT NOT NULL,
+    created_at REAL NOT NULL,
+    PRIMARY KEY (conversation_id, tool_call_id)
+);
+"""
+
+STEPS: tuple[str, ...] = (_V1, _V2, _V3, _V4)
 SCHEMA_VERSION = len(STEPS)
 
 
