@@ -200,6 +200,11 @@ class ToolItem(Item):
     agent: str | None = None
     # an approval raised inside that sub-agent waits for the user
     waiting: bool = False
+    # the user's answer when the call needed approval: "awaiting" until answered, then the
+    # decision type ("approve", "edit", "reject", "respond"); `decision_detail` holds the new
+    # arguments (edit), the reason (reject) or the response (respond)
+    decision: str | None = None
+    decision_detail: str = ""
 
     @property
     def is_subagent(self) -> bool:

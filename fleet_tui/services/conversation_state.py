@@ -6,6 +6,7 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
+from fleet_tui.domain.deep_state import StateFile, Todo
 from fleet_tui.domain.events import InterruptRequest
 from fleet_tui.domain.transcript import InterruptItem, Transcript
 from fleet_tui.services.service_events import Activity, activity_label
@@ -46,6 +47,9 @@ class ConversationState:
     last_error: str | None = None
     # server ids of messages shown that the store may not hold (a thread read from the server)
     known_ids: set[str] = field(default_factory=set)
+    # a deep agent's plan and state files, as last read from a run, the store or `/state`
+    plan: tuple[Todo, ...] = ()
+    files: dict[str, StateFile] = field(default_factory=dict)
 
     @property
     def id(self) -> int:

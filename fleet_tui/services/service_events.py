@@ -9,6 +9,7 @@ import enum
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from fleet_tui.domain.deep_state import StateFile, Todo
 from fleet_tui.domain.events import Event, InterruptRequest
 
 if TYPE_CHECKING:
@@ -26,6 +27,7 @@ class Activity(enum.Enum):
     WRITING = "writing"
     TOOL = "tool"
     THINKING = "thinking"
+    SUBAGENT = "sub-agent"
     CANCELLING = "cancelling"
 
 
@@ -134,6 +136,22 @@ class Queued:
     text: str
 
 
+@dataclass(frozen=True, slots=True)
+class PlanChanged:
+    """The agent's plan for the conversation (from a run, the store or `/state`)."""
+
+    conversation_id: int
+    todos: tuple[Todo, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class FilesUpdated:
+    """The agent's state files for the conversation, all of them, by path."""
+
+    conversation_id: int
+    files: dict[str, StateFile]
+
+
 ServiceEvent = (
     RunEventFor
     | RunBegan
@@ -145,6 +163,8 @@ ServiceEvent = (
     | TranscriptReplaced
     | Problem
     | Queued
+    | PlanChanged
+    | FilesUpdated
 )
 
 
