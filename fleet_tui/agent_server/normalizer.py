@@ -94,6 +94,7 @@ class EventNormalizer:
         self._call_of: dict[str, str] = {}  # namespace segment -> tool call id
         self._exact: set[str] = set()  # segments whose tie the server confirmed
         self._unbound: list[str] = []  # segments seen before any call was free for them
+        self._known: dict[str, str] = {}  # segment -> call id, from an earlier run (a resume)
         # the sub-agent's name (`lc_agent_name`), once one of its events names it
         self.agent_name: str | None = None
         self._last_todos: tuple[Todo, ...] | None = None
@@ -140,12 +141,28 @@ class EventNormalizer:
         return out
 
     # -- sub-agents -------------------------------------------------------------------
+    def expect_subagents(self, calls: Iterable[tuple[str | None, ToolCall]]) -> None:
+        """`task` calls of earlier runs still waiting for their result (a run resumed after an
+        approval raised inside a sub-agent goes on in the same sub-agent), with the namespace
+        segment each was tied to when known."""
+        for segment, call in calls:
+            if call.name != "task" or any(c.id == call.id for c in self._task_calls):
+                continue
+            self._task_calls.append(call)
+            self._announced_calls.add(call.id)
+            if segment:
+                self._known[segment] = call.id
+
     def _subagent(self, mode: str, payload: Any, namespace: str, out: list[Event]) -> None:
         segment, _, rest = namespace.partition("|")
         child = self._children.get(segment)
         if child is None:
             child = self._children[segment] = EventNormalizer(self.thread_id)
-            self._guess(segment, out)
+            known = next((c for c in self._task_calls if c.id == self._known.get(segment)), None)
+            if known is not None:
+                self._bind(segment, known, out)
+            else:
+                self._guess(segment, out)
         named = child.agent_name
         inner: list[Event] = []
         child._route(mode, payload, rest, inner)
@@ -174,7 +191,10 @@ class EventNormalizer:
 
     def _free_calls(self) -> list[ToolCall]:
         taken = set(self._call_of.values())
-        return [call for call in self._task_calls if call.id not in taken]
+        free = [call for call in self._task_calls if call.id not in taken]
+        # calls an earlier run tied to a namespace are kept for it, unless nothing else is free
+        reserved = set(self._known.values())
+        return [call for call in free if call.id not in reserved] or free
 
     def _bind(self, segment: str, call: ToolCall, out: list[Event], exact: bool = False) -> None:
         self._call_of[segment] = call.id
