@@ -84,14 +84,17 @@ class DeepTracking:
 
     # -- opening and refreshing ---------------------------------------------------------
     def restore(self, state: ConversationState, *, from_store: bool) -> None:
-        """Report the conversation's plan and files; read them from the store first when the
-        conversation was not in memory."""
+        """Report the conversation's plan and files, read from the store first when the
+        conversation was not in memory. Nothing is reported for a conversation that has
+        neither (a view switching to it reads the empty `state.plan` / `state.files`)."""
         if from_store:
             stored = self.store.thread_state(state.id)
             state.plan = stored.todos or ()
             state.files = stored.files
-        self._emit(PlanChanged(state.id, state.plan))
-        self._emit(FilesUpdated(state.id, dict(state.files)))
+        if state.plan:
+            self._emit(PlanChanged(state.id, state.plan))
+        if state.files:
+            self._emit(FilesUpdated(state.id, dict(state.files)))
 
     def refreshed(self, state: ConversationState, result: ThreadRefresh) -> None:
         """The plan and files `/state` holds (already stored by the refresh)."""
