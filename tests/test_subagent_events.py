@@ -250,3 +250,21 @@ def test_json_form_of_a_sub_agent_event_keeps_its_namespace() -> None:
     assert as_dict["namespace"] == A
     assert as_dict["event"]["kind"] == "text_delta"
     json.dumps(as_dict)
+
+
+def test_a_resumed_run_goes_on_in_the_sub_agent_it_was_tied_to() -> None:
+    first = _transcript(
+        _feed([*_delegation(), (f"messages|{B}", _chunk("sub-b", "before", "researcher", B))])
+    )
+    waiting = first.open_subagents()
+    # B was the first sub-agent seen: it went to the first call
+    assert [(segment, call.id) for segment, call in waiting] == [(B, "call-a"), (None, "call-b")]
+    # the resumed run knows neither call from its own stream
+    normalizer = EventNormalizer("thread")
+    normalizer.expect_subagents(waiting)
+    events = normalizer.feed(f"messages|{B}", _chunk("sub-b2", " after", "researcher", B))
+    bound = [e for e in events if isinstance(e, SubagentBound)]
+    assert [(e.namespace, e.tool_call_id) for e in bound] == [(B, "call-a")]
+    for event in events:
+        first.apply(event)
+    assert _run_text(_card(first, "call-a")) == "before after"

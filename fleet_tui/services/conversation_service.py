@@ -344,6 +344,7 @@ class ConversationService:
             lambda event: self._deliver(state, event, runner),
             stream_modes=self._stream_modes(),
             known_message_ids=state.known_ids,
+            open_subagents=state.transcript.open_subagents(),
         )
         state.runner = runner
         state.last_error = None

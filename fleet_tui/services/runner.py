@@ -15,7 +15,7 @@ from typing import Any
 
 from fleet_tui.agent_server.client import FleetClient, RunStream
 from fleet_tui.common.errors import FleetError, ThreadBusyError
-from fleet_tui.domain.events import Event, RunEnded, RunError, RunStarted
+from fleet_tui.domain.events import Event, RunEnded, RunError, RunStarted, ToolCall
 from fleet_tui.services.recorder import RunRecorder, flush_periodically
 from fleet_tui.storage.store import Conversation, Store
 
@@ -38,6 +38,7 @@ class TurnRunner:
         *,
         stream_modes: Sequence[str] | None = None,
         known_message_ids: Iterable[str] = (),
+        open_subagents: Iterable[tuple[str | None, ToolCall]] = (),
     ):
         self.client = client
         self.store = store
@@ -52,6 +53,8 @@ class TurnRunner:
         # ids of messages already shown that the store may not hold (a thread not saved
         # locally): a resumed run re-sends them, and they must not be shown again
         self.known_message_ids = list(known_message_ids)
+        # `task` calls of earlier runs still waiting: a resumed run goes on in their sub-agents
+        self.open_subagents = list(open_subagents)
         # the request failed (no stream, or a broken one); what `ask` exits with
         self.failure: FleetError | None = None
         # True while the runner reports an end of its own (an error or a cancel), not the
@@ -132,6 +135,7 @@ class TurnRunner:
             seen = [m.server_id for m in stored if m.server_id]
             seen += [i for i in self.known_message_ids if i not in seen]
             self.stream = open_stream(thread_id, seen)
+            self.stream.normalizer.expect_subagents(self.open_subagents)
             async for event in self.stream:
                 recorder.handle(event)
                 if isinstance(event, RunStarted) and self.cancelled:
