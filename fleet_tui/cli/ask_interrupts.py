@@ -20,6 +20,7 @@ from fleet_tui.domain.interrupts import (
 )
 
 ASK = "fleet-tui ask"
+DEFAULT_DESCRIPTION = "Tool execution requires approval"
 
 
 def example_decision(action: HitlAction) -> dict[str, Any]:
@@ -76,32 +77,50 @@ def describe_pending(
     return lines
 
 
+_Call = tuple[str, dict[str, Any], str | None, list[str]]
+
+
+def _calls(review: HitlReview | InboxReview) -> list[_Call]:
+    """(tool, arguments, description, allowed answers) of each call a review asks about."""
+    if isinstance(review, HitlReview):
+        return [
+            (a.name, a.args, a.description, [str(d) for d in a.allowed]) for a in review.actions
+        ]
+    return [(i.action, i.args, i.description, [str(d) for d in i.allowed]) for i in review.items]
+
+
 def _describe_one(number: int, interrupt: Interrupt, ties: SubagentTies) -> list[str]:
     review = classify(interrupt.value, interrupt.response_schema)
     agent = ties.agent_of(interrupt.namespace)
-    origin = f"  (raised by sub-agent {agent})" if agent else ""
-    head = f"  {number}. id {interrupt.id or '(none)'}{origin}"
-    lines: list[str] = []
-    if isinstance(review, HitlReview):
-        several = len(review.actions) > 1
-        if several:
-            lines.append(f"{head}: {len(review.actions)} tool calls, answered together")
-        for index, action in enumerate(review.actions):
-            label = f"     {chr(ord('a') + index % 26)}) " if several else f"{head}: "
-            lines.append(f"{label}{action.name}({compact_args(action.args)})")
-            if action.description:
-                lines.append(f"        {short_line(action.description, 120)}")
-            lines.append(f"        allowed: {', '.join(action.allowed)}")
-    elif isinstance(review, InboxReview):
-        for item in review.items:
-            lines.append(f"{head}: {item.action}({compact_args(item.args)})")
-            if item.description:
-                lines.append(f"        {short_line(item.description, 120)}")
-            lines.append(f"        allowed: {', '.join(item.allowed)}")
-    else:
-        value = dumps_json(fold_value(review.value, max_chars=200), indent=None)
-        lines.append(f"{head}: asks {value}")
-        lines.append("        answer with any JSON value (text as a JSON string)")
+    where = f"     id: {interrupt.id or '(none)'}"
+    if agent:
+        where += f" · raised by sub-agent: {agent}"
+    lead = f"  {number}. "
+    if isinstance(review, HitlReview | InboxReview):
+        calls = _calls(review)
+        if len(calls) == 1:
+            name, args, description, allowed = calls[0]
+            head = f"{lead}{name}({compact_args(args)})"
+            return [head, where, *_details("     ", description, allowed)]
+        lines = [f"{lead}{len(calls)} tool calls, answered together", where]
+        for index, (name, args, description, allowed) in enumerate(calls):
+            lines.append(f"     {chr(ord('a') + index % 26)}) {name}({compact_args(args)})")
+            lines += _details("        ", description, allowed)
+        return lines
+    value = dumps_json(fold_value(review.value, max_chars=200), indent=None)
+    return [
+        f"{lead}a question: {value}",
+        where,
+        "     answer with any JSON value (text as a JSON string)",
+    ]
+
+
+def _details(indent: str, description: str | None, allowed: list[str]) -> list[str]:
+    lines = []
+    # the middleware's default description only repeats the tool and its arguments
+    if description and not description.startswith(DEFAULT_DESCRIPTION):
+        lines.append(f"{indent}{short_line(description, 120)}")
+    lines.append(f"{indent}allowed: {', '.join(allowed)}")
     return lines
 
 
