@@ -240,3 +240,22 @@ def test_the_printed_example_answer_passes_the_check(interrupt: Interrupt) -> No
     answer: Any = example_answer(interrupt)
     sent = resume_value(AnswerRequest("resume", {A: answer}), [interrupt])
     assert check_answer(interrupt, sent[A]) is None
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_on_a_terminal_a_note_starts_its_own_line_without_touching_stdout() -> None:
+    from fleet_tui.domain.events import TextDelta
+
+    out, err = Terminal(), Terminal()
+    printer = ReplyPrinter(out, err, as_json=False)
+    printer.handle(TextDelta("m1", "Planning."))
+    printer.handle(PlanUpdated((Todo("One"),)))
+    printer.handle(PlanUpdated((Todo("One", "completed"),)))
+    printer.handle(TextDelta("m1", " More."))
+    printer.close()
+    assert out.getvalue() == "Planning. More.\n"
+    assert err.getvalue() == "\nPlan: 0/1 done · Task 1 of 1 · One\nPlan: 1/1 done\n"

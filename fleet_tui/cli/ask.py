@@ -73,6 +73,8 @@ async def _ask(
             resume = resume_value(answer, pending_interrupts(server_state)) if answer else None
             if thread_id:
                 printer.note(f"thread: {thread_id}")
+            if answer is not None:
+                printer.ties.saw_state(server_state)
             # saved only now: a thread id the server does not know is never recorded
             cid = session.open(thread_id, server_state)
             if answer is not None:

@@ -6,6 +6,7 @@ No Textual import.
 from __future__ import annotations
 
 import contextlib
+import functools
 from typing import TextIO
 
 from fleet_tui.cli.ask_json import json_event
@@ -54,6 +55,7 @@ class ReplyPrinter:
         self.output_closed: OutputClosed | None = None
         self.ties = SubagentTies()
         self._plan = ""
+        self._screen_mid_line = False
         # a token the agent echoes may arrive split across two deltas
         self._redactor = StreamRedactor()
 
@@ -157,9 +159,25 @@ class ReplyPrinter:
         if text:
             self.write(text)
             self.at_line_start = text.endswith("\n")
+            self._screen_mid_line = not self.at_line_start
 
     def note(self, text: str) -> None:
+        if self._shared_terminal and self._screen_mid_line:
+            # the reply is mid-line on the same screen: start the note on a line of its own
+            # (on stderr, so stdout's text stays exactly the reply)
+            text = "\n" + text
+        self._screen_mid_line = False
         print_err(text, self.err, prefix="")
+
+    @functools.cached_property
+    def _shared_terminal(self) -> bool:
+        """stdout and stderr both go to a terminal, where their lines interleave."""
+        if self.as_json:
+            return False
+        try:
+            return self.out.isatty() and self.err.isatty()
+        except (OSError, ValueError):
+            return False
 
     def close(self) -> None:
         """End the reply's last line. Never raises: the run is over, nothing is left to stop."""

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from fleet_tui.domain.deep_state import Todo, plan_summary
-from fleet_tui.domain.events import SubagentBound, ToolCall
+from fleet_tui.domain.events import SubagentBound, ToolCall, message_role, tool_calls_of
 from fleet_tui.domain.interrupts import dumps_json, fold_value
 
 # the tool a deep agent hands work to a sub-agent with
@@ -67,6 +67,16 @@ class SubagentTies:
     def saw_call(self, call: ToolCall) -> None:
         if call.name == TASK_TOOL:
             self.calls[call.id] = call
+
+    def saw_state(self, state: Any) -> None:
+        """The `task` calls of a thread's `/state`: a resumed run ends sub-agents that an
+        earlier run started."""
+        values = state.get("values") if isinstance(state, dict) else None
+        messages = values.get("messages") if isinstance(values, dict) else None
+        for message in messages if isinstance(messages, list) else ():
+            if isinstance(message, dict) and message_role(message) == "ai":
+                for call in tool_calls_of(message):
+                    self.saw_call(call)
 
     def bound(self, event: SubagentBound) -> bool:
         """Record a tie; True when the namespace was not known before (a sub-agent started)."""
