@@ -65,8 +65,10 @@ def build_parser() -> argparse.ArgumentParser:
     ask = sub.add_parser(
         "ask",
         help="send one message and stream the reply to stdout (no TUI)",
-        description="Send MESSAGE to the agent and stream its reply to stdout. Tool calls and "
-        "progress go to stderr. Without --thread the run is stateless.",
+        description="Send MESSAGE to the agent and stream its reply to stdout. Tool calls, "
+        "sub-agent progress and plan changes go to stderr. Without --thread the run is "
+        "stateless. When the run stops for an approval, each pending interrupt is listed on "
+        "stderr with its id, allowed decisions and a command that answers it.",
         epilog=EXIT_CODES_HELP + "\n" + SETTINGS_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -77,10 +79,26 @@ def build_parser() -> argparse.ArgumentParser:
         help="run on a server thread: 'new' creates one, 'last' continues the most recent "
         "conversation, or give a thread id; the thread id is printed on stderr",
     )
-    ask.add_argument(
+    answer = ask.add_mutually_exclusive_group()
+    answer.add_argument(
         "--resume",
         metavar="JSON",
-        help="answer the interrupt the thread is waiting on with this JSON value (needs --thread)",
+        help="answer the thread's pending interrupts (needs --thread): a map "
+        "'{\"<interrupt id>\": <answer>, ...}' (several in one resume), or, when exactly one "
+        'is pending, the bare answer, e.g. \'{"type": "approve"}\'',
+    )
+    answer.add_argument(
+        "--approve",
+        action="store_true",
+        help="approve every pending tool call of the thread (needs --thread)",
+    )
+    answer.add_argument(
+        "--reject",
+        nargs="?",
+        const="",
+        metavar="REASON",
+        help="reject every pending tool call of the thread, with an optional reason the agent "
+        "is told (needs --thread)",
     )
     ask.add_argument(
         "--json", action="store_true", help="print one JSON object per event (NDJSON) instead"

@@ -167,7 +167,7 @@ def test_threads_into_a_closed_pipe_exits_quietly(
 def test_ask_says_when_the_stream_goes_quiet_and_when_data_comes_again() -> None:
     import io
 
-    from fleet_tui.cli.ask import ReplyPrinter
+    from fleet_tui.cli.ask_printer import ReplyPrinter
     from fleet_tui.domain.events import StreamQuiet, TextDelta
 
     out, err = io.StringIO(), io.StringIO()

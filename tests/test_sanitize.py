@@ -144,7 +144,7 @@ def test_a_secret_split_across_pieces_is_masked_in_a_stream() -> None:
 def test_ask_prints_a_token_split_across_deltas_masked() -> None:
     import io
 
-    from fleet_tui.cli.ask import ReplyPrinter
+    from fleet_tui.cli.ask_printer import ReplyPrinter
     from fleet_tui.common.redaction import remember
     from fleet_tui.domain.events import TextDelta
 

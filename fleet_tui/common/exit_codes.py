@@ -31,7 +31,8 @@ EXIT_CODES_HELP = """exit codes:
   3    authentication failed
   4    not found (wrong agent or thread id, or the token is not tied to the agent's owner)
   5    cannot reach the server, timeout, or a server error (5xx)
-  6    the run stopped at an interrupt waiting for a human (resume with --thread ID --resume JSON)
+  6    the run stopped at an interrupt waiting for a human (answer with --thread ID and
+       --approve, --reject [REASON] or --resume JSON)
   70   internal error (a bug of fleet-tui: the message names a crash report to attach)
   129  the terminal closed (SIGHUP): stopped as with Ctrl-C
   130  interrupted with Ctrl-C (the run is cancelled on the server first)
