@@ -58,6 +58,8 @@ class _Stream:
 
     generation: int
     view: StreamingMarkdown | PlainText
+    ruled: list[Line]
+    """The settled lines, ruled once: a token rules only the growing block's lines again."""
 
 
 def first_difference(old: list[Line], new: list[Line]) -> int:
@@ -111,6 +113,7 @@ class CardLines:
         self.renderer = renderer
         self._items: dict[int, _Cached] = {}
         self._streams: dict[int, _Stream] = {}
+        self._headers: dict[int, tuple[tuple[object, ...], Line]] = {}
         self._results: dict[int, tuple[int, str | None, list[Line]]] = {}
         self._rule = style_number(renderer.styles.meta)
         self._gap: Line = (RULE.rstrip(), self._rule)
@@ -120,9 +123,14 @@ class CardLines:
 
     # -- the card -----------------------------------------------------------------------
     def header(self, item: ToolItem, r: ItemRenderer, expanded: bool) -> Line:
-        s = r.styles
         status, style_name = card_status(item)
         count = tool_count(item.subagent)
+        # the same line while it says the same: the pane then repaints only the growing tail
+        key = (r.width, expanded, status, count, item.agent, str(item.args.get("description")))
+        cached = self._headers.get(item.uid)
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        s = r.styles
         tail = Text(" — ", style=s.meta)
         tail.append(status, style=getattr(s, style_name))
         if count:
@@ -138,7 +146,9 @@ class CardLines:
             head.append(" · ", style=s.meta)
             head.append_text(piece)
         head.append_text(tail)
-        return r.one_line(head)
+        line = r.one_line(head)
+        self._headers[item.uid] = (key, line)
+        return line
 
     def _card(self, item: ToolItem, r: ItemRenderer, expanded: bool) -> list[Line]:
         lines = [self.header(item, r, expanded)]
@@ -166,7 +176,7 @@ class CardLines:
         return lines
 
     def _ruled(self, line: Line) -> Line:
-        return (RULE, self._rule, *line)
+        return (RULE, self._rule, *line) if line else self._gap
 
     def _nested(self, item: Item, r: ItemRenderer, card: ToolItem) -> list[Line]:
         """One nested item's lines, ruled, rendered again only when the item changed."""
@@ -175,8 +185,10 @@ class CardLines:
         if cached is not None and cached.key == key:
             return cached.lines
         if isinstance(item, AssistantItem):
-            body = self._reply(item, r)
-        elif isinstance(item, ToolItem) and item.is_subagent:
+            lines = self._reply(item, r)
+            self._items[item.uid] = _Cached(key, lines)
+            return lines
+        if isinstance(item, ToolItem) and item.is_subagent:
             body = self._card(item, r, True)  # nested cards cannot be opened one by one
         elif isinstance(item, UserItem):
             # the sub-agent's task, already in the card's header
@@ -188,6 +200,7 @@ class CardLines:
         return lines
 
     def _reply(self, item: AssistantItem, r: ItemRenderer) -> list[Line]:
+        """A nested reply's lines, ruled; while it grows only its last block is redone."""
         stream = self._streams.get(item.uid)
         if stream is None or stream.generation != item.generation:
             view: StreamingMarkdown | PlainText
@@ -195,7 +208,7 @@ class CardLines:
                 view = PlainText(r.width, [])
             else:
                 view = StreamingMarkdown(r.blocks)
-            stream = self._streams[item.uid] = _Stream(item.generation, view)
+            stream = self._streams[item.uid] = _Stream(item.generation, view, [])
         view = stream.view
         try:
             if isinstance(view, PlainText):
@@ -204,12 +217,16 @@ class CardLines:
                 view.update(item.text_from(view.offset), item.complete)
         except TooDeep:
             stream.view = PlainText(r.width, [])
+            stream.ruled.clear()
             return self._reply(item, r)
-        lines = list(view.lines)
+        ruled = stream.ruled
+        settled = view.settled_lines
+        ruled.extend(self._ruled(line) for line in view.lines[len(ruled) : settled])
+        lines = ruled + [self._ruled(line) for line in view.lines[settled:]]
         if item.complete:
             del self._streams[item.uid]
             if item.interrupted:
-                lines.append(r.interrupted_marker())
+                lines.append(self._ruled(r.interrupted_marker()))
         return lines
 
     def _result_lines(self, item: ToolItem, r: ItemRenderer) -> list[Line]:
