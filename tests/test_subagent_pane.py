@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+import importlib.util
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+from app_harness import assistant_texts, idle, make_app, profile_for, type_and_send, wait_until
+from server_fixture import AgentServer
 from test_message_pane import SIZE, Host, settle
 
 from fleet_tui.domain.events import (
@@ -97,3 +104,61 @@ async def test_an_expanded_card_streams_and_repaints_only_its_tail() -> None:
         text = pane.line_texts(1)
         assert text[2].endswith("— ✓ done · 1 tool call")
         assert text[-2:] == ["╰ result", "  Done: all good"]
+
+
+# -- against the real Agent Server ---------------------------------------------------------
+
+
+def _deep_replies() -> ModuleType:
+    path = Path(__file__).resolve().parent / "server" / "deep_replies.py"
+    spec = importlib.util.spec_from_file_location("fleet_tui_test_deep_replies", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.server
+async def test_a_deep_run_shows_two_cards_with_their_own_text(
+    agent_server: AgentServer, tmp_path: Path
+) -> None:
+    dr = _deep_replies()
+    app = make_app(tmp_path, profile_for(agent_server, "deep"))
+    async with app.run_test(size=SIZE) as pilot:
+        await type_and_send(pilot, "Research terminals")
+        pane = app.chat.pane
+        await wait_until(
+            pilot,
+            lambda: idle(app) and dr.DEEP_FINAL in "".join(assistant_texts(pane.transcript.items)),
+            timeout=60,
+        )
+        items = pane.transcript.items
+        cards = [i for i in items if isinstance(i, ToolItem) and i.is_subagent]
+        assert len(cards) == 2
+        main_text = "\n".join(assistant_texts(items))
+        for card, topic in zip(cards, dr.DEEP_TOPICS, strict=True):
+            description = dr.research_description(topic)
+            index = items.index(card)
+            line = pane.line_texts(index)[-1]
+            assert line.startswith(f"▸ ◆ {dr.RESEARCHER} · {description} — ✓ done")
+            assert line.endswith("1 tool call")
+            finding = dr.research_finding(description).replace("*", "")
+            assert finding not in "\n".join(pane.line_texts(index))  # collapsed: one line
+            assert dr.research_finding(description) not in main_text
+        await pilot.press("ctrl+t")
+        await pilot.pause(0.2)
+        for card, topic in zip(cards, dr.DEEP_TOPICS, strict=True):
+            description = dr.research_description(topic)
+            other = dr.research_description(next(t for t in dr.DEEP_TOPICS if t != topic))
+            lines = pane.line_texts(items.index(card))
+            drawn = "\n".join(lines)
+            assert f"│ ▸ ⚙ {dr.RESEARCH_TOOL}(" in drawn  # the sub-agent's own call, nested
+            # its final words are the card's result, drawn once, as markdown
+            result = " ".join(line.strip() for line in lines[lines.index("╰ result") + 1 :])
+            assert result == dr.research_finding(description).replace("*", "")
+            assert drawn.count("the sources agree") == 1
+            assert dr.research_finding(other).replace("*", "") not in " ".join(lines)
+        # the plan and the file tools are drawn as their blocks, not as JSON
+        drawn = "\n".join(pane.line_texts())
+        assert "▾ ⚙ write_todos plan:" in drawn and '"content"' not in drawn
+        assert "- Status: draft" in drawn and "+ Status: final" in drawn

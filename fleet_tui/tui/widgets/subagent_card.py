@@ -106,6 +106,21 @@ def tool_count(run: Transcript | None) -> int:
     return sum(isinstance(i, ToolItem) for i in run.items) if run is not None else 0
 
 
+def _repeated_reply(run: Transcript, result: str | None) -> AssistantItem | None:
+    """The sub-agent's last reply when it is the card's result too (shown once, as the result)."""
+    if result is None:
+        return None
+    for nested in reversed(run.items):
+        if isinstance(nested, AssistantItem):
+            text = result.strip()
+            return (
+                nested
+                if nested.length < 2 * len(text) + 64 and nested.text.strip() == text
+                else None
+            )
+    return None
+
+
 class CardLines:
     """The rendered lines of one sub-agent card, kept per nested item version."""
 
@@ -159,7 +174,10 @@ class CardLines:
         run = item.subagent
         if run is not None:
             previous: Item | None = None
+            repeated = _repeated_reply(run, item.result)
             for nested in run.items:
+                if nested is repeated:
+                    continue
                 body = self._nested(nested, inner, item)
                 if not body:
                     continue
