@@ -88,6 +88,8 @@ async def floor_once(
         ) as response:
             response.raise_for_status()
             async for sse in EventSource(response).aiter_sse():
+                if not sse.data:
+                    continue  # a keep-alive
                 payload = json.loads(sse.data)
                 events += 1
                 if sse.event.startswith("messages") and payload[0].get("content"):

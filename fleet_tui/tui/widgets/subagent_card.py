@@ -220,12 +220,17 @@ class CardLines:
     def _reply(self, item: AssistantItem, r: ItemRenderer) -> list[Line]:
         """A nested reply's lines, ruled; while it grows only its last block is redone."""
         stream = self._streams.get(item.uid)
-        if stream is None or stream.generation != item.generation:
+        # While it grows, a nested reply is folded as plain text (each character once): with
+        # several sub-agents streaming at once, markdown's re-render of each growing block
+        # every frame cost more than a frame. Finished, it is drawn as markdown, once.
+        plain = not item.complete or item.length > LARGE_REPLY_CHARS
+        if (
+            stream is None
+            or stream.generation != item.generation
+            or (not plain and isinstance(stream.view, PlainText))
+        ):
             view: StreamingMarkdown | PlainText
-            if item.length > LARGE_REPLY_CHARS:
-                view = PlainText(r.width, [])
-            else:
-                view = StreamingMarkdown(r.blocks)
+            view = PlainText(r.width, []) if plain else StreamingMarkdown(r.blocks)
             stream = self._streams[item.uid] = _Stream(item.generation, view, [])
         view = stream.view
         try:
@@ -241,6 +246,8 @@ class CardLines:
         settled = view.settled_lines
         ruled.extend(self._ruled(line) for line in view.lines[len(ruled) : settled])
         lines = ruled + [self._ruled(line) for line in view.lines[settled:]]
+        while not item.complete and lines and lines[-1] is self._gap:
+            lines.pop()  # blank lines a growing text ends with: the next words may fill them
         if item.complete:
             del self._streams[item.uid]
             if item.interrupted:
