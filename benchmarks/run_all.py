@@ -26,7 +26,7 @@ from pathlib import Path
 from _fleet import CACHE, OWNER_KEY, agent_server, table
 
 HERE = Path(__file__).resolve().parent
-SERVER_BENCHMARKS = {"stream_e2e", "several_streams"}
+SERVER_BENCHMARKS = {"stream_e2e", "several_streams", "deep_stream"}
 ORDER = [
     "startup",
     "sidebar",
@@ -34,6 +34,7 @@ ORDER = [
     "open_thread",
     "stream_e2e",
     "several_streams",
+    "deep_stream",
     "sse_decode",
     "large_reply",
 ]
@@ -55,6 +56,7 @@ SMOKE_ARGS: dict[str, list[str]] = {
     "open_thread": ["--messages", "40"],
     "stream_e2e": ["--graph", "scripted", "--runs", "1", "--type-every", "0.02"],
     "several_streams": ["--graph", "scripted", "--runs", "1"],
+    "deep_stream": ["--message", "2x40", "--runs", "1"],
     "sse_decode": ["--size-mb", "0.3", "--reps", "1"],
     "large_reply": ["--event-mb", "0.3", "--reply-mb", "0.5"],
 }
@@ -240,6 +242,19 @@ def summary(results: dict[str, object], outputs: dict[str, list[str]]) -> list[l
                 met(r["hidden_renders"] == 0),
             ]
         )
+    r = results.get("deep_stream")
+    if isinstance(r, dict):
+        rows.append(
+            [
+                "13 deep run",
+                f"ratio {r['ratio']:.2f} (collapsed {r['collapsed'] * 1000:.0f} ms, expanded "
+                f"{r['expanded'] * 1000:.0f} ms, floor {r['floor'] * 1000:.0f} ms)",
+                "<= 1.3",
+                met(r["ratio"] <= 1.3),
+            ]
+        )
+        stall = f"stall {r['stall'] * 1000:.0f} ms"
+        rows.append(["13 deep run", stall, "<= 50 ms", met(r["stall"] <= 0.050)])
     if "large_reply" in outputs:
         stall = number(line_with(outputs["large_reply"], "large reply longest stall"), r"(\d+) ms")
         if stall is not None:

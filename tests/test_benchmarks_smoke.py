@@ -24,6 +24,7 @@ OFFLINE = [
 WITH_SERVER = {
     "stream_e2e": "painted reply == the server's text: OK",
     "several_streams": "every reply complete in its own transcript: OK",
+    "deep_stream": "each sub-agent's text in its own card, none in the main reply: MET",
 }
 
 

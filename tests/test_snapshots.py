@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from app_harness import make_app, wait_until
+from textual.app import App
 from textual.pilot import Pilot
 
 from fleet_tui.settings.config import AgentProfile
@@ -144,3 +145,57 @@ def test_review_panel(snap_compare, snapshot_app: FleetApp) -> None:  # type: ig
         await freeze(pilot)
 
     assert snap_compare(snapshot_app, terminal_size=SIZE, run_before=run_before)
+
+
+def deep_card_app(expanded: bool) -> App[None]:
+    """A message pane with a sub-agent card (a plan, a nested reply, tool calls and a result)."""
+    from test_message_pane import Host
+
+    from fleet_tui.domain.events import (
+        MessageComplete,
+        SubagentBound,
+        SubagentEvent,
+        TextDelta,
+        ToolCall,
+        ToolCallStarted,
+        ToolResult,
+    )
+    from fleet_tui.domain.transcript import Transcript
+
+    transcript = Transcript()
+    transcript.add_user("Research the release and write a report")
+    todos = [
+        {"content": "Research the release", "status": "completed"},
+        {"content": "Write the report", "status": "in_progress"},
+    ]
+    transcript.apply(ToolCallStarted("m0", ToolCall("plan", "write_todos", {"todos": todos})))
+    transcript.apply(ToolResult("r0", "plan", "write_todos", "Updated todo list"))
+    args = {"subagent_type": "researcher", "description": "Research what changed in the release"}
+    transcript.apply(ToolCallStarted("m1", ToolCall("call-a", "task", args)))
+    transcript.apply(SubagentBound("tools:a", "call-a", "researcher"))
+
+    def sub(event: object) -> SubagentEvent:
+        return SubagentEvent("tools:a", event)  # type: ignore[arg-type]
+
+    words = "Looking at the **changelog** first.\n\n- three fixes\n- one feature"
+    transcript.apply(sub(TextDelta("s1", words, "model")))
+    transcript.apply(sub(MessageComplete("s1", "ai", words)))
+    transcript.apply(sub(ToolCallStarted("s1", ToolCall("c1", "ls", {"path": "/"}))))
+    transcript.apply(sub(ToolResult("t1", "c1", "ls", "['/CHANGELOG.md', '/notes.md']")))
+    edit = {"file_path": "/notes.md", "old_string": "draft", "new_string": "final"}
+    transcript.apply(sub(ToolCallStarted("s2", ToolCall("c2", "edit_file", edit))))
+    transcript.apply(sub(ToolResult("t2", "c2", "edit_file", "Updated /notes.md")))
+    summary = "## Summary\n\nThree fixes, **one** feature."
+    transcript.apply(ToolResult("r1", "call-a", "task", summary))
+    for item in transcript.items:
+        item.expanded = expanded and item.__class__.__name__ == "ToolItem" and item.is_subagent  # type: ignore[attr-defined]
+    return Host(transcript)
+
+
+@pytest.mark.parametrize("size", [(120, 40), (80, 24)], ids=["120x40", "80x24"])
+@pytest.mark.parametrize("expanded", [False, True], ids=["collapsed", "expanded"])
+def test_subagent_card(snap_compare, size: tuple[int, int], expanded: bool) -> None:  # type: ignore[no-untyped-def]
+    async def run_before(pilot: Pilot[object]) -> None:
+        await pilot.pause(0.3)
+
+    assert snap_compare(deep_card_app(expanded), terminal_size=size, run_before=run_before)

@@ -9,10 +9,7 @@ cannot leave half a secret.
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any, NamedTuple
-
-if TYPE_CHECKING:
-    pass
+from typing import Any, NamedTuple
 
 from rich.cells import cell_len
 from rich.console import Console
@@ -67,6 +64,9 @@ class PaneStyles(NamedTuple):
     auth_url: Style = Style(underline=True)
     interrupt: Style = Style(bold=True)
     interrupted: Style = Style(dim=True, italic=True)
+    diff_removed: Style = Style(color="red")
+    diff_added: Style = Style(color="green")
+    subagent: Style = Style(bold=True)
 
 
 class ItemRenderer:
@@ -76,6 +76,9 @@ class ItemRenderer:
         self.console = console
         self.width = max(8, width)
         self.styles = styles
+        self.code_theme = code_theme
+        self.max_result_lines = MAX_RESULT_LINES
+        self._narrower: dict[int, ItemRenderer] = {}
         from fleet_tui.tui.widgets.markdown_render import BlockRenderer
 
         self.blocks = BlockRenderer(console, self.width, code_theme)
@@ -83,6 +86,14 @@ class ItemRenderer:
         self._json = JSONHighlighter()
 
     # -- helpers ----------------------------------------------------------------------
+    def narrower(self, indent: int) -> ItemRenderer:
+        """A renderer `indent` cells narrower (what is drawn inside a sub-agent card), kept."""
+        renderer = self._narrower.get(indent)
+        if renderer is None:
+            renderer = ItemRenderer(self.console, self.width - indent, self.styles, self.code_theme)
+            self._narrower[indent] = renderer
+        return renderer
+
     def text(self, text: Text, indent: int = 0) -> list[Line]:
         options = self.options if not indent else self.options.update(width=self.width - indent)
         return pack_lines(self.console.render_lines(text, options, pad=False), indent)
@@ -122,16 +133,35 @@ class ItemRenderer:
     def interrupted_marker(self) -> Line:
         return self.one_line(Text("⏹ (interrupted — the reply is incomplete)", self.styles.meta))
 
-    def tool(self, item: ToolItem) -> list[Line]:
+    def tool_head(self, item: ToolItem) -> Text:
+        """`▸ ⚙ name`: the start of a tool block's first line."""
         s = self.styles
-        state_style = {"running": s.tool_running, "done": s.tool_done, "failed": s.tool_failed}
-        state = Text(STATE_LABELS[item.state], style=state_style[item.state])
-        head = Text.assemble(
+        return Text.assemble(
             ("▾ " if item.expanded else "▸ ", s.meta),
             ("⚙ ", s.tool),
             (shown_line(item.name), s.tool_name),
             style=s.tool,
         )
+
+    def tool_state(self, item: ToolItem) -> Text:
+        s = self.styles
+        state_style = {"running": s.tool_running, "done": s.tool_done, "failed": s.tool_failed}
+        return Text(STATE_LABELS[item.state], style=state_style[item.state])
+
+    def tool(self, item: ToolItem) -> list[Line]:
+        from fleet_tui.tui.widgets import tool_blocks
+
+        if item.is_subagent:
+            from fleet_tui.tui.widgets.subagent_card import CardLines
+
+            return CardLines(self).render(item)
+        if item.name in tool_blocks.DEEP_TOOLS:
+            special = tool_blocks.deep_tool(self, item)
+            if special is not None:
+                return special + (self._auth(item.auth_url) if item.auth_url else [])
+        s = self.styles
+        state = self.tool_state(item)
+        head = self.tool_head(item)
         if not item.expanded:
             preview = shown_line(args_preview(redact_value(item.args)))  # type: ignore[arg-type]
             room = self.width - head.cell_len - state.cell_len - 3
@@ -142,10 +172,12 @@ class ItemRenderer:
             head.append(" ")
             head.append_text(state)
             lines = [self.one_line(head)]
+            lines.extend(tool_blocks.decision_lines(self, item))
         else:
             head.append("  ")
             head.append_text(state)
             lines = [self.one_line(head)]
+            lines.extend(tool_blocks.decision_lines(self, item))
             lines.append(self.one_line(Text.assemble(" " * (INDENT), ("arguments", s.meta))))
             lines.extend(self._json_block(fold_value(redact_value(item.args)), 2 * INDENT))
             if item.result is not None:
@@ -165,7 +197,15 @@ class ItemRenderer:
         dumped = json.dumps(value, ensure_ascii=False, indent=2, default=str)
         return self.text(self._json(Text(shown(dumped))), indent)
 
-    def _result(self, result: str) -> list[Line]:
+    def json_block(self, value: Any, indent: int) -> list[Line]:
+        """A JSON value, long strings and lists shortened, highlighted."""
+        return self._json_block(fold_value(value), indent)
+
+    def result_lines(self, result: str, indent: int = 2 * INDENT) -> list[Line]:
+        """A tool's result (JSON highlighted, long results cut short with a note)."""
+        return self._result(result, indent)
+
+    def _result(self, result: str, indent: int = 2 * INDENT) -> list[Line]:
         result = redact(result)  # before it is cut short
         stripped = result.strip()
         if stripped[:1] in ("{", "[") and len(stripped) <= MAX_JSON_RESULT_CHARS:
@@ -174,10 +214,10 @@ class ItemRenderer:
             except ValueError:
                 pass
             else:
-                lines = self._json_block(fold_value(parsed), 2 * INDENT)
+                lines = self._json_block(fold_value(parsed), indent)
                 return self._cap(lines)
         text = result if len(result) <= MAX_RESULT_CHARS else result[:MAX_RESULT_CHARS]
-        lines = self.text(Text(shown(text), style=self.styles.tool), 2 * INDENT)
+        lines = self.text(Text(shown(text), style=self.styles.tool), indent)
         return self._cap(lines, truncated=len(result) > MAX_RESULT_CHARS)
 
     def _cap(self, lines: list[Line], truncated: bool = False) -> list[Line]:

@@ -77,6 +77,9 @@ class MessagePane(PaneActions, ScrollView, can_focus=True):
         "message-pane--auth",
         "message-pane--auth-url",
         "message-pane--interrupt",
+        "message-pane--diff-removed",
+        "message-pane--diff-added",
+        "message-pane--subagent",
     }
 
     BINDINGS: ClassVar[list[BindingType]] = [

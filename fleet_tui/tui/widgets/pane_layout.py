@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 
     from fleet_tui.tui.widgets.item_render import ItemRenderer
     from fleet_tui.tui.widgets.markdown_render import PlainText, StreamingMarkdown
+    from fleet_tui.tui.widgets.subagent_card import CardLines
 
     _Base = ScrollView
 else:
@@ -93,6 +94,8 @@ class _Entry:
     """First body row that the last render changed (rows above it are the same strips)."""
     too_deep: bool = False
     """The reply nests deeper than markdown can be drawn here: it is shown as plain text."""
+    card: CardLines | None = None
+    """A sub-agent card's lines, kept per nested item (the card changes with every token)."""
 
 
 @dataclass(slots=True, eq=False)

@@ -20,7 +20,7 @@ from textual.selection import Selection
 from textual.strip import Strip
 
 from fleet_tui.common.sanitize import for_row
-from fleet_tui.domain.transcript import AssistantItem, ErrorItem, NoticeItem, UserItem
+from fleet_tui.domain.transcript import AssistantItem, ErrorItem, NoticeItem, ToolItem, UserItem
 from fleet_tui.tui.widgets.item_render import ItemRenderer, PaneStyles
 from fleet_tui.tui.widgets.lines import EMPTY, Line, text_of, to_strip
 from fleet_tui.tui.widgets.pane_layout import FRAME, GUTTER, PaneLayout, _Entry
@@ -92,6 +92,17 @@ class PaneRenderer(PaneLayout):
                 entry.key = None
                 self._dirty.add(index)
                 self._schedule_flush()
+        elif isinstance(item, ToolItem) and item.is_subagent:
+            # loaded with the first card: the first frame does without markdown
+            from fleet_tui.tui.widgets.subagent_card import CardLines, first_difference
+
+            card = entry.card
+            if card is None or card.renderer is not renderer:
+                card = entry.card = CardLines(renderer)
+            old = entry.body if entry.width == self._width else []
+            entry.body = card.render(item)
+            entry.changed_from = first_difference(old, entry.body)
+            entry.key = key
         else:
             entry.body = renderer.render(item)
             entry.key = key
@@ -176,6 +187,9 @@ class PaneRenderer(PaneLayout):
             auth=style("auth"),
             auth_url=style("auth-url"),
             interrupt=style("interrupt"),
+            diff_removed=style("diff-removed"),
+            diff_added=style("diff-added"),
+            subagent=style("subagent"),
         )
         gutters = {
             "user": style("user-gutter"),
