@@ -22,6 +22,12 @@ from typing import Any
 from fleet_tui.common import redaction
 from fleet_tui.common.redaction import mask_secret
 from fleet_tui.storage.store_connection import StoreConnection
+from fleet_tui.storage.store_decisions import (
+    DECISIONS_SQL,
+    StoredDecision,
+    decision_row,
+    save_decisions,
+)
 from fleet_tui.storage.store_files import (
     BUSY_TIMEOUT_MS,
     connect,
@@ -66,6 +72,7 @@ __all__ = [
     "Store",
     "StoreConnection",
     "StoreError",
+    "StoredDecision",
     "StoredMessage",
     "StreamWriter",
     "connect",
@@ -365,6 +372,16 @@ class Store(StoreConnection):
             sql = "UPDATE messages SET content = ?, complete = ? WHERE id = ?"
             args = (free_text(content), int(complete), row_id)
         self._apply(lambda db: db.execute(sql, args))
+
+    # -- approvals ------------------------------------------------------------------------
+    def save_decisions(self, conversation_id: int, decisions: list[StoredDecision]) -> None:
+        """Keep the user's answers to approvals, one per tool call (a later one replaces)."""
+        if decisions:
+            self._apply(lambda db: save_decisions(db, conversation_id, decisions))
+
+    def decisions(self, conversation_id: int) -> list[StoredDecision]:
+        rows = self._all(DECISIONS_SQL, (conversation_id,))
+        return [d for d in map(decision_row, rows) if d is not None]
 
 
 def memory_store() -> Store:
