@@ -20,6 +20,7 @@ from textual.content import Content
 from textual.pilot import Pilot
 from textual.widgets import Button, Checkbox, Input, Static, TextArea
 
+from fleet_tui.domain.interrupt_model import Interrupt
 from fleet_tui.tui.screens.review import DecisionSet, ReviewScreen
 
 TCSS = Path(__file__).resolve().parent.parent / "fleet_tui" / "tui" / "fleet.tcss"
@@ -63,10 +64,14 @@ class Host(App[None]):
         self.result: Any = UNSET
 
     def on_mount(self) -> None:
-        self.push_screen(ReviewScreen(self.value, **self.kwargs), self._done)
+        interrupt_id = self.kwargs.pop("interrupt_id", None)
+        schema = self.kwargs.pop("response_schema", None)
+        interrupt = Interrupt(interrupt_id, self.value, schema)
+        self.push_screen(ReviewScreen([interrupt], **self.kwargs), self._done)
 
-    def _done(self, result: Any) -> None:
-        self.result = result
+    def _done(self, answers: dict[str | None, Any] | None) -> None:
+        # one interrupt: the value sent for it (the screen keys answers by interrupt id)
+        self.result = None if answers is None else answers[next(iter(answers))]
 
 
 async def type_text(pilot: Pilot[Any], text: str) -> None:
@@ -300,10 +305,10 @@ async def test_raw_json_answer() -> None:
     async with app.run_test(size=SIZE) as pilot:
         text = screen_text(app)
         assert "Pick a number" in text and "ünïcødé ✓" in text
-        assert app.focused is app.screen.query_one("#raw-answer", TextArea)
+        assert app.focused is app.screen.query_one("#raw-answer-0", TextArea)
         assert not app.screen.query("#review-approve-all")
         await type_text(pilot, '{"pick": 2}')
-        assert "sends JSON object" in str(app.screen.query_one("#raw-preview", Static).content)
+        assert "sends JSON object" in str(app.screen.query_one("#raw-preview-0", Static).content)
         await pilot.press("ctrl+s")
     assert app.result == {"pick": 2}
 
@@ -327,9 +332,9 @@ async def test_raw_number_as_text_and_null_blocked() -> None:
         await pilot.press("ctrl+s")
         assert app.result is UNSET
         assert "null cannot be sent" in error_text(app)
-        app.screen.query_one("#raw-answer", TextArea).text = "42"
+        app.screen.query_one("#raw-answer-0", TextArea).text = "42"
         await pilot.press("tab", "space")  # the "send as plain text" checkbox
-        assert app.screen.query_one("#raw-as-text", Checkbox).value
+        assert app.screen.query_one("#raw-as-text-0", Checkbox).value
         await pilot.press("ctrl+s")
     assert app.result == "42"
 

@@ -162,6 +162,19 @@ def decisions_for(transcript: Transcript, interrupt: Interrupt, answer: Any) -> 
     return out
 
 
+def raised_by(transcript: Transcript, interrupt: Interrupt) -> str | None:
+    """ "sub-agent researcher" when a sub-agent raised the interrupt (its card's agent)."""
+    if not interrupt.namespace:
+        return None
+    for place in gated_calls(transcript, interrupt):
+        card = _card_of(transcript, place[0]) if place is not None else None
+        item = transcript.items[card] if card is not None else None
+        if isinstance(item, ToolItem):
+            agent = item.agent or item.args.get("subagent_type")
+            return f"sub-agent {agent}" if isinstance(agent, str) and agent else "a sub-agent"
+    return "a sub-agent"
+
+
 # --- marking the tool blocks ------------------------------------------------------------
 
 
