@@ -84,6 +84,11 @@ def begin(state: ConversationState, answers: Mapping[str | None, Any]) -> Any:
     """Remember the answers as sent (not yet answered) and return the resume value."""
     state.answering = dict(answers)
     state.answer_error = None
+    pending = {i.id: i for i in state.pending()}
+    state.deciding = {
+        iid: decisions_for(state.transcript, pending[iid], answer) if iid in pending else []
+        for iid, answer in answers.items()
+    }
     return resume_value(state.pending(), answers)
 
 
@@ -107,10 +112,8 @@ def confirm(store: Store, state: ConversationState, ids: Iterable[str | None]) -
     """The server took the answers to `ids`: mark them answered, on screen and in the store."""
     decisions: list[ToolDecision] = []
     for interrupt_id in ids:
-        answer = state.answering.get(interrupt_id)
-        request = state.interrupts.pop(interrupt_id, None)
-        if request is not None and interrupt_id in state.answering:
-            decisions += decisions_for(state.transcript, request.interrupt, answer)
+        state.interrupts.pop(interrupt_id, None)
+        decisions += state.deciding.pop(interrupt_id, [])
         state.transcript.resolve_interrupt(interrupt_id)
     apply_decisions(state.transcript, decisions)
     store.save_decisions(
@@ -131,7 +134,7 @@ def after_run(store: Store, state: ConversationState, status: str) -> tuple[str,
         return status, False
     if status in ("success", "interrupted"):
         confirm(store, state, list(state.answering))
-        state.answering = {}
+        state.answering, state.deciding = {}, {}
         return status, False
     return status, True
 

@@ -501,7 +501,8 @@ class ConversationService:
         """A run of answers was refused or stopped: `/state` says which ones the server took;
         the review opens again with its message and what is still pending."""
         await self._refresh(state)
-        message, state.answering, state.answer_error = state.answer_error, {}, None
+        message, state.answer_error = state.answer_error, None
+        state.answering, state.deciding = {}, {}
         if message is not None and state.interrupts:
             self._emit(AnswerRejected(state.id, message, tuple(state.interrupts.values())))
 

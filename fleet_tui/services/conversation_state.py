@@ -6,6 +6,7 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
+from fleet_tui.domain.approvals import ToolDecision
 from fleet_tui.domain.deep_state import StateFile, Todo
 from fleet_tui.domain.events import InterruptRequest
 from fleet_tui.domain.interrupt_model import Interrupt
@@ -49,6 +50,8 @@ class ConversationState:
     # answers sent in the run going on (interrupt id -> answer): not answered until it is known
     # that the server took them
     answering: dict[str | None, Any] = field(default_factory=dict)
+    # what those answers decide for each gated tool call (found while the calls still wait)
+    deciding: dict[str | None, list[ToolDecision]] = field(default_factory=dict)
     # what the server said when it refused the run of those answers
     answer_error: str | None = None
     # server ids of messages shown that the store may not hold (a thread read from the server)
