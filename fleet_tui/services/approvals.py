@@ -15,21 +15,19 @@ The rules (issue: approvals that cannot get stuck):
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from fleet_tui.domain.approvals import (
-    ToolDecision,
-    apply_decisions,
-    decisions_for,
-    mark_awaiting,
-    resume_value,
-)
-from fleet_tui.domain.decision_check import check_answer
 from fleet_tui.domain.events import Event, InterruptRequest, RunError
 from fleet_tui.domain.interrupt_model import Interrupt
 from fleet_tui.domain.transcript import InterruptItem
 from fleet_tui.services.conversation_state import ConversationState
 from fleet_tui.storage.store import Store, StoredDecision
+
+if TYPE_CHECKING:
+    from fleet_tui.domain.approvals import ToolDecision
+
+# The interrupt shapes (`domain.interrupts`, through `domain.approvals` and `decision_check`)
+# are imported where an interrupt is at hand: the first frame of the TUI does without them.
 
 STATELESS_NOTICE = (
     "This conversation is stateless: the server keeps no thread for it, so this request "
@@ -60,6 +58,8 @@ def answer_problems(state: ConversationState, answers: Mapping[str | None, Any])
         return [RUNNING_PROBLEM]
     if not answers:
         return ["Nothing to send: decide at least one request."]
+    from fleet_tui.domain.decision_check import check_answer
+
     pending = {i.id: i for i in state.pending()}
     problems = []
     for interrupt_id, answer in answers.items():
@@ -82,6 +82,8 @@ def _label(interrupt: Interrupt) -> str:
 
 def begin(state: ConversationState, answers: Mapping[str | None, Any]) -> Any:
     """Remember the answers as sent (not yet answered) and return the resume value."""
+    from fleet_tui.domain.approvals import decisions_for, resume_value
+
     state.answering = dict(answers)
     state.answer_error = None
     pending = {i.id: i for i in state.pending()}
@@ -100,6 +102,8 @@ def on_event(state: ConversationState, event: Event) -> bool:
         if not state.can_answer:
             state.transcript.add_notice(STATELESS_NOTICE)
             return False
+        from fleet_tui.domain.approvals import mark_awaiting
+
         state.interrupts[event.id] = event
         mark_awaiting(state.transcript, event.interrupt)
         return True
@@ -110,6 +114,8 @@ def on_event(state: ConversationState, event: Event) -> bool:
 
 def confirm(store: Store, state: ConversationState, ids: Iterable[str | None]) -> None:
     """The server took the answers to `ids`: mark them answered, on screen and in the store."""
+    from fleet_tui.domain.approvals import apply_decisions
+
     decisions: list[ToolDecision] = []
     for interrupt_id in ids:
         state.interrupts.pop(interrupt_id, None)
@@ -155,10 +161,9 @@ def sync_pending(store: Store, state: ConversationState, pending: list[Interrupt
 
 def restore(store: Store, state: ConversationState) -> None:
     """Show the stored decisions on a transcript rebuilt from the store."""
-    apply_decisions(
-        state.transcript,
-        (
-            ToolDecision(d.tool_call_id, d.interrupt_id, d.type, d.detail)
-            for d in store.decisions(state.id)
-        ),
-    )
+    stored = store.decisions(state.id)
+    if stored:
+        from fleet_tui.domain.approvals import ToolDecision, apply_decisions
+
+        decisions = [ToolDecision(d.tool_call_id, d.interrupt_id, d.type, d.detail) for d in stored]
+        apply_decisions(state.transcript, decisions)

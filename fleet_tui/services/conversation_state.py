@@ -6,7 +6,6 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
-from fleet_tui.domain.approvals import ToolDecision
 from fleet_tui.domain.deep_state import StateFile, Todo
 from fleet_tui.domain.events import InterruptRequest
 from fleet_tui.domain.interrupt_model import Interrupt
@@ -15,6 +14,7 @@ from fleet_tui.services.service_events import Activity, activity_label
 from fleet_tui.storage.store import Conversation
 
 if TYPE_CHECKING:
+    from fleet_tui.domain.approvals import ToolDecision
     from fleet_tui.services.runner import TurnRunner
 
 

@@ -19,7 +19,6 @@ from textual.message import Message
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer
 
-from fleet_tui.domain.approvals import raised_by
 from fleet_tui.domain.transcript import InterruptItem, Transcript
 from fleet_tui.services import approvals
 from fleet_tui.services.approvals import STATELESS_NOTICE
@@ -381,6 +380,7 @@ class ChatScreen(Screen[None]):
         self, state: ConversationState, item: InterruptItem | None = None, problem: str = ""
     ) -> None:
         """The review of what `state` waits on (`item`'s interrupt first), in one screen."""
+        from fleet_tui.domain.approvals import raised_by
         from fleet_tui.tui.screens.review import ReviewScreen
 
         pending = state.pending()
