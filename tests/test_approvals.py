@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from server_fixture import AgentServer, replies
 from test_conversation_service import Harness, texts
+from test_deep_graphs import dr
 
 from fleet_tui.domain.transcript import InterruptItem, NoticeItem, ToolItem
 from fleet_tui.services.approvals import STATELESS_NOTICE
@@ -131,4 +132,98 @@ async def test_a_stateless_conversation_is_never_offered_a_review(
     assert h.service.answer(state.id, {"x": {"type": "approve"}}) == [STATELESS_NOTICE]
     saved = h.store.get_conversation(state.id)
     assert saved is not None and saved.status != "interrupted"
+    await h.close()
+
+
+async def test_two_per_call_approvals_are_answered_in_one_review_and_one_resume(
+    agent_server: AgentServer, tmp_path: Path
+) -> None:
+    h = Harness(agent_server, "deep_per_call", tmp_path / "s.db")
+    state = h.service.create(h.agent.id)
+    h.service.send(state.id, "do both")
+    await h.settle()
+    pending = state.pending()
+    names = {i.value["name"]: i for i in pending}
+    assert set(names) == {"send_email", "write_file"} and all(i.id for i in pending)
+    gated = {t.name: t for t in state.transcript.tools if t.name in names}
+    assert {t.decision for t in gated.values()} == {"awaiting"}
+    email, write = names["send_email"], names["write_file"]
+    answers = {
+        email.id: {"type": "reject", "message": "too soon"},
+        write.id: {"type": "respond", "message": "saved it myself"},
+    }
+    assert h.service.answer(state.id, answers) == []
+    await h.settle()
+    assert h.of(RunFinished)[-1].status == "success"
+    thread_id = state.conversation.thread_id or ""
+    assert len(await h.client.list_runs(thread_id)) == 2  # the message, then one resume
+    final = texts(state.transcript.items)[-1]
+    assert dr.outcome_line("send_email", "reject", "too soon") in final
+    assert dr.outcome_line("write_file", "respond", "saved it myself") in final
+    decided = {t.name: (t.decision, t.decision_detail) for t in gated.values()}
+    assert decided == {
+        "send_email": ("reject", "too soon"),
+        "write_file": ("respond", "saved it myself"),
+    }
+    assert not state.interrupts and not state.pending_items()
+    stored = {d.tool_call_id: d.type for d in h.store.decisions(state.id)}
+    assert stored == {gated["send_email"].call_id: "reject", gated["write_file"].call_id: "respond"}
+    await h.close()
+
+
+async def test_an_approval_inside_a_sub_agent_marks_its_card(
+    agent_server: AgentServer, tmp_path: Path
+) -> None:
+    h = Harness(agent_server, "deep_sub_approval", tmp_path / "s.db")
+    state = h.service.create(h.agent.id)
+    h.service.send(state.id, "email the summary")
+    await h.settle()
+    (interrupt,) = state.pending()
+    assert interrupt.namespace and interrupt.namespace[0].startswith("tools:")
+    (card,) = [t for t in state.transcript.tools if t.name == "task"]
+    assert card.waiting and card.subagent is not None
+    (inner,) = [t for t in card.subagent.tools if t.name == "send_email"]
+    assert inner.decision == "awaiting" and not [
+        t for t in state.transcript.tools if t.name == "send_email"
+    ]
+    assert h.service.answer(state.id, {interrupt.id: {"decisions": [{"type": "approve"}]}}) == []
+    await h.settle()
+    assert h.of(RunFinished)[-1].status == "success"
+    assert not card.waiting and inner.decision == "approve"
+    await h.close()
+
+
+async def test_after_a_refused_pair_only_what_is_still_pending_is_offered(
+    agent_server: AgentServer, tmp_path: Path
+) -> None:
+    h = Harness(agent_server, "deep_per_call", tmp_path / "s.db")
+    state = h.service.create(h.agent.id)
+    h.service.send(state.id, "do both")
+    await h.settle()
+    names = {i.value["name"]: i for i in state.pending()}
+    email, write = names["send_email"], names["write_file"]
+    # a stale schema for the email that claims "edit": the check passes it, the server not
+    stale = {"discriminator": {"mapping": {"approve": {}, "edit": {}, "reject": {}}}}
+    state.interrupts[email.id] = replace(state.interrupts[email.id], response_schema=stale)
+    edit = {
+        "type": "edit",
+        "edited_action": {"name": "send_email", "args": dict(dr.PER_CALL_EMAIL)},
+    }
+    answers = {write.id: {"type": "approve"}, email.id: edit}
+    assert h.service.answer(state.id, answers) == []
+    await h.settle()
+    assert h.of(RunFinished)[-1].status == "error"
+    (rejected,) = h.of(AnswerRejected)
+    assert [r.id for r in rejected.interrupts] == [email.id]
+    assert list(state.interrupts) == [email.id]
+    gated = {t.name: t for t in state.transcript.tools if t.name in names}
+    # the file was written before the refusal: answered, and not offered again
+    assert gated["write_file"].decision == "approve"
+    assert gated["send_email"].decision == "awaiting"
+    (still,) = state.pending_items()
+    assert still.id == email.id
+    assert h.service.answer(state.id, {email.id: {"type": "approve"}}) == []
+    await h.settle()
+    assert h.of(RunFinished)[-1].status == "success"
+    assert gated["send_email"].decision == "approve" and not state.pending_items()
     await h.close()
