@@ -20,6 +20,7 @@ from textual.content import Content
 from textual.pilot import Pilot
 from textual.widgets import Button, Checkbox, Input, Static, TextArea
 
+from fleet_tui.domain.interrupt_model import Interrupt
 from fleet_tui.tui.screens.review import DecisionSet, ReviewScreen
 
 TCSS = Path(__file__).resolve().parent.parent / "fleet_tui" / "tui" / "fleet.tcss"
@@ -63,10 +64,14 @@ class Host(App[None]):
         self.result: Any = UNSET
 
     def on_mount(self) -> None:
-        self.push_screen(ReviewScreen(self.value, **self.kwargs), self._done)
+        interrupt_id = self.kwargs.pop("interrupt_id", None)
+        schema = self.kwargs.pop("response_schema", None)
+        interrupt = Interrupt(interrupt_id, self.value, schema)
+        self.push_screen(ReviewScreen([interrupt], **self.kwargs), self._done)
 
-    def _done(self, result: Any) -> None:
-        self.result = result
+    def _done(self, answers: dict[str | None, Any] | None) -> None:
+        # one interrupt: the value sent for it (the screen keys answers by interrupt id)
+        self.result = None if answers is None else answers[next(iter(answers))]
 
 
 async def type_text(pilot: Pilot[Any], text: str) -> None:
@@ -300,10 +305,10 @@ async def test_raw_json_answer() -> None:
     async with app.run_test(size=SIZE) as pilot:
         text = screen_text(app)
         assert "Pick a number" in text and "ünïcødé ✓" in text
-        assert app.focused is app.screen.query_one("#raw-answer", TextArea)
+        assert app.focused is app.screen.query_one("#raw-answer-0", TextArea)
         assert not app.screen.query("#review-approve-all")
         await type_text(pilot, '{"pick": 2}')
-        assert "sends JSON object" in str(app.screen.query_one("#raw-preview", Static).content)
+        assert "sends JSON object" in str(app.screen.query_one("#raw-preview-0", Static).content)
         await pilot.press("ctrl+s")
     assert app.result == {"pick": 2}
 
@@ -327,9 +332,9 @@ async def test_raw_number_as_text_and_null_blocked() -> None:
         await pilot.press("ctrl+s")
         assert app.result is UNSET
         assert "null cannot be sent" in error_text(app)
-        app.screen.query_one("#raw-answer", TextArea).text = "42"
+        app.screen.query_one("#raw-answer-0", TextArea).text = "42"
         await pilot.press("tab", "space")  # the "send as plain text" checkbox
-        assert app.screen.query_one("#raw-as-text", Checkbox).value
+        assert app.screen.query_one("#raw-as-text-0", Checkbox).value
         await pilot.press("ctrl+s")
     assert app.result == "42"
 
@@ -479,3 +484,70 @@ async def test_answers_resume_the_real_server(agent_server: AgentServer) -> None
         agent_server, "json_interrupt", ('text:{"n": 2}', "ctrl+s")
     )
     assert answered == replies.json_final({"n": 2})
+
+
+# --- several interrupts in one review -------------------------------------------------------
+
+PER_CALL_SCHEMA = {"discriminator": {"mapping": {"approve": {}, "reject": {}, "respond": {}}}}
+
+
+def _per_call(iid: str, to: str, namespace: tuple[str, ...] = ()) -> Interrupt:
+    value = {"type": "tool_approval", "tool_call_id": f"call-{to}", "name": "send_email"}
+    return Interrupt(iid, {**value, "args": {"to": to}}, PER_CALL_SCHEMA, namespace)
+
+
+class ManyHost(App[None]):
+    CSS_PATH = TCSS
+
+    def __init__(self, interrupts: list[Interrupt], **kwargs: Any) -> None:
+        super().__init__()
+        self.interrupts = interrupts
+        self.kwargs = kwargs
+        self.result: Any = UNSET
+
+    def on_mount(self) -> None:
+        self.push_screen(ReviewScreen(self.interrupts, **self.kwargs), self._done)
+
+    def _done(self, answers: Any) -> None:
+        self.result = answers
+
+
+async def test_several_interrupts_are_decided_in_one_review_and_sent_once() -> None:
+    first, second = _per_call("a" * 32, "ann"), _per_call("b" * 32, "bob", ("tools:t1",))
+    app = ManyHost([first, second], sources={second.id: "sub-agent mailer"})
+    async with app.run_test(size=SIZE) as pilot:
+        text = screen_text(app)
+        assert "Approval 1 of 2" in text and "Approval 2 of 2" in text
+        assert "raised by sub-agent mailer" in text
+        assert "Edit arguments" not in text  # neither allows it
+        await pilot.press("a")  # approve the first; focus moves to the second
+        assert app.focused is app.screen.query_one("#decision-1", DecisionSet)
+        await pilot.press("r")
+        await type_text(pilot, "not bob")
+        await pilot.press("enter")
+        await pilot.pause()
+    assert app.result == {
+        first.id: {"type": "approve"},
+        second.id: {"type": "reject", "message": "not bob"},
+    }
+
+
+async def test_the_check_can_refuse_and_the_server_message_is_shown() -> None:
+    only = _per_call("c" * 32, "cy")
+    seen: list[Any] = []
+
+    def check(answers: Any) -> list[str]:
+        seen.append(answers)
+        return ["[bold]no[/bold] approval with that id is pending"] if len(seen) == 1 else []
+
+    app = ManyHost([only], problem="ValidationError: [red]bad[/red]\x1b[2J", check=check)
+    async with app.run_test(size=SIZE) as pilot:
+        problem = app.screen.query_one("#review-problem", Static)
+        assert "[red]bad[/red]" in str(problem.content) and "\x1b" not in str(problem.content)
+        await pilot.press("ctrl+a")
+        await pilot.pause()
+        assert app.result is UNSET  # refused: nothing sent, the screen stays
+        assert "[bold]no[/bold]" in error_text(app)
+        await pilot.press("ctrl+a")
+        await pilot.pause()
+    assert app.result == {only.id: {"type": "approve"}} and len(seen) == 2

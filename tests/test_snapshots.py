@@ -15,6 +15,7 @@ from app_harness import make_app, wait_until
 from textual.app import App
 from textual.pilot import Pilot
 
+from fleet_tui.domain.interrupt_model import Interrupt
 from fleet_tui.settings.config import AgentProfile
 from fleet_tui.tui.app import FleetApp
 from fleet_tui.tui.screens.help import HelpScreen
@@ -139,7 +140,7 @@ def test_review_panel(snap_compare, snapshot_app: FleetApp) -> None:  # type: ig
 
     async def run_before(pilot: Pilot[object]) -> None:
         await settle(pilot)
-        snapshot_app.push_screen(ReviewScreen(value, "interrupt-1"))
+        snapshot_app.push_screen(ReviewScreen([Interrupt("interrupt-1", value)]))
         await wait_until(pilot, lambda: isinstance(snapshot_app.screen, ReviewScreen))
         await pilot.pause(0.3)
         await freeze(pilot)

@@ -91,3 +91,14 @@ def pending_interrupts(document: Any) -> list[Interrupt]:
         if isinstance(task, dict):
             add(task.get("interrupts"))
     return list(found.values())
+
+
+def waiting_status(status: str | None, interrupts: list[Interrupt]) -> str | None:
+    """A thread's status as the app shows it: "interrupted" means an interrupt waits for the
+    user, and only then. The server also calls a thread whose run was cancelled
+    ("interrupt" action) "interrupted", with nothing to answer: that one was cancelled."""
+    if interrupts:
+        return "interrupted"
+    if status == "interrupted":
+        return "cancelled"
+    return status

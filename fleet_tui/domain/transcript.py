@@ -406,6 +406,22 @@ class Transcript(SubagentRuns):
     def _waiting(self) -> bool:
         return any(isinstance(i, InterruptItem) and not i.resolved for i in self.items)
 
+    def resolve_interrupt(self, interrupt_id: str | None) -> list[int]:
+        """Mark one interrupt answered (and its sub-agent's card no longer waiting)."""
+        changed = []
+        for index, item in enumerate(self.items):
+            if isinstance(item, InterruptItem) and item.id == interrupt_id and not item.resolved:
+                item.resolved = True
+                item.touch()
+                changed.append(index)
+                namespace = item.namespace
+                if not any(
+                    isinstance(i, InterruptItem) and not i.resolved and i.namespace == namespace
+                    for i in self.items
+                ):
+                    changed.extend(self._mark_waiting(item.namespace, False))
+        return self._notify(sorted(set(changed)))
+
     def resolve_interrupts(self) -> list[int]:
         """Mark pending interrupts as answered."""
         changed = []

@@ -39,11 +39,13 @@ from fleet_tui.domain.transcript import (
     Transcript,
     UserItem,
 )
+from fleet_tui.services import approvals
 from fleet_tui.services.conversation_state import Cancellable, ConversationState, QueuedMessage
 from fleet_tui.services.deep_tracking import DeepTracking
 from fleet_tui.services.service_events import (
     Activity,
     ActivityChanged,
+    AnswerRejected,
     BusyChoice,
     ConversationChanged,
     InterruptsPending,
@@ -139,9 +141,12 @@ class ConversationService:
         if conversation is None:
             conversation = self.store.create_conversation(agent_pk, thread_id=thread_id)
         known = conversation.id in self.states
-        state = self.states.get(conversation.id) or self._track(
-            conversation, Transcript.from_messages(self.store.messages(conversation.id))
-        )
+        state = self.states.get(conversation.id)
+        if state is None:
+            state = self._track(
+                conversation, Transcript.from_messages(self.store.messages(conversation.id))
+            )
+            approvals.restore(self.store, state)
         state.known_ids.update(message_ids_in_state(server_state))
         self.focused = conversation.id
         self._deep.restore(state, from_store=not known)
@@ -156,6 +161,7 @@ class ConversationService:
                 return None
             transcript = Transcript.from_messages(self.store.messages(conversation_id))
             state = ConversationState(conversation, transcript)
+            approvals.restore(self.store, state)
         self.focused = conversation_id
         self.forget_idle()
         self._deep.restore(state, from_store=conversation_id not in self.states)
@@ -198,24 +204,20 @@ class ConversationService:
     def resume(
         self, conversation_id: int, value: Any, item: InterruptItem | None = None
     ) -> Cancellable | None:
-        """Answer an interrupt. With several pending, the answer to `item` is keyed by its id
-        (the others stay pending on the server). None when a run is still going."""
+        """Answer `item`, or what is pending (`approvals.answers_from`); None if not sent."""
         state = self.states[conversation_id]
-        if state.running:
-            return None
-        resume = value
-        if item is not None:
-            pending = state.pending_items()
-            if len(pending) > 1 and item.id:
-                resume = {item.id: value}
-            item.resolved = True
-            item.touch()
-            if item in state.transcript.items:
-                state.transcript.changed(state.transcript.items.index(item))
-            state.interrupts.pop(item.id, None)
-        else:
-            state.interrupts.clear()
-        return self._start(state, resume=resume)
+        answers = approvals.answers_from(state, value, item)
+        return None if self.answer(conversation_id, answers) else state.handle
+
+    def answer(self, conversation_id: int, answers: dict[str | None, Any]) -> list[str]:
+        """Send answers (interrupt id -> answer) in one resume, each checked first against
+        what its interrupt allows; the problems found, and then nothing is sent."""
+        state = self.states[conversation_id]
+        problems = approvals.answer_problems(state, answers)
+        if problems:
+            return problems
+        self._start(state, resume=approvals.begin(state, answers))
+        return []
 
     def answer_busy(
         self, conversation_id: int, text: str, choice: BusyChoice | None
@@ -384,7 +386,9 @@ class ConversationService:
         self._deep.run_finished(state)
         self._set_activity(state, Activity.IDLE)
         self._emit(ConversationChanged(state.conversation))
-        status = runner.status or "success"
+        status, unsettled = approvals.after_run(self.store, state, runner.status or "success")
+        if unsettled:
+            self._spawn(self._settle_answers(state), "refresh")
         self._emit(RunFinished(state.id, status, runner.busy, runner.failure))
         if runner.busy and text is not None:
             self._emit(ThreadBusy(state.id, text))
@@ -446,8 +450,7 @@ class ConversationService:
             self._emit(RunEventFor(state.id, event))
         if (state.activity, state.activity_detail, state.reconnecting, state.quiet_since) != before:
             self._emit_activity(state)
-        if isinstance(event, InterruptRequest):
-            state.interrupts[event.id] = event
+        if approvals.on_event(state, event):
             state.conversation = replace(state.conversation, status="interrupted")
             self._emit(ConversationChanged(state.conversation))
 
@@ -480,16 +483,27 @@ class ConversationService:
         if result.updated:
             # a stored reply was finished on the server: rebuild from the store
             state.transcript = Transcript.from_messages(self.store.messages(state.id))
+            approvals.restore(self.store, state)
             self._emit(TranscriptReplaced(state.id, state.transcript))
         elif result.added:
             # append only what was added elsewhere; what is shown stays as it is
             added = [m for m in self.store.messages(state.id) if m.seq > last_seq]
             state.transcript.add_messages(added)
         self._deep.refreshed(state, result)
+        approvals.sync_pending(self.store, state, result.interrupts)
         for interrupt in result.interrupts:
             self._deliver(state, InterruptRequest.of(interrupt))
-        if result.interrupts:
+        if result.interrupts and not state.answering:
             self._emit(InterruptsPending(state.id, tuple(state.interrupts.values())))
+
+    async def _settle_answers(self, state: ConversationState) -> None:
+        """A run of answers was refused or stopped: `/state` says which ones the server took;
+        the review opens again with its message and what is still pending."""
+        await self._refresh(state)
+        message, state.answer_error = state.answer_error, None
+        state.answering, state.deciding = {}, {}
+        if message is not None and state.interrupts:
+            self._emit(AnswerRejected(state.id, message, tuple(state.interrupts.values())))
 
     def known(self, conversation_id: int, ids: Iterable[str]) -> None:
         """Message ids already shown for this conversation (e.g. read from the server)."""

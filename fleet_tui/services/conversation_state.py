@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from fleet_tui.domain.deep_state import StateFile, Todo
 from fleet_tui.domain.events import InterruptRequest
+from fleet_tui.domain.interrupt_model import Interrupt
 from fleet_tui.domain.transcript import InterruptItem, Transcript
 from fleet_tui.services.deep_tracking import SubagentWork
 from fleet_tui.services.service_events import Activity, activity_label
 from fleet_tui.storage.store import Conversation
 
 if TYPE_CHECKING:
+    from fleet_tui.domain.approvals import ToolDecision
     from fleet_tui.services.runner import TurnRunner
 
 
@@ -46,6 +48,13 @@ class ConversationState:
     # pending interrupts by id, each with the response schema the server sent with it
     interrupts: dict[str | None, InterruptRequest] = field(default_factory=dict)
     last_error: str | None = None
+    # answers sent in the run going on (interrupt id -> answer): not answered until it is known
+    # that the server took them
+    answering: dict[str | None, Any] = field(default_factory=dict)
+    # what those answers decide for each gated tool call (found while the calls still wait)
+    deciding: dict[str | None, list[ToolDecision]] = field(default_factory=dict)
+    # what the server said when it refused the run of those answers
+    answer_error: str | None = None
     # server ids of messages shown that the store may not hold (a thread read from the server)
     known_ids: set[str] = field(default_factory=set)
     # a deep agent's plan and state files, as last read from a run, the store or `/state`
@@ -82,6 +91,15 @@ class ConversationState:
     def pending_items(self) -> list[InterruptItem]:
         """The approvals shown in the transcript that are not answered yet."""
         return [i for i in self.transcript.items if isinstance(i, InterruptItem) and not i.resolved]
+
+    def pending(self) -> list[Interrupt]:
+        """What the thread waits on, with schemas and namespaces, in the order it was raised."""
+        return [request.interrupt for request in self.interrupts.values()]
+
+    @property
+    def can_answer(self) -> bool:
+        """A stateless conversation has no thread on the server to resume."""
+        return not self.conversation.stateless
 
     def schema_for(self, interrupt_id: str | None) -> object:
         request = self.interrupts.get(interrupt_id)

@@ -122,6 +122,17 @@ class InterruptsPending:
 
 
 @dataclass(frozen=True, slots=True)
+class AnswerRejected:
+    """The server refused an answer to approvals (`message`, its words: untrusted text).
+    `interrupts` are those still pending on the thread, read again from `/state`: the ones
+    to answer again (the others were taken before the refusal, so they are not offered)."""
+
+    conversation_id: int
+    message: str
+    interrupts: tuple[InterruptRequest, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class ThreadBusy:
     """The server answered 409 to `text`: ask the user, then call `answer_busy`."""
 
@@ -176,6 +187,7 @@ ServiceEvent = (
     | RunFinished
     | ConversationChanged
     | InterruptsPending
+    | AnswerRejected
     | ThreadBusy
     | TranscriptReplaced
     | Problem
@@ -200,4 +212,6 @@ def event_summary(event: ServiceEvent) -> tuple[Any, ...]:
         return ("conversation", event.conversation.status)
     if isinstance(event, InterruptsPending):
         return ("interrupts", len(event.interrupts))
+    if isinstance(event, AnswerRejected):
+        return ("rejected", len(event.interrupts))
     return (type(event).__name__,)

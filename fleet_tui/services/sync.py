@@ -10,7 +10,7 @@ from typing import Any, cast
 from fleet_tui.agent_server.client import FleetClient
 from fleet_tui.domain.deep_state import StateFile, Todo, parse_files, parse_todos
 from fleet_tui.domain.events import message_role, split_content, tool_calls_of, tool_result_text
-from fleet_tui.domain.interrupt_model import Interrupt, pending_interrupts
+from fleet_tui.domain.interrupt_model import Interrupt, pending_interrupts, waiting_status
 from fleet_tui.domain.message_identity import MessageIndex
 from fleet_tui.storage.store import Agent, Conversation, Store, StoredMessage, title_from
 from fleet_tui.storage.store_records import CONVERSATION_STATUSES, ConversationStatus
@@ -105,11 +105,10 @@ async def refresh_thread(
         store, conversation.id, messages if isinstance(messages, list) else []
     )
     thread = await client.get_thread(conversation.thread_id)
-    status = _status_of(thread.get("status") if isinstance(thread, dict) else None)
-    # `/state` first: the thread's own list can be incomplete after a failed resume
-    result.interrupts = pending_interrupts(state) or pending_interrupts(thread)
-    if result.interrupts:
-        status = "interrupted"
+    # `/state` is the one source: the thread's own list can be incomplete after a failed resume
+    result.interrupts = pending_interrupts(state)
+    thread_status = thread.get("status") if isinstance(thread, dict) else None
+    status = _status_of(waiting_status(thread_status, result.interrupts))
     if status is not None:
         result.status = status
         store.set_status(conversation.id, status)
@@ -181,9 +180,7 @@ async def sync_threads(
         if not isinstance(thread_id, str):
             continue
         report.seen += 1
-        status = _status_of(thread.get("status"))
-        if pending_interrupts(thread):
-            status = "interrupted"
+        status = _status_of(waiting_status(thread.get("status"), pending_interrupts(thread)))
         metadata = thread.get("metadata")
         if not isinstance(metadata, dict):
             metadata = {}

@@ -24,6 +24,12 @@ from fleet_tui.common.redaction import mask_secret
 from fleet_tui.domain.deep_state import StateFile, Todo
 from fleet_tui.storage import store_deep_state
 from fleet_tui.storage.store_connection import StoreConnection
+from fleet_tui.storage.store_decisions import (
+    DECISIONS_SQL,
+    StoredDecision,
+    decision_row,
+    save_decisions,
+)
 from fleet_tui.storage.store_deep_state import ThreadState
 from fleet_tui.storage.store_files import (
     BUSY_TIMEOUT_MS,
@@ -69,6 +75,7 @@ __all__ = [
     "Store",
     "StoreConnection",
     "StoreError",
+    "StoredDecision",
     "StoredMessage",
     "StreamWriter",
     "ThreadState",
@@ -388,6 +395,16 @@ class Store(StoreConnection):
 
     def move_to_call(self, row_ids: Iterable[int], call_id: str) -> None:
         store_deep_state.move_to_call(self, row_ids, call_id)
+
+    # -- approvals ------------------------------------------------------------------------
+    def save_decisions(self, conversation_id: int, decisions: list[StoredDecision]) -> None:
+        """Keep the user's answers to approvals, one per tool call (a later one replaces)."""
+        if decisions:
+            self._apply(lambda db: save_decisions(db, conversation_id, decisions))
+
+    def decisions(self, conversation_id: int) -> list[StoredDecision]:
+        rows = self._all(DECISIONS_SQL, (conversation_id,))
+        return [d for d in map(decision_row, rows) if d is not None]
 
 
 def memory_store() -> Store:

@@ -20,10 +20,13 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer
 
 from fleet_tui.domain.transcript import InterruptItem, Transcript
+from fleet_tui.services import approvals
+from fleet_tui.services.approvals import STATELESS_NOTICE
 from fleet_tui.services.conversation_service import ConversationService
 from fleet_tui.services.conversation_state import Cancellable, ConversationState
 from fleet_tui.services.service_events import (
     ActivityChanged,
+    AnswerRejected,
     BusyChoice,
     ConversationChanged,
     Problem,
@@ -273,6 +276,8 @@ class ChatScreen(Screen[None]):
             self.pane.set_transcript(event.transcript)
         elif isinstance(event, Problem) and event.conversation_id == current:
             self.pane.add_error(event.title, event.message, retryable=event.retryable)
+        elif isinstance(event, AnswerRejected):
+            self._answer_rejected(event)
         if not isinstance(event, ActivityChanged) or event.conversation_id == current:
             self.show_status()
 
@@ -291,6 +296,16 @@ class ChatScreen(Screen[None]):
             and not self.current.running
         ):
             self.action_review()
+
+    def _answer_rejected(self, event: AnswerRejected) -> None:
+        """The server refused the answers: the review again, with its words and only what is
+        still pending (read again from the server)."""
+        state = self.current
+        if state is None or state.id != event.conversation_id or state.running:
+            tell(self, "An answer to an approval was refused; open that conversation to review.")
+            return
+        if not isinstance(self.app.screen, ModalScreen):
+            self.open_review(state, problem=event.message)
 
     def _ask_busy(self, event: ThreadBusy) -> None:
         """The thread is busy with a run started elsewhere: wait, watch it, or stop it."""
@@ -348,29 +363,44 @@ class ChatScreen(Screen[None]):
             self.open_review(self.current, event.item)
 
     def action_review(self) -> None:
-        """Open the review panel of the first approval the conversation waits on."""
+        """Open the review of every approval the conversation waits on."""
         state = self.current
         if state is None:
             return
-        pending = state.pending_items()
-        if not pending:
+        if not state.can_answer:
+            tell(self, STATELESS_NOTICE, severity="warning")
+            return
+        if not state.pending():
             tell(self, "Nothing is waiting for your approval here.", timeout=3)
             return
         if not isinstance(self.app.screen, ModalScreen):
-            self.open_review(state, pending[0])
+            self.open_review(state)
 
-    def open_review(self, state: ConversationState, item: InterruptItem) -> None:
+    def open_review(
+        self, state: ConversationState, item: InterruptItem | None = None, problem: str = ""
+    ) -> None:
+        """The review of what `state` waits on (`item`'s interrupt first), in one screen."""
+        from fleet_tui.domain.approvals import raised_by
         from fleet_tui.tui.screens.review import ReviewScreen
 
-        def answered(value: Any) -> None:
-            if value is None:
-                return
-            if self._client_or_say() is None:
-                return
-            if self.service.resume(state.id, value, item) is None:
-                tell(self, "A run is still going in this conversation.", severity="warning")
+        pending = state.pending()
+        if item is not None:
+            pending.sort(key=lambda interrupt: interrupt.id != item.id)
 
-        screen = ReviewScreen(item.value, item.id, response_schema=state.schema_for(item.id))
+        def answered(answers: dict[str | None, Any] | None) -> None:
+            if answers is None or self._client_or_say() is None:
+                return
+            problems = self.service.answer(state.id, answers)
+            if problems:
+                tell(self, "Not sent: " + "; ".join(problems), severity="warning")
+
+        sources = {i.id: raised_by(state.transcript, i) or "" for i in pending}
+        screen = ReviewScreen(
+            pending,
+            problem=problem or None,
+            check=lambda answers: approvals.answer_problems(state, answers),
+            sources=sources,
+        )
         self.app.push_screen(screen, answered)
 
     @on(MessagePane.RetryRequested)
@@ -432,7 +462,8 @@ class ChatScreen(Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "review":
             # shown dimmed until the conversation waits on an approval
-            return True if self.current is not None and self.current.pending_items() else None
+            state = self.current
+            return True if state is not None and state.can_answer and state.pending() else None
         if action == "cancel_run":
             # escape belongs to dialogs and the filter box unless a run is going here
             return self.current is not None and self.current.runner is not None

@@ -1,26 +1,29 @@
-"""The interrupt review modal: look at what the agent wants to do, decide, send the answer.
+"""The review modal: every approval a conversation waits on, decided one by one, sent once.
 
-`ReviewScreen(value)` dismisses with the value to send as `command.resume` (see
-`fleet_tui.domain.interrupts` for the shapes), or None when the user backs out. Agent-provided text
-(tool names, descriptions, arguments) only ever reaches the screen as `Content` built from
-cleaned plain text, never as markup.
+`ReviewScreen(interrupts)` lists each pending interrupt's requests (tool, arguments,
+description, the decisions it allows, the sub-agent that raised it) and dismisses with the
+answers keyed by interrupt id (`{id: resume value}`, see `fleet_tui.domain.interrupts` for
+the shapes), or None when the user backs out. Before it dismisses, `check` (the service's
+own check) may refuse the answers: its problems are shown and nothing is sent. `problem` is
+what the server said when it refused an earlier answer. Agent and server text only ever
+reaches the screen as `Content` built from cleaned plain text, never as markup.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, ClassVar, Literal, cast
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, ClassVar, cast
 
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
-from textual.highlight import highlight
 from textual.screen import ModalScreen
-from textual.widgets import Button, Checkbox, Footer, Input, RadioButton, RadioSet, Static, TextArea
+from textual.widgets import Button, Checkbox, Footer, Input, RadioSet, Static, TextArea
 
 from fleet_tui.common.sanitize import clean_text, for_row
+from fleet_tui.domain.interrupt_model import Interrupt
 from fleet_tui.domain.interrupts import (
     DecisionType,
     HitlDecision,
@@ -29,6 +32,7 @@ from fleet_tui.domain.interrupts import (
     InboxResponseType,
     InboxReview,
     RawReview,
+    ReviewRequest,
     classify,
     dumps_json,
     fold_value,
@@ -39,134 +43,30 @@ from fleet_tui.domain.interrupts import (
     raw_resume,
 )
 from fleet_tui.tui.screens import DIALOGS_CSS
+from fleet_tui.tui.screens.review_parts import (
+    MESSAGE_PROMPTS,
+    MESSAGE_REQUIRED,
+    DecisionSet,
+    HitlDecisionSet,
+    InboxDecisionSet,
+    Slot,
+    describe_answer,
+    json_content,
+    json_error,
+)
 
-__all__ = ["ReviewScreen"]
+__all__ = ["Answers", "DecisionSet", "ReviewScreen"]
 
-Kind = Literal["hitl", "inbox"]
-
-# choice -> (key, label); the order is the order of the radio buttons
-HITL_CHOICES: dict[str, tuple[str, str]] = {
-    "approve": ("a", "Approve"),
-    "edit": ("e", "Edit arguments"),
-    "reject": ("r", "Reject"),
-    "respond": ("p", "Reply instead"),
-}
-INBOX_CHOICES: dict[str, tuple[str, str]] = {
-    "accept": ("a", "Accept"),
-    "edit": ("e", "Edit arguments"),
-    "response": ("r", "Respond"),
-    "ignore": ("i", "Ignore"),
-}
-# choices that need text typed in the message field, and what that field asks for
-MESSAGE_PROMPTS: dict[str, str] = {
-    "reject": "Reason for rejecting (optional; the agent sees it) — enter sends",
-    "respond": "Your reply, sent to the agent instead of the tool's result — enter sends",
-    "response": "Your response to the agent — enter sends",
-}
-MESSAGE_REQUIRED = {"respond", "response"}
+Answers = dict[str | None, Any]
+Check = Callable[[Answers], list[str]]
 
 
-class DecisionSet(RadioSet):
-    """One request's decisions; a letter picks a decision directly."""
-
-    CHOICES: ClassVar[dict[str, tuple[str, str]]] = {}
-
-    def __init__(self, allowed: list[str], *, id: str) -> None:
-        self.allowed = [c for c in self.CHOICES if c in allowed]
-        super().__init__(
-            *(
-                RadioButton(Content(f"{self.CHOICES[c][1]} ({self.CHOICES[c][0]})"))
-                for c in self.allowed
-            ),
-            id=id,
-            classes="decision-set",
-        )
-
-    @property
-    def choice(self) -> str | None:
-        index = self.pressed_index
-        return self.allowed[index] if index >= 0 else None
-
-    def action_choose(self, choice: str) -> None:
-        if choice in self.allowed:
-            index = self.allowed.index(choice)
-            button = list(self.query(RadioButton))[index]
-            self._selected = index
-            if button.value:
-                # Already chosen: still confirm the choice so focus moves on, as a first press does.
-                self.post_message(self.Changed(self, button))
-            else:
-                button.value = True
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "choose":
-            return bool(parameters) and parameters[0] in self.allowed
-        return True
-
-
-class HitlDecisionSet(DecisionSet):
-    CHOICES = HITL_CHOICES
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding(key, f"choose('{choice}')", label, show=True)
-        for choice, (key, label) in HITL_CHOICES.items()
-    ]
-
-
-class InboxDecisionSet(DecisionSet):
-    CHOICES = INBOX_CHOICES
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding(key, f"choose('{choice}')", label, show=True)
-        for choice, (key, label) in INBOX_CHOICES.items()
-    ]
-
-
-@dataclass(frozen=True, slots=True)
-class _Slot:
-    """One request on the screen."""
-
-    index: int
-    kind: Kind
-    name: str
-    args: dict[str, Any]
-    description: str | None
-    allowed: list[str]
-
-    @property
-    def title(self) -> str:
-        return f"{self.index + 1}. {self.name}"
-
-
-def _json_content(value: Any) -> Content:
-    # dumps_json escapes control characters inside strings; clean_text is the backstop.
-    return highlight(clean_text(dumps_json(value)), language="json")
-
-
-def _json_error(text: str) -> str | None:
-    """Why `text` is not a JSON object, or None when it is one."""
-    try:
-        value = parse_json(text)
-    except ValueError as error:
-        return f"✗ not valid JSON: {for_row(str(error))}"
-    if not isinstance(value, dict):
-        return "✗ the arguments must be a JSON object: { … }"
-    return None
-
-
-def _describe_answer(value: Any) -> str:
-    if isinstance(value, str):
-        return f"sends text ({len(value)} characters)"
-    if value is None:
-        return "null cannot be sent: the server would take it as no answer"
-    kind = {bool: "boolean", int: "number", float: "number", dict: "object", list: "array"}
-    return f"sends JSON {kind.get(type(value), 'value')}"
-
-
-class ReviewScreen(ModalScreen[Any | None]):
-    """Answer an interrupt. Dismisses with the `command.resume` value, or None on cancel."""
+class ReviewScreen(ModalScreen[Answers | None]):
+    """Answer every pending interrupt; dismisses with `{interrupt id: resume value}`."""
 
     CSS_PATH = DIALOGS_CSS
 
-    AUTO_FOCUS = ".decision-set, #raw-answer"
+    AUTO_FOCUS = ".decision-set, .raw-answer"
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "send", "Send", id="review.send"),
@@ -179,46 +79,69 @@ class ReviewScreen(ModalScreen[Any | None]):
 
     def __init__(
         self,
-        value: Any,
-        interrupt_id: str | None = None,
+        interrupts: Sequence[Interrupt],
         *,
-        response_schema: Any = None,
+        problem: str | None = None,
+        check: Check | None = None,
+        sources: Mapping[str | None, str] | None = None,
         name: str | None = None,
         id: str | None = None,
         classes: str | None = None,
     ) -> None:
         super().__init__(name=name, id=id, classes=classes)
-        self.value = value
-        self.interrupt_id = interrupt_id
-        self.review = classify(value, response_schema)
+        self.interrupts = list(interrupts)
+        self.problem = problem
+        self.check = check
+        # interrupt id -> who raised it (a sub-agent's name), for the heading of its requests
+        self.sources = dict(sources or {})
+        self.reviews: list[ReviewRequest] = [
+            classify(i.value, i.response_schema) for i in self.interrupts
+        ]
         self.slots = self._slots()
         self.folded = True
         # the values never change, and check_action runs on every focus change
         self._foldable = self._has_folded()
 
-    def _slots(self) -> list[_Slot]:
-        if isinstance(self.review, HitlReview):
-            return [
-                _Slot(i, "hitl", a.name, a.args, a.description, list(a.allowed))
-                for i, a in enumerate(self.review.actions)
-            ]
-        if isinstance(self.review, InboxReview):
-            return [
-                _Slot(i, "inbox", it.action, it.args, it.description, list(it.allowed))
-                for i, it in enumerate(self.review.items)
-            ]
-        return []
+    @property
+    def raw(self) -> list[int]:
+        """The interrupts answered with free text or JSON."""
+        return [n for n, review in enumerate(self.reviews) if isinstance(review, RawReview)]
+
+    def _slots(self) -> list[Slot]:
+        slots: list[Slot] = []
+        for n, review in enumerate(self.reviews):
+            if isinstance(review, HitlReview):
+                for a in review.actions:
+                    allowed = list[str](a.allowed)
+                    slots.append(
+                        Slot(len(slots), n, "hitl", a.name, a.args, a.description, allowed)
+                    )
+            elif isinstance(review, InboxReview):
+                for it in review.items:
+                    allowed = list[str](it.allowed)
+                    slots.append(
+                        Slot(len(slots), n, "inbox", it.action, it.args, it.description, allowed)
+                    )
+        return slots
 
     # -- layout -------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
         with Vertical(id="review-dialog"):
             yield Static(self._heading(), id="review-title")
+            if self.problem:
+                text = "The server refused the answer: " + self.problem
+                yield Static(Content(clean_text(text)), id="review-problem", classes="field-error")
             with VerticalScroll(id="review-body", can_focus=False):
-                if isinstance(self.review, RawReview):
-                    yield from self._compose_raw(self.review)
-                else:
-                    for slot in self.slots:
-                        yield from self._compose_slot(slot)
+                for n, review in enumerate(self.reviews):
+                    heading = self._interrupt_heading(n)
+                    if heading:
+                        yield Static(Content(heading), classes="section-label interrupt-heading")
+                    if isinstance(review, RawReview):
+                        yield from self._compose_raw(n, review)
+                    else:
+                        for slot in self.slots:
+                            if slot.interrupt == n:
+                                yield from self._compose_slot(slot)
             with Vertical(id="review-actions"):
                 yield from self._compose_actions()
         yield Footer()
@@ -227,7 +150,7 @@ class ReviewScreen(ModalScreen[Any | None]):
         yield Static(id="review-error", classes="field-error")
         with Horizontal(id="review-buttons"):
             yield Button(Content("Send  ctrl+s"), id="review-send", variant="primary")
-            if self.slots:
+            if self.slots and not self.raw:
                 word = "Approve" if self.slots[0].kind == "hitl" else "Accept"
                 yield Button(
                     Content(f"{word} all  ctrl+a"),
@@ -238,18 +161,33 @@ class ReviewScreen(ModalScreen[Any | None]):
             yield Button(Content("Cancel  esc"), id="review-cancel")
 
     def _heading(self) -> Content:
-        if isinstance(self.review, RawReview):
-            text = "The agent is waiting for your answer"
-        else:
+        if self.slots and not self.raw:
             count = len(self.slots)
             what = "action needs" if count == 1 else "actions need"
             text = f"Review: {count} {what} your decision"
+        elif len(self.interrupts) == 1:
+            text = "The agent is waiting for your answer"
+        else:
+            text = f"The agent is waiting for {len(self.interrupts)} answers"
         parts: list[str | tuple[str, str]] = [("⏸ " + text, "bold")]
-        if self.interrupt_id:
-            parts.append((f"   interrupt {for_row(self.interrupt_id)[:12]}", "dim"))
+        if len(self.interrupts) == 1 and self.interrupts[0].id:
+            parts.append((f"   interrupt {for_row(self.interrupts[0].id)[:12]}", "dim"))
         return Content.assemble(*parts)
 
-    def _compose_slot(self, slot: _Slot) -> ComposeResult:
+    def _interrupt_heading(self, n: int) -> str:
+        """ "Approval 2 of 3 · raised by sub-agent researcher" (several, or a sub-agent's)."""
+        interrupt = self.interrupts[n]
+        source = self.sources.get(interrupt.id) or ("a sub-agent" if interrupt.namespace else "")
+        if len(self.interrupts) == 1 and not source:
+            return ""
+        parts = [f"Approval {n + 1} of {len(self.interrupts)}"]
+        if source:
+            parts.append(f"raised by {source}")
+        if interrupt.id and len(self.interrupts) > 1:
+            parts.append(f"id {interrupt.id[:12]}")
+        return for_row(" · ".join(parts))
+
+    def _compose_slot(self, slot: Slot) -> ComposeResult:
         i = slot.index
         with Vertical(classes="review-request", id=f"request-{i}"):
             yield Static(Content(for_row(slot.title)), classes="request-title")
@@ -276,54 +214,61 @@ class ReviewScreen(ModalScreen[Any | None]):
             message.display = False
             yield message
 
-    def _compose_raw(self, review: RawReview) -> ComposeResult:
+    def _compose_raw(self, n: int, review: RawReview) -> ComposeResult:
         yield Static(Content("The interrupt's value:"), classes="section-label first")
         classes = "raw-text" if isinstance(review.value, str) else "request-args"
-        yield Static(self._raw_content(), id="raw-value", classes=classes)
+        yield Static(self._raw_content(n), id=f"raw-value-{n}", classes=classes)
         if review.response_schema is not None:
             yield Static(Content("The answer it expects (JSON schema):"), classes="section-label")
             yield Static(
-                _json_content(fold_value(review.response_schema)),
-                id="raw-schema",
+                json_content(fold_value(review.response_schema)),
+                id=f"raw-schema-{n}",
                 classes="request-args",
             )
         yield Static(
             Content("Your answer — valid JSON is sent as JSON, anything else as text:"),
             classes="section-label",
         )
-        yield TextArea(id="raw-answer", soft_wrap=True)
-        yield Checkbox(Content("Send as plain text, even if it parses as JSON"), id="raw-as-text")
-        yield Static(Content(""), id="raw-preview", classes="hint")
+        yield TextArea(id=f"raw-answer-{n}", classes="raw-answer", soft_wrap=True)
+        yield Checkbox(
+            Content("Send as plain text, even if it parses as JSON"),
+            id=f"raw-as-text-{n}",
+            classes="raw-as-text",
+        )
+        yield Static(Content(""), id=f"raw-preview-{n}", classes="hint")
 
-    def _args_content(self, slot: _Slot) -> Content:
+    def _args_content(self, slot: Slot) -> Content:
         args = fold_value(slot.args) if self.folded else slot.args
-        return _json_content(args)
+        return json_content(args)
 
-    def _raw_content(self) -> Content:
-        assert isinstance(self.review, RawReview)
-        value = fold_value(self.review.value) if self.folded else self.review.value
+    def _raw_content(self, n: int) -> Content:
+        review = self.reviews[n]
+        assert isinstance(review, RawReview)
+        value = fold_value(review.value) if self.folded else review.value
         if isinstance(value, str):
             # a plain question reads better as text than as a quoted JSON string
             return Content(clean_text(value))
-        return _json_content(value)
+        return json_content(value)
 
     def _can_approve_all(self) -> bool:
-        return bool(self.slots) and all(
-            ("approve" if s.kind == "hitl" else "accept") in s.allowed for s in self.slots
+        return (
+            bool(self.slots)
+            and not self.raw
+            and all(("approve" if s.kind == "hitl" else "accept") in s.allowed for s in self.slots)
         )
 
     def _has_folded(self) -> bool:
-        if isinstance(self.review, RawReview):
-            return is_folded(self.review.value)
-        return any(is_folded(slot.args) for slot in self.slots)
+        raw = [r.value for r in self.reviews if isinstance(r, RawReview)]
+        return any(is_folded(v) for v in raw) or any(is_folded(s.args) for s in self.slots)
 
     def on_mount(self) -> None:
-        self._update_raw_preview()
+        for n in self.raw:
+            self._update_raw_preview(n)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "approve_all":
             # hidden where it makes no sense, greyed out where a request forbids it
-            if not self.slots:
+            if not self.slots or self.raw:
                 return False
             return True if self._can_approve_all() else None
         if action == "toggle_fold":
@@ -341,7 +286,7 @@ class ReviewScreen(ModalScreen[Any | None]):
         editor = self.query_one(f"#edit-{index}", TextArea)
         message = self.query_one(f"#message-{index}", Input)
         editor.display = choice == "edit"
-        self._show_edit_error(index, _json_error(editor.text) if choice == "edit" else None)
+        self._show_edit_error(index, json_error(editor.text) if choice == "edit" else None)
         message.display = choice in MESSAGE_PROMPTS
         if choice in MESSAGE_PROMPTS:
             message.placeholder = MESSAGE_PROMPTS[choice]
@@ -365,30 +310,28 @@ class ReviewScreen(ModalScreen[Any | None]):
     @on(TextArea.Changed, ".edit-args")
     def _edit_changed(self, event: TextArea.Changed) -> None:
         index = int((event.text_area.id or "edit-0").rsplit("-", 1)[1])
-        self._show_edit_error(index, _json_error(event.text_area.text))
+        self._show_edit_error(index, json_error(event.text_area.text))
 
     def _show_edit_error(self, index: int, error: str | None) -> None:
         widget = self.query_one(f"#edit-error-{index}", Static)
         widget.update(Content(error or ""))
         widget.display = error is not None
 
-    @on(TextArea.Changed, "#raw-answer")
-    @on(Checkbox.Changed, "#raw-as-text")
-    def _raw_changed(self) -> None:
+    @on(TextArea.Changed, ".raw-answer")
+    @on(Checkbox.Changed, ".raw-as-text")
+    def _raw_changed(self, event: TextArea.Changed | Checkbox.Changed) -> None:
         self._set_error(None)
-        self._update_raw_preview()
+        widget = event.text_area if isinstance(event, TextArea.Changed) else event.checkbox
+        self._update_raw_preview(int((widget.id or "raw-0").rsplit("-", 1)[1]))
 
-    def _update_raw_preview(self) -> None:
-        if not isinstance(self.review, RawReview):
-            return
-        text = self.query_one("#raw-answer", TextArea).text
-        as_text = self.query_one("#raw-as-text", Checkbox).value
-        preview = (
-            "type an answer"
-            if not text.strip()
-            else _describe_answer(raw_resume(text, as_text=as_text))
-        )
-        self.query_one("#raw-preview", Static).update(Content("→ " + preview))
+    def _raw_answer(self, n: int) -> tuple[str, Any]:
+        text = self.query_one(f"#raw-answer-{n}", TextArea).text
+        return text, raw_resume(text, as_text=self.query_one(f"#raw-as-text-{n}", Checkbox).value)
+
+    def _update_raw_preview(self, n: int) -> None:
+        text, value = self._raw_answer(n)
+        preview = "type an answer" if not text.strip() else describe_answer(value)
+        self.query_one(f"#raw-preview-{n}", Static).update(Content("→ " + preview))
 
     @on(Input.Submitted, ".message")
     def _message_submitted(self, event: Input.Submitted) -> None:
@@ -409,82 +352,107 @@ class ReviewScreen(ModalScreen[Any | None]):
 
     # -- answering ------------------------------------------------------------------------------
     def action_send(self) -> None:
-        if isinstance(self.review, RawReview):
-            self._send_raw()
-            return
-        hitl: list[HitlDecision] = []
-        inbox: list[InboxResponse] = []
+        decided: dict[int, list[HitlDecision | InboxResponse]] = {}
         for slot in self.slots:
-            decision_set = self.query_one(f"#decision-{slot.index}", DecisionSet)
-            choice = decision_set.choice
-            if choice is None:
-                self._set_error(f"Choose a decision for {slot.title}")
-                decision_set.focus()
+            decision = self._decision(slot)
+            if decision is None:
                 return
-            args: dict[str, Any] = {}
-            if choice == "edit":
-                editor = self.query_one(f"#edit-{slot.index}", TextArea)
-                error = _json_error(editor.text)
-                if error is not None:
-                    self._show_edit_error(slot.index, error)
-                    self._set_error(f"Fix the arguments of {slot.title}: {error.lstrip('✗ ')}")
-                    editor.focus()
+            decided.setdefault(slot.interrupt, []).append(decision)
+        answers: Answers = {}
+        for n, interrupt in enumerate(self.interrupts):
+            if n in self.raw:
+                value = self._checked_raw(n)
+                if value is None:
                     return
-                args = parse_json(editor.text)
-            text = ""
-            if choice in MESSAGE_PROMPTS:
-                message = self.query_one(f"#message-{slot.index}", Input)
-                text = message.value
-                if choice in MESSAGE_REQUIRED and not text.strip():
-                    self._set_error(f"Write the reply for {slot.title}")
-                    message.focus()
-                    return
-            if slot.kind == "hitl":
-                kind = cast(DecisionType, choice)
-                hitl.append(HitlDecision(kind, name=slot.name, args=args, message=text))
+                answers[interrupt.id] = value
             else:
-                response = cast(InboxResponseType, choice)
-                inbox.append(InboxResponse(response, action=slot.name, args=args, text=text))
-        self.dismiss(self._resume(hitl, inbox))
+                answers[interrupt.id] = self._resume(n, decided.get(n, []))
+        self._finish(answers)
 
-    def _resume(self, hitl: list[HitlDecision], inbox: list[InboxResponse]) -> Any:
-        if isinstance(self.review, HitlReview):
-            return hitl_resume(hitl, per_call=self.review.per_call)
-        assert isinstance(self.review, InboxReview)
-        return inbox_resume(inbox, single=self.review.single)
+    def _decision(self, slot: Slot) -> HitlDecision | InboxResponse | None:
+        """The decision made for `slot`; None (and the problem said) when it is not ready."""
+        decision_set = self.query_one(f"#decision-{slot.index}", DecisionSet)
+        choice = decision_set.choice
+        if choice is None:
+            self._set_error(f"Choose a decision for {slot.title}")
+            decision_set.focus()
+            return None
+        args: dict[str, Any] = {}
+        if choice == "edit":
+            editor = self.query_one(f"#edit-{slot.index}", TextArea)
+            error = json_error(editor.text)
+            if error is not None:
+                self._show_edit_error(slot.index, error)
+                self._set_error(f"Fix the arguments of {slot.title}: {error.lstrip('✗ ')}")
+                editor.focus()
+                return None
+            args = parse_json(editor.text)
+        text = ""
+        if choice in MESSAGE_PROMPTS:
+            message = self.query_one(f"#message-{slot.index}", Input)
+            text = message.value
+            if choice in MESSAGE_REQUIRED and not text.strip():
+                self._set_error(f"Write the reply for {slot.title}")
+                message.focus()
+                return None
+        if slot.kind == "hitl":
+            kind = cast(DecisionType, choice)
+            return HitlDecision(kind, name=slot.name, args=args, message=text)
+        response = cast(InboxResponseType, choice)
+        return InboxResponse(response, action=slot.name, args=args, text=text)
 
-    def _send_raw(self) -> None:
-        editor = self.query_one("#raw-answer", TextArea)
-        text = editor.text
+    def _resume(self, n: int, decided: list[HitlDecision | InboxResponse]) -> Any:
+        review = self.reviews[n]
+        if isinstance(review, HitlReview):
+            hitl = [d for d in decided if isinstance(d, HitlDecision)]
+            return hitl_resume(hitl, per_call=review.per_call)
+        assert isinstance(review, InboxReview)
+        inbox = [d for d in decided if isinstance(d, InboxResponse)]
+        return inbox_resume(inbox, single=review.single)
+
+    def _checked_raw(self, n: int) -> Any:
+        editor = self.query_one(f"#raw-answer-{n}", TextArea)
+        text, value = self._raw_answer(n)
         if not text.strip():
             self._set_error('Type an answer (to send an empty text, type "")')
             editor.focus()
-            return
-        value = raw_resume(text, as_text=self.query_one("#raw-as-text", Checkbox).value)
+            return None
         if value is None:
             self._set_error("null cannot be sent: the server would take it as no answer")
             editor.focus()
-            return
-        self.dismiss(value)
+        return value
 
     def action_approve_all(self) -> None:
         if not self._can_approve_all():
             self._set_error("Some requests cannot be approved; decide each one and Send")
             return
-        if isinstance(self.review, HitlReview):
-            decisions = [HitlDecision.approve() for _ in self.slots]
-            self.dismiss(hitl_resume(decisions, per_call=self.review.per_call))
-        elif isinstance(self.review, InboxReview):
-            responses = [InboxResponse("accept") for _ in self.slots]
-            self.dismiss(inbox_resume(responses, single=self.review.single))
+        answers: Answers = {}
+        for n, interrupt in enumerate(self.interrupts):
+            slots = [s for s in self.slots if s.interrupt == n]
+            review = self.reviews[n]
+            if isinstance(review, HitlReview):
+                approvals = [HitlDecision.approve() for _ in slots]
+                answers[interrupt.id] = hitl_resume(approvals, per_call=review.per_call)
+            elif isinstance(review, InboxReview):
+                accepts = [InboxResponse("accept") for _ in slots]
+                answers[interrupt.id] = inbox_resume(accepts, single=review.single)
+        self._finish(answers)
+
+    def _finish(self, answers: Answers) -> None:
+        """Dismiss with the answers, unless the check finds a problem (then nothing is sent)."""
+        problems = self.check(answers) if self.check is not None else []
+        if problems:
+            self._set_error("Not sent: " + "; ".join(problems))
+            return
+        self.dismiss(answers)
 
     def action_cancel(self) -> None:
         self.dismiss(None)
 
     def action_toggle_fold(self) -> None:
         self.folded = not self.folded
-        if isinstance(self.review, RawReview):
-            self.query_one("#raw-value", Static).update(self._raw_content())
+        for n in self.raw:
+            self.query_one(f"#raw-value-{n}", Static).update(self._raw_content(n))
         for slot in self.slots:
             self.query_one(f"#args-{slot.index}", Static).update(self._args_content(slot))
 
@@ -497,6 +465,6 @@ class ReviewScreen(ModalScreen[Any | None]):
 
     def _set_error(self, error: str | None) -> None:
         widget = self.query_one("#review-error", Static)
-        # may quote a tool name from the agent
+        # may quote a tool name from the agent, or the server's words
         widget.update(Content(for_row(error or "")))
         widget.display = bool(error)
