@@ -341,3 +341,24 @@ def test_a_token_re_renders_only_the_nested_item_it_belongs_to(renderer: ItemRen
         assert all(a is b for a, b in zip(before[1:-1], after[1:-1], strict=False))
         assert plain(after)[-1].endswith(word.strip())
         before = after
+
+
+@pytest.mark.parametrize(
+    ("decision", "failed", "state"),
+    [
+        ("reject", True, "⊘ not run"),
+        ("respond", False, "⊘ not run"),
+        ("approve", False, "✓ done"),
+        ("awaiting", None, "⏸ waiting"),
+    ],
+)
+def test_a_call_turned_down_or_answered_by_the_user_did_not_fail(
+    renderer: ItemRenderer, decision: str, failed: bool | None, state: str
+) -> None:
+    item = tool("send_email", {"to": "ada@example.com"})
+    item.decision = decision
+    if failed is not None:
+        item.set_result("User rejected the tool call", failed=failed)
+    head = plain(renderer.render(item))[0]
+    assert head.endswith(state)
+    assert "failed" not in head

@@ -145,6 +145,11 @@ class ItemRenderer:
 
     def tool_state(self, item: ToolItem) -> Text:
         s = self.styles
+        # a call the user answered for, or turned down, did not run: it did not fail either
+        if item.decision in ("reject", "respond") and item.state != "running":
+            return Text("⊘ not run", style=s.meta)
+        if item.decision == "awaiting" and item.state == "running":
+            return Text("⏸ waiting", style=s.interrupt)
         state_style = {"running": s.tool_running, "done": s.tool_done, "failed": s.tool_failed}
         return Text(STATE_LABELS[item.state], style=state_style[item.state])
 
