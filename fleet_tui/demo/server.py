@@ -78,7 +78,13 @@ _OFFLINE_ENV = {
     "PYTHONUNBUFFERED": "1",
     "NO_COLOR": "1",
 }
-_REQUIRED_MODULES = ("langgraph_cli", "langgraph_api", "langgraph_runtime_inmem", "langchain")
+_REQUIRED_MODULES = (
+    "langgraph_cli",
+    "langgraph_api",
+    "langgraph_runtime_inmem",
+    "langchain",
+    "deepagents",
+)
 
 # The CLI announces the port it really bound ("- 🚀 API: http://127.0.0.1:PORT"); it moves
 # to another port without failing when the requested one is taken.
