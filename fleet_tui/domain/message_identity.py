@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
 
@@ -123,3 +123,14 @@ class MessageIndex(Generic[T]):
 
     def knows(self, server_id: str | None, role: str, text: str) -> bool:
         return self.find_entry(server_id, role, text) is not None
+
+
+def message_ids_in_state(state: Any) -> list[str]:
+    """The ids of the messages a thread's `/state` holds."""
+    values = state.get("values") if isinstance(state, dict) else None
+    messages = values.get("messages") if isinstance(values, dict) else None
+    return [
+        m["id"]
+        for m in messages or ()
+        if isinstance(m, dict) and isinstance(m.get("id"), str) and m["id"]
+    ]

@@ -79,6 +79,8 @@ class Transcript:
         # sub-agent runs by namespace segment, and the tool call each one is tied to
         self._runs: dict[str, Transcript] = {}
         self._run_call: dict[str, str] = {}
+        # stored sub-agent messages by the `task` call they belong to, until its card is shown
+        self._nested_rows: dict[str, list[Any]] = {}
         for item in items:
             self._append(item)
 
@@ -169,6 +171,65 @@ class Transcript:
         return self._notify(self._add_messages(messages))
 
     def _add_messages(self, messages: Iterable[Any]) -> list[int]:
+        own: list[Any] = []
+        for message in messages:
+            parent = getattr(message, "parent_call_id", None)
+            if parent:
+                row_id = getattr(message, "id", None)
+                if isinstance(row_id, int):
+                    if row_id in self._stored_rows:
+                        continue
+                    self._stored_rows.add(row_id)
+                self._nested_rows.setdefault(parent, []).append(message)
+            else:
+                own.append(message)
+        changed = self._add_rows(own)
+        if self._nested_rows:
+            changed = sorted({*changed, *self._nest_rows()})
+        return changed
+
+    def _nest_rows(self) -> list[int]:
+        """Put stored sub-agent messages into the cards of the `task` calls they belong to
+        (a nested sub-agent's card is inside its parent's run, so this goes round until no
+        more rows find their card). Rows whose card is not shown yet wait for it."""
+        changed: list[int] = []
+        progress = True
+        while progress and self._nested_rows:
+            progress = False
+            for call_id in list(self._nested_rows):
+                found = self._find_card(call_id)
+                if found is None:
+                    continue
+                index, card = found
+                rows = self._nested_rows.pop(call_id)
+                if card.subagent is None:
+                    card.subagent = Transcript()
+                card.subagent._add_rows(rows)
+                agent = card.args.get("subagent_type")
+                if card.agent is None and isinstance(agent, str):
+                    card.agent = agent
+                card.touch()
+                changed.append(index)
+                progress = True
+        return changed
+
+    def _find_card(self, call_id: str) -> tuple[int, ToolItem] | None:
+        """The tool item of `call_id`, here or in a sub-agent's run, with the index of the
+        item of this transcript that holds it."""
+        index = self._tools.get(call_id)
+        if index is not None:
+            item = self.items[index]
+            assert isinstance(item, ToolItem)
+            return index, item
+        for index in self._tools.values():
+            item = self.items[index]
+            if isinstance(item, ToolItem) and item.subagent is not None:
+                found = item.subagent._find_card(call_id)
+                if found is not None:
+                    return index, found[1]
+        return None
+
+    def _add_rows(self, messages: Iterable[Any]) -> list[int]:
         changed: list[int] = []
         for message in messages:
             role = getattr(message, "role", "")

@@ -29,6 +29,7 @@ from fleet_tui.domain.events import (
     ToolCallStarted,
     ToolResult,
 )
+from fleet_tui.domain.message_identity import message_ids_in_state
 from fleet_tui.domain.transcript import (
     AssistantItem,
     ErrorItem,
@@ -39,6 +40,7 @@ from fleet_tui.domain.transcript import (
     UserItem,
 )
 from fleet_tui.services.conversation_state import Cancellable, ConversationState, QueuedMessage
+from fleet_tui.services.deep_tracking import DeepTracking
 from fleet_tui.services.service_events import (
     Activity,
     ActivityChanged,
@@ -69,17 +71,6 @@ QUEUED_NOTICE = "Queued: it is sent when the current reply finishes."
 NOT_SENT_NOTICE = "Not sent. Your message is kept above; send it again later."
 
 
-def message_ids_in_state(state: Any) -> list[str]:
-    """The ids of the messages a thread's `/state` holds."""
-    values = state.get("values") if isinstance(state, dict) else None
-    messages = values.get("messages") if isinstance(values, dict) else None
-    return [
-        m["id"]
-        for m in messages or ()
-        if isinstance(m, dict) and isinstance(m.get("id"), str) and m["id"]
-    ]
-
-
 class ConversationService:
     def __init__(
         self,
@@ -97,6 +88,7 @@ class ConversationService:
         # the conversation the user looks at: kept in memory while idle
         self.focused: int | None = None
         self._listeners: list[Listener] = []
+        self._deep = DeepTracking(store, self._emit)  # plan, files, sub-agents' activity
 
     # ----------------------------------------------------------------- listeners
     def subscribe(self, listener: Listener) -> None:
@@ -146,11 +138,13 @@ class ConversationService:
         conversation = self.store.find_conversation_by_thread(agent_pk, thread_id)
         if conversation is None:
             conversation = self.store.create_conversation(agent_pk, thread_id=thread_id)
+        known = conversation.id in self.states
         state = self.states.get(conversation.id) or self._track(
             conversation, Transcript.from_messages(self.store.messages(conversation.id))
         )
         state.known_ids.update(message_ids_in_state(server_state))
         self.focused = conversation.id
+        self._deep.restore(state, from_store=not known)
         return state
 
     def open(self, conversation_id: int, *, refresh: bool = True) -> ConversationState | None:
@@ -164,6 +158,7 @@ class ConversationService:
             state = ConversationState(conversation, transcript)
         self.focused = conversation_id
         self.forget_idle()
+        self._deep.restore(state, from_store=conversation_id not in self.states)
         self.states[conversation_id] = state
         if refresh and state.conversation.thread_id and not state.running and self._client():
             self.refresh(conversation_id)
@@ -385,6 +380,7 @@ class ConversationService:
         if runner.failure is not None and not runner.busy:
             state.last_error = str(runner.failure)
         state.conversation = self.store.get_conversation(state.id) or runner.conversation
+        self._deep.run_finished(state)
         self._set_activity(state, Activity.IDLE)
         self._emit(ConversationChanged(state.conversation))
         status = runner.status or "success"
@@ -442,6 +438,7 @@ class ConversationService:
             state.reconnecting = f"reconnecting ({event.attempt}/{event.limit})"
         elif isinstance(event, RunEnded):
             state.reconnecting = ""
+        self._deep.deliver(state, event, running=runner is not None)
         state.transcript.apply(event)
         if runner is None or not runner.ending:
             # the runner's own error/cancel ends are reported by RunFinished
@@ -487,6 +484,7 @@ class ConversationService:
             # append only what was added elsewhere; what is shown stays as it is
             added = [m for m in self.store.messages(state.id) if m.seq > last_seq]
             state.transcript.add_messages(added)
+        self._deep.refreshed(state, result)
         for interrupt in result.interrupts:
             self._deliver(state, InterruptRequest.of(interrupt))
         if result.interrupts:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Protocol
 from fleet_tui.domain.deep_state import StateFile, Todo
 from fleet_tui.domain.events import InterruptRequest
 from fleet_tui.domain.transcript import InterruptItem, Transcript
+from fleet_tui.services.deep_tracking import SubagentWork
 from fleet_tui.services.service_events import Activity, activity_label
 from fleet_tui.storage.store import Conversation
 
@@ -50,6 +51,8 @@ class ConversationState:
     # a deep agent's plan and state files, as last read from a run, the store or `/state`
     plan: tuple[Todo, ...] = ()
     files: dict[str, StateFile] = field(default_factory=dict)
+    # the sub-agents of the run going on, and what each does (for the status line)
+    subagents: SubagentWork = field(default_factory=SubagentWork)
 
     @property
     def id(self) -> int:

@@ -22,7 +22,8 @@ from typing import Any, Final, Literal
 
 from fleet_tui.common.redaction import redact, redact_value
 from fleet_tui.common.sanitize import clean_line, clean_text
-from fleet_tui.storage.store import Conversation, StoredMessage
+from fleet_tui.domain.deep_state import human_size
+from fleet_tui.storage.store import Conversation, StoredMessage, ThreadState
 
 __all__ = [
     "EXTENSIONS",
@@ -101,10 +102,63 @@ def _details(summary: str, body: str) -> str:
     return f"<details>\n<summary>{summary}</summary>\n\n{body.strip()}\n\n</details>"
 
 
+# --------------------------------------------------------------------------- sub-agents
+
+# a sub-agent's stored messages by the `task` call whose run they are
+Nested = dict[str, list[StoredMessage]]
+
+
+def _split(messages: Sequence[StoredMessage]) -> tuple[list[StoredMessage], Nested]:
+    """The conversation's own messages, and the sub-agents' by the call they belong to."""
+    own: list[StoredMessage] = []
+    nested: Nested = {}
+    for msg in messages:
+        if msg.parent_call_id:
+            nested.setdefault(msg.parent_call_id, []).append(msg)
+        else:
+            own.append(msg)
+    return own, nested
+
+
+def _calls_in(messages: Iterable[StoredMessage], nested: Nested) -> set[str]:
+    """Every call id in `messages` and, through the calls, in their sub-agents' messages."""
+    found: set[str] = set()
+    pending = list(messages)
+    while pending:
+        msg = pending.pop()
+        for call in msg.tool_calls:
+            call_id = call.get("id")
+            if isinstance(call_id, str) and call_id not in found:
+                found.add(call_id)
+                pending.extend(nested.get(call_id, ()))
+    return found
+
+
+def _subagent_title(call: dict[str, Any]) -> str:
+    raw = call.get("args")
+    args: dict[str, Any] = raw if isinstance(raw, dict) else {}
+    agent, description = args.get("subagent_type"), args.get("description")
+    agent = clean_line(agent).strip() if isinstance(agent, str) else ""
+    description = description if isinstance(description, str) else ""
+    first = next((line.strip() for line in description.splitlines() if line.strip()), "")
+    title = f"Sub-agent {agent or 'run'}"
+    return f"{title}: {clean_line(first)}" if first else title
+
+
+def _quoted(text: str) -> str:
+    return "\n".join(f"> {line}".rstrip() for line in text.splitlines())
+
+
+def _subagent_markdown(call: dict[str, Any], messages: list[StoredMessage], nested: Nested) -> str:
+    body = [f"#### {_subagent_title(call)}"]
+    body += [_message_markdown(m, nested) for m in messages]
+    return _quoted("\n\n".join(body))
+
+
 # --------------------------------------------------------------------------- Markdown
 
 
-def _message_markdown(msg: StoredMessage) -> str:
+def _message_markdown(msg: StoredMessage, nested: Nested | None = None) -> str:
     incomplete = "" if msg.complete else " (incomplete)"
     parts: list[str] = []
     if msg.role == "tool":
@@ -127,6 +181,9 @@ def _message_markdown(msg: StoredMessage) -> str:
         name = str(call.get("name") or "")
         parts.append(f"**Tool call:** {_code_span(name) if name else '(unnamed)'}")
         parts.append(_fence(_pretty({"name": name, "args": call.get("args", {})}), "json"))
+        run = nested.get(str(call.get("id"))) if nested else None
+        if run:
+            parts.append(_subagent_markdown(call, run, nested or {}))
     if len(parts) == 1 and not msg.complete:
         parts.append("*(no text received)*")
     return "\n\n".join(parts)
@@ -139,8 +196,11 @@ def export_markdown(
     agent_name: str,
     url: str,
     exported_at: datetime | None = None,
+    thread_state: ThreadState | None = None,
 ) -> str:
-    """The conversation as a Markdown document: a header with its facts, then every message."""
+    """The conversation as a Markdown document: a header with its facts, then every message
+    (a sub-agent's quoted under the call that started it), then the agent's plan and files."""
+    messages, nested = _split(messages)
     exported = (exported_at or datetime.now()).astimezone()
     title = clean_line(conversation.title).strip() or "Untitled conversation"
     thread = (
@@ -161,8 +221,38 @@ def export_markdown(
         f"- **Exported:** {exported.strftime('%Y-%m-%d %H:%M %Z').strip()} by fleet-tui",
     ]
     sections = [f"# {title}", "\n".join(facts), "---"]
-    sections += [_message_markdown(m) for m in messages]
+    sections += [_message_markdown(m, nested) for m in messages]
+    placed = _calls_in(messages, nested)
+    for call_id, run in nested.items():
+        if call_id not in placed:  # its call was not stored: shown apart rather than lost
+            sections.append(_subagent_markdown({"id": call_id}, run, nested))
+    sections += _deep_state_markdown(thread_state)
     return redact("\n\n".join(sections) + "\n")
+
+
+def _deep_state_markdown(thread_state: ThreadState | None) -> list[str]:
+    if thread_state is None:
+        return []
+    sections: list[str] = []
+    marks = {"completed": "[x]", "in_progress": "[ ]", "pending": "[ ]"}
+    if thread_state.todos:
+        lines = [
+            f"- {marks.get(todo.status, '[ ]')} {clean_line(todo.content)}"
+            + (" *(in progress)*" if todo.active else "")
+            for todo in thread_state.todos
+        ]
+        sections += ["---", "## Plan", "\n".join(lines)]
+    if thread_state.files:
+        lines = []
+        for path, file in sorted(thread_state.files.items()):
+            facts = [human_size(file.size)]
+            if file.is_binary:
+                facts.append("binary")
+            if file.modified_at:
+                facts.append(f"changed {clean_line(file.modified_at)}")
+            lines.append(f"- {_code_span(path)} — {', '.join(facts)}")
+        sections += ["---" if not sections else "", "## Files", "\n".join(lines)]
+    return [section for section in sections if section]
 
 
 # --------------------------------------------------------------------------- JSON
@@ -178,13 +268,19 @@ def _escape_unsafe(text: str) -> str:
     return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
-def _message_record(msg: StoredMessage) -> dict[str, Any]:
+def _message_record(msg: StoredMessage, nested: Nested | None = None) -> dict[str, Any]:
+    calls: list[dict[str, Any]] = []
+    for call in msg.tool_calls:
+        run = nested.get(str(call.get("id"))) if nested else None
+        if run:
+            call = {**call, "subagent": [_message_record(m, nested) for m in run]}
+        calls.append(call)
     return {
         "seq": msg.seq,
         "role": msg.role,
         "content": msg.content,
         "reasoning": msg.reasoning,
-        "tool_calls": msg.tool_calls,
+        "tool_calls": calls,
         "tool_call_id": msg.tool_call_id,
         "name": msg.name,
         "run_id": msg.run_id,
@@ -201,12 +297,16 @@ def export_json(
     agent_name: str,
     url: str,
     exported_at: datetime | None = None,
+    thread_state: ThreadState | None = None,
 ) -> str:
     """The conversation as a versioned JSON document (`"format": "fleet-tui.conversation/1"`).
 
     Timestamps are ISO 8601 in UTC. Local database ids are left out: they mean nothing elsewhere.
+    A sub-agent's messages are a `subagent` list on the tool call that started it; a deep
+    agent's plan and files are `plan` and `files`.
     """
     exported = exported_at or datetime.now(UTC)
+    messages, nested = _split(messages)
     doc = {
         "format": FORMAT_ID,
         "exported_at": exported.astimezone(UTC).isoformat(),
@@ -220,8 +320,12 @@ def export_json(
             "updated_at": _iso(conversation.updated_at),
             "message_count": len(messages),
         },
-        "messages": [_message_record(m) for m in messages],
+        "messages": [_message_record(m, nested) for m in messages],
     }
+    if thread_state is not None and thread_state.todos:
+        doc["plan"] = [{"content": t.content, "status": t.status} for t in thread_state.todos]
+    if thread_state is not None and thread_state.files:
+        doc["files"] = {path: f.to_json() for path, f in thread_state.files.items()}
     text = json.dumps(redact_value(doc), indent=2, ensure_ascii=False, default=str)
     return _escape_unsafe(text) + "\n"
 
@@ -233,9 +337,10 @@ def export_text(
     *,
     agent_name: str,
     url: str,
+    thread_state: ThreadState | None = None,
 ) -> str:
     render = export_markdown if fmt == "markdown" else export_json
-    return render(conversation, messages, agent_name=agent_name, url=url)
+    return render(conversation, messages, agent_name=agent_name, url=url, thread_state=thread_state)
 
 
 # --------------------------------------------------------------------------- files

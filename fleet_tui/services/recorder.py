@@ -25,6 +25,8 @@ from fleet_tui.domain.events import (
     RunEnded,
     RunError,
     RunStarted,
+    SubagentBound,
+    SubagentEvent,
     TextDelta,
 )
 from fleet_tui.domain.message_identity import same_message, server_id_of
@@ -50,6 +52,11 @@ class RunRecorder:
         self._writers: dict[str, StreamWriter] = {}
         self._human_text = human_text
         self.failure: str | None = None  # why this run stopped being recorded
+        # sub-agents, by namespace path: the `task` call each is tied to, the messages that
+        # wait for a tie, and the rows stored (moved when a guessed tie is corrected)
+        self._parent_call: dict[str, str] = {}
+        self._unbound: dict[str, list[MessageComplete]] = {}
+        self._subagent_rows: dict[str, list[int]] = {}
 
     def attempt(self, action: Callable[[], T]) -> T | None:
         """Run one store operation of this run. The first failure stops the recording (the
@@ -114,6 +121,11 @@ class RunRecorder:
             self._writer(event.message_id).append_reasoning(event.text)
         elif isinstance(event, MessageComplete):
             self._complete(event)
+        elif isinstance(event, SubagentEvent):
+            if isinstance(event.event, MessageComplete):
+                self._subagent_message(event.namespace, event.event)
+        elif isinstance(event, SubagentBound):
+            self._bind(event.namespace, event.tool_call_id)
         elif isinstance(event, RunError):
             self.store.add_message(
                 self.conversation_id, "error", f"{event.error}: {event.message}", run_id=self.run_id
@@ -160,6 +172,35 @@ class RunRecorder:
             run_id=self.run_id,
             server_id=server_id,
         )
+
+    def _subagent_message(self, namespace: str, event: MessageComplete) -> None:
+        if namespace not in self._parent_call:
+            self._unbound.setdefault(namespace, []).append(event)
+            return
+        server_id = server_id_of(event.message_id)
+        if server_id and self.store.find_message_by_server_id(self.conversation_id, server_id):
+            return  # a rejoined stream replays what was stored
+        row = self.store.add_message(
+            self.conversation_id,
+            event.role,
+            event.content,
+            tool_calls=[asdict(call) for call in event.tool_calls],
+            tool_call_id=event.tool_call_id,
+            name=event.name,
+            run_id=self.run_id,
+            server_id=server_id,
+            reasoning=event.reasoning,
+            parent_call_id=self._parent_call[namespace],
+        )
+        self._subagent_rows.setdefault(namespace, []).append(row.id)
+
+    def _bind(self, namespace: str, call_id: str) -> None:
+        previous = self._parent_call.get(namespace)
+        self._parent_call[namespace] = call_id
+        if previous is not None and previous != call_id:
+            self.store.move_to_call(self._subagent_rows.get(namespace, ()), call_id)
+        for event in self._unbound.pop(namespace, ()):
+            self._subagent_message(namespace, event)
 
     def flush_due(self) -> None:
         self.attempt(self._flush_due)

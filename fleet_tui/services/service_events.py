@@ -6,6 +6,8 @@ The TUI turns these into Textual messages; `ask` prints them. No Textual import.
 from __future__ import annotations
 
 import enum
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -39,7 +41,22 @@ def activity_label(activity: Activity, detail: str = "") -> str:
         return f"node {detail}"
     if activity is Activity.TOOL:
         return f"tool {detail}"
+    if activity is Activity.SUBAGENT and detail:
+        return detail
     return activity.value
+
+
+def subagents_detail(working: Sequence[tuple[str, str]]) -> str:
+    """What the sub-agents at work do, as (agent, doing) pairs: "researcher: calling ls" for
+    one, "3 sub-agents: researcher ×2, critic" for several."""
+    if not working:
+        return ""
+    if len(working) == 1:
+        agent, doing = working[0]
+        return f"{agent}: {doing}" if doing else agent
+    counts = Counter(agent for agent, _ in working)
+    names = ", ".join(f"{agent} ×{n}" if n > 1 else agent for agent, n in counts.items())
+    return f"{len(working)} sub-agents: {names}"
 
 
 class BusyChoice(enum.Enum):

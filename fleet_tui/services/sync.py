@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, cast
 
 from fleet_tui.agent_server.client import FleetClient
+from fleet_tui.domain.deep_state import StateFile, Todo, parse_files, parse_todos
 from fleet_tui.domain.events import message_role, split_content, tool_calls_of, tool_result_text
 from fleet_tui.domain.interrupt_model import Interrupt, pending_interrupts
 from fleet_tui.domain.message_identity import MessageIndex
@@ -30,6 +31,9 @@ class ThreadRefresh:
     status: ConversationStatus | None = None
     # what the thread waits on, schemas included (read from `/state`)
     interrupts: list[Interrupt] = field(default_factory=list)
+    # a deep agent's plan and files as `/state` holds them; None when it holds none
+    todos: tuple[Todo, ...] | None = None
+    files: dict[str, StateFile] | None = None
 
 
 def _text_of(message: dict[str, Any]) -> tuple[str, str]:
@@ -48,6 +52,8 @@ def reconcile_messages(
     result = ThreadRefresh()
     known: MessageIndex[StoredMessage] = MessageIndex()
     for stored in store.messages(conversation_id):
+        if stored.parent_call_id:
+            continue  # a sub-agent's message: never in the thread's own `values.messages`
         if stored.server_id or stored.role in ("human", "ai", "tool"):
             known.add(stored, stored.server_id, stored.role, stored.content)
     for message in server_messages:
@@ -107,7 +113,26 @@ async def refresh_thread(
     if status is not None:
         result.status = status
         store.set_status(conversation.id, status)
+    if isinstance(values, dict):
+        _read_deep_state(store, conversation.id, values, result)
     return result
+
+
+def _read_deep_state(
+    store: Store, conversation_id: int, values: dict[str, Any], result: ThreadRefresh
+) -> None:
+    """A deep agent's plan and files from `/state`'s values, stored when they changed."""
+    result.todos = parse_todos(values.get("todos"))
+    files = parse_files(values.get("files"))
+    if files is not None:
+        result.files = {path: file for path, file in files.items() if file is not None}
+    if result.todos is None and result.files is None:
+        return
+    stored = store.thread_state(conversation_id)
+    if result.todos is not None and result.todos != stored.todos:
+        store.save_plan(conversation_id, result.todos)
+    if result.files is not None and result.files != stored.files:
+        store.save_files(conversation_id, result.files)
 
 
 def _status_of(value: Any) -> ConversationStatus | None:

@@ -15,13 +15,16 @@ schema and upgrades in `store_schema`, file handling in `store_files`, streaming
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 from fleet_tui.common import redaction
 from fleet_tui.common.redaction import mask_secret
+from fleet_tui.domain.deep_state import StateFile, Todo
+from fleet_tui.storage import store_deep_state
 from fleet_tui.storage.store_connection import StoreConnection
+from fleet_tui.storage.store_deep_state import ThreadState
 from fleet_tui.storage.store_files import (
     BUSY_TIMEOUT_MS,
     connect,
@@ -68,6 +71,7 @@ __all__ = [
     "StoreError",
     "StoredMessage",
     "StreamWriter",
+    "ThreadState",
     "connect",
     "default_db_path",
     "encodable",
@@ -237,23 +241,28 @@ class Store(StoreConnection):
         server_id: str | None = None,
         complete: bool = True,
         reasoning: str = "",
+        parent_call_id: str | None = None,
     ) -> StoredMessage:
+        """Append a message; `parent_call_id` makes it a sub-agent's (see `StoredMessage`)."""
         if role not in ROLES:
             raise ValueError(f"unknown message role {role!r}")
         now = time.time()
         calls = calls_json(tool_calls)
         content, reasoning = free_text(content), free_text(reasoning)
         name = None if name is None else free_text(name)
-        title = free_text(title_from(content)) if role == "human" else ""
+        # a sub-agent's task description is not what the user asked: it never names the thread
+        own = parent_call_id is None
+        title = free_text(title_from(content)) if role == "human" and own else ""
 
         def work(db: Writes) -> tuple[Any, ...]:
             cur = db.execute(
                 "INSERT INTO messages (conversation_id, seq, role, content, tool_calls,"
-                " tool_call_id, name, run_id, server_id, complete, reasoning, created_at)"
-                " SELECT ?, COALESCE(MAX(seq), 0) + 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?"
+                " tool_call_id, name, run_id, server_id, complete, reasoning, created_at,"
+                " parent_call_id)"
+                " SELECT ?, COALESCE(MAX(seq), 0) + 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?"
                 " FROM messages WHERE conversation_id = ?",
                 (conversation_id, role, content, calls, tool_call_id, name, run_id, server_id,
-                 int(complete), reasoning, now, conversation_id),
+                 int(complete), reasoning, now, parent_call_id, conversation_id),
             )  # fmt: skip
             db.execute(
                 "UPDATE conversations SET updated_at = ? WHERE id = ?", (now, conversation_id)
@@ -365,6 +374,20 @@ class Store(StoreConnection):
             sql = "UPDATE messages SET content = ?, complete = ? WHERE id = ?"
             args = (free_text(content), int(complete), row_id)
         self._apply(lambda db: db.execute(sql, args))
+
+    # -- a deep agent's thread state (see `store_deep_state`) ------------------------------
+    def save_plan(self, conversation_id: int, todos: Iterable[Todo]) -> None:
+        store_deep_state.save_plan(self, conversation_id, todos)
+
+    def save_files(self, conversation_id: int, files: Mapping[str, StateFile]) -> None:
+        store_deep_state.save_files(self, conversation_id, files)
+
+    def thread_state(self, conversation_id: int) -> ThreadState:
+        """The plan and files last stored for the conversation."""
+        return store_deep_state.load(self, conversation_id)
+
+    def move_to_call(self, row_ids: Iterable[int], call_id: str) -> None:
+        store_deep_state.move_to_call(self, row_ids, call_id)
 
 
 def memory_store() -> Store:

@@ -69,6 +69,9 @@ class StoredMessage:
     complete: bool
     reasoning: str
     created_at: float
+    # a sub-agent's message: the `task` tool call whose run it belongs to (the innermost one,
+    # for a sub-agent's own sub-agent); None for the conversation's own messages
+    parent_call_id: str | None = None
 
 
 # -- text going in --------------------------------------------------------------------------
@@ -119,7 +122,7 @@ CONVERSATION_COLUMNS = (
 )
 MESSAGE_COLUMNS = (
     "id, conversation_id, seq, role, content, tool_calls, tool_call_id, name, run_id, server_id,"
-    " complete, reasoning, created_at"
+    " complete, reasoning, created_at, parent_call_id"
 )
 AGENT_COLUMNS = "id, url, agent_id, name, created_at"
 
@@ -137,10 +140,10 @@ def conversation_row(row: tuple[Any, ...]) -> Conversation:
 
 def message_row(row: tuple[Any, ...]) -> StoredMessage:
     (mid, cid, seq, role, content, calls, call_id, name, run_id, server_id, complete,
-     reasoning, created) = row  # fmt: skip
+     reasoning, created, parent_call_id) = row  # fmt: skip
     return StoredMessage(
         mid, cid, seq, role, content, json.loads(calls), call_id, name, run_id, server_id,
-        bool(complete), reasoning, created,
+        bool(complete), reasoning, created, parent_call_id,
     )  # fmt: skip
 
 

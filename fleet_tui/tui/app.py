@@ -357,7 +357,11 @@ class FleetApp(SafeApp):
             if path is not None:
                 tell(self, f"Exported to {path}", timeout=6)
 
-        self.push_screen(ExportScreen(conversation, messages, self.agent_name, url), done)
+        thread_state = self.store.thread_state(conversation.id)
+        screen = ExportScreen(
+            conversation, messages, self.agent_name, url, thread_state=thread_state
+        )
+        self.push_screen(screen, done)
 
     def action_snippets(self) -> None:
         from fleet_tui.tui.screens.snippets import SnippetsScreen

@@ -28,7 +28,7 @@ from fleet_tui.services.export import (
     with_format,
     write_export,
 )
-from fleet_tui.storage.store import Conversation, StoredMessage
+from fleet_tui.storage.store import Conversation, StoredMessage, ThreadState
 from fleet_tui.tui.screens import DIALOGS_CSS
 
 _FORMATS: dict[str, ExportFormat] = {"export-markdown": "markdown", "export-json": "json"}
@@ -51,6 +51,7 @@ class ExportScreen(ModalScreen[Path | None]):
         agent_name: str,
         url: str,
         *,
+        thread_state: ThreadState | None = None,
         directory: Path | None = None,
         name: str | None = None,
         id: str | None = None,
@@ -60,6 +61,7 @@ class ExportScreen(ModalScreen[Path | None]):
         super().__init__(name=name, id=id, classes=classes)
         self._conversation = conversation
         self._messages = list(messages)
+        self._thread_state = thread_state
         self._agent_name = agent_name
         self._url = url
         self._format: ExportFormat = "markdown"
@@ -148,6 +150,7 @@ class ExportScreen(ModalScreen[Path | None]):
                 self._messages,
                 agent_name=self._agent_name,
                 url=self._url,
+                thread_state=self._thread_state,
             )
             written = write_export(path, text)
         except OSError as exc:
