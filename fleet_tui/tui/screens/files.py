@@ -7,6 +7,7 @@ the agent's text: rows go through `for_row`, contents through the viewer (no mar
 
 from __future__ import annotations
 
+from functools import partial
 from typing import ClassVar
 
 from rich.table import Table
@@ -25,7 +26,7 @@ from fleet_tui.domain.file_types import binary_type, file_kind, short_time
 from fleet_tui.services.conversation_service import ConversationService
 from fleet_tui.services.service_events import FilesUpdated, ServiceEvent
 from fleet_tui.tui.screens import DIALOGS_CSS
-from fleet_tui.tui.widgets.file_viewer import FileViewer
+from fleet_tui.tui.widgets.file_viewer import FileViewer, warm_lexers
 from fleet_tui.tui.widgets.notices import tell
 
 KIND_LABELS = {"markdown": "markdown", "code": "code", "text": "text"}
@@ -104,6 +105,9 @@ class FilesScreen(_FollowsFiles):
         super().on_mount()
         self._fill()
         self.query_one(OptionList).focus()
+        code = [path for path, file in self.files.items() if file_kind(file) == "code"]
+        if code:
+            self.run_worker(partial(warm_lexers, code), thread=True, exit_on_error=False)
 
     @property
     def paths(self) -> list[str]:

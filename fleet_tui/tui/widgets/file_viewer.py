@@ -11,15 +11,19 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from fnmatch import fnmatch
+from functools import lru_cache
 from typing import Protocol
 
 from pygments.lexer import Lexer
-from pygments.lexers import get_lexer_for_filename
+from pygments.lexers import get_lexer_by_name
+from pygments.lexers._mapping import LEXERS
 from pygments.token import _TokenType
 from pygments.util import ClassNotFound
 from rich.cells import cell_len, chop_cells
 from rich.style import Style
 from rich.syntax import Syntax, SyntaxTheme
+from textual.binding import Binding
 from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -38,8 +42,39 @@ from fleet_tui.tui.widgets.markdown_render import (
 
 # time for the slices after the first screen: the app stays responsive while the rest renders
 SLICE_SECONDS = 0.008
+# the first screen: steps of FIRST_STEP_SECONDS (a markdown step parses a window of the text
+# first: short steps would parse again and again) until the screen is full, at most
+# FIRST_SCREEN_SECONDS
+FIRST_STEP_SECONDS = 0.015
 FIRST_SCREEN_SECONDS = 0.1
 TOKENS_PER_CHECK = 256
+
+
+@lru_cache(maxsize=256)
+def _lexer_alias(name: str) -> str | None:
+    # Pygments' own lookup by file name first scans installed plugins (~0.1 s); its table of
+    # built-in lexers is enough to pick a highlighter by extension
+    for _module, _name, aliases, patterns, _mimes in LEXERS.values():
+        if aliases and any(fnmatch(name, pattern) for pattern in patterns):
+            return str(aliases[0])
+    return None
+
+
+def lexer_for(path: str) -> Lexer | None:
+    """A highlighter for a file name (its lexer module imported on first use), or None."""
+    alias = _lexer_alias(path.rsplit("/", 1)[-1])
+    if alias is None:
+        return None
+    try:
+        return get_lexer_by_name(alias, stripnl=False)
+    except ClassNotFound:
+        return None
+
+
+def warm_lexers(paths: list[str]) -> None:
+    """Import the highlighters these files need (in a thread: the first file shows sooner)."""
+    for path in paths:
+        lexer_for(path)
 
 
 class _Producer(Protocol):
@@ -167,13 +202,14 @@ class FileViewer(ScrollView, can_focus=True):
     }
     """
 
+    # moving through the text: the usual keys, left out of the footer
     BINDINGS = [
-        ("up,k", "scroll_up", "Up"),
-        ("down,j", "scroll_down", "Down"),
-        ("pageup", "page_up", "Page up"),
-        ("pagedown,space", "page_down", "Page down"),
-        ("home,g", "scroll_home", "Top"),
-        ("end,G", "scroll_end", "End"),
+        Binding("up,k", "scroll_up", "Up", show=False),
+        Binding("down,j", "scroll_down", "Down", show=False),
+        Binding("pageup", "page_up", "Page up", show=False),
+        Binding("pagedown,space", "page_down", "Page down", show=False),
+        Binding("home,g", "scroll_home", "Top", show=False),
+        Binding("end,G", "scroll_end", "End", show=False),
     ]
 
     def __init__(self, *, id: str | None = None) -> None:
@@ -184,8 +220,8 @@ class FileViewer(ScrollView, can_focus=True):
         self._done = True
         self._width = 0
         self._timer: Timer | None = None
-        self.first_screen_at: float | None = None
-        """`time.perf_counter()` when the first screen of the file was ready (benchmarks)."""
+        self.painted_at: float | None = None
+        """`time.perf_counter()` when a line of the file was first drawn (benchmarks)."""
 
     @property
     def done(self) -> bool:
@@ -202,6 +238,7 @@ class FileViewer(ScrollView, can_focus=True):
     def show(self, file: StateFile) -> None:
         """Draw `file` (the same one again keeps the scroll position)."""
         self.file = file
+        self.painted_at = None
         self._restart()
 
     def _restart(self) -> None:
@@ -225,10 +262,7 @@ class FileViewer(ScrollView, can_focus=True):
             renderer = BlockRenderer(self.app.console, width, theme_name)
             return _Markdown(file.content, renderer)
         if kind == "code":
-            try:
-                lexer = get_lexer_for_filename(file.path.rsplit("/", 1)[-1], stripnl=False)
-            except ClassNotFound:
-                lexer = None
+            lexer = lexer_for(file.path)
             if lexer is not None:
                 return _Code(file.content, lexer, Syntax.get_theme(theme_name), width)
         return _Plain(file.content, width)
@@ -256,15 +290,14 @@ class FileViewer(ScrollView, can_focus=True):
         height = self.scrollable_content_region.height
         while True:
             # the first slice stops as soon as the screen is full
-            slice_end = min(deadline, time.perf_counter() + (0.002 if first else budget))
+            step = FIRST_STEP_SECONDS if first else budget
+            slice_end = min(deadline, time.perf_counter() + step)
             self._done = producer.step(slice_end)
             self._lines = producer.lines
             if self._done or time.perf_counter() > deadline:
                 break
             if first and len(self._lines) >= self.scroll_offset.y + height:
                 break
-        if first and self.first_screen_at is None:
-            self.first_screen_at = time.perf_counter()
         self.virtual_size = Size(self._width, len(self._lines))
         self.refresh()
         if not self._done:
@@ -282,6 +315,8 @@ class FileViewer(ScrollView, can_focus=True):
         lines = self._lines
         if row >= len(lines):
             return Strip.blank(width, self.rich_style)
+        if self.painted_at is None:
+            self.painted_at = time.perf_counter()
         return to_strip(lines[row]).crop_extend(0, width, None).apply_style(self.rich_style)
 
     def action_scroll_up(self) -> None:

@@ -9,7 +9,6 @@ turned into strips.
 
 from __future__ import annotations
 
-from rich.console import Console
 from rich.style import Style
 from rich.text import Text
 from textual.app import ComposeResult
@@ -65,6 +64,8 @@ class PlanList(ScrollView):
         self._lines: list[Strip] = []
         self._active_line = 0
         self._width = -1
+        self._cache: dict[tuple[str, str], list[Strip]] = {}
+        self._cache_width = -1
 
     @property
     def todos(self) -> tuple[Todo, ...]:
@@ -75,10 +76,9 @@ class PlanList(ScrollView):
         return len(self._lines)
 
     def set_todos(self, todos: tuple[Todo, ...]) -> None:
+        """Show `todos`; lines are made at the next layout, reusing those of unchanged todos."""
         self._todos = todos
         self._width = -1
-        if self.size.width:
-            self._wrap(self.scrollable_content_region.width or self.size.width)
         self.refresh(layout=True)
         self.call_after_refresh(self._show_active)
 
@@ -89,43 +89,66 @@ class PlanList(ScrollView):
             self.get_component_rich_style(f"plan-list--{kind}", partial=True),
         )
 
+    def _todo_lines(self, todo: Todo, width: int, styles: tuple[Style, Style]) -> list[Strip]:
+        """A mark, then the text with a hanging indent, folded at `width` cells."""
+        mark_style, text_style = styles
+        mark = MARKS.get(todo.status, PENDING_MARK)
+        text = Text(for_row(todo.content) or " ", style=text_style)
+        console = self.app.console
+        lines = []
+        parts = text.wrap(console, max(1, width - MARK_CELLS), overflow="fold")
+        for index, part in enumerate(parts):
+            line = Text.assemble(Text(f"{mark} " if index == 0 else "  ", style=mark_style), part)
+            line.pad_right(max(0, width - line.cell_len))
+            line.truncate(width)
+            if text_style.bgcolor is not None:
+                line.stylize(Style(bgcolor=text_style.bgcolor))
+            lines.append(Strip(line.render(console)))
+        return lines or [Strip.blank(width)]
+
     def _wrap(self, width: int) -> None:
-        """The lines of every todo at `width` (a mark, then the text with a hanging indent)."""
+        """The lines of every todo at `width`. Each write_todos replaces the whole list but
+        mostly with the same todos: their lines are kept (by text and status) while the width
+        stays the same."""
+        width = max(1, width)
         if width == self._width:
             return
+        if width != self._cache_width:
+            self._cache.clear()
+            self._cache_width = width
         self._width = width
-        text_width = max(1, width - MARK_CELLS)
-        console = self.app.console if self.is_attached else Console(width=width)
+        cache = self._cache
         styles = {status: self._styles(status) for status in ("completed", "in_progress", "")}
-        lines: list[Strip] = []
+        fresh: dict[tuple[str, str], list[Strip]] = {}
         # the task at hand (the one in progress, else the first not done) is kept in view
         at_hand = plan_progress(self._todos)[0] - 1
+        lines: list[Strip] = []
         active = 0
         for number, todo in enumerate(self._todos):
-            mark_style, text_style = styles.get(todo.status, styles[""])
+            key = (todo.content, todo.status)
+            todo_lines = fresh.get(key) or cache.get(key)
+            if todo_lines is None:
+                status_styles = styles.get(todo.status, styles[""])
+                todo_lines = self._todo_lines(todo, width, status_styles)
+            fresh[key] = todo_lines
             if number == at_hand:
                 active = len(lines)
-            mark = MARKS.get(todo.status, PENDING_MARK)
-            text = Text(for_row(todo.content) or " ", style=text_style, no_wrap=False)
-            parts = text.wrap(console, text_width, overflow="fold") or [Text(" ")]
-            for index, part in enumerate(parts):
-                head = Text(f"{mark} " if index == 0 else "  ", style=mark_style)
-                line = Text.assemble(head, part)
-                line.pad_right(max(0, width - line.cell_len))
-                line.truncate(width)
-                if text_style.bgcolor is not None:
-                    line.stylize(Style(bgcolor=text_style.bgcolor))
-                lines.append(Strip(line.render(console)))
+            lines.extend(todo_lines)
+        self._cache = fresh
         self._lines = lines
         self._active_line = active
         self.virtual_size = Size(width, len(lines))
 
+    def _text_width(self) -> int:
+        # a column is kept for the scrollbar whether it shows or not: one wrap per width
+        return self.content_size.width - self.styles.scrollbar_size_vertical
+
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
-        self._wrap(max(1, width - self.styles.scrollbar_size_vertical))
+        self._wrap(width - self.styles.scrollbar_size_vertical)
         return len(self._lines)
 
     def on_resize(self) -> None:
-        self._wrap(self.scrollable_content_region.width)
+        self._wrap(self._text_width())
 
     def _show_active(self) -> None:
         """Keep the task at hand in view as the plan moves on."""
@@ -135,6 +158,8 @@ class PlanList(ScrollView):
 
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
+        if self._width < 0:
+            self._wrap(self._text_width())
         row = round(self.scroll_y) + y
         if row >= len(self._lines):
             return Strip.blank(width, self.rich_style)
