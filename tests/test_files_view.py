@@ -340,3 +340,24 @@ def test_a_full_disk_is_reported_and_leaves_no_partial_file(
         save_state_file(target, file, overwrite=True)
     assert target.read_text() == "old"  # replaced only by a whole new file
     assert [p.name for p in tmp_path.iterdir()] == ["big.txt"]
+
+
+async def test_hostile_names_and_contents_are_shown_as_text(tmp_path: Path) -> None:
+    app = build_app(tmp_path)
+    name = "/[bold red]x[/]\x1b[2J.py"
+    content = "print('[link=https://evil.example]click[/link]')\x1b]52;c;AAAA\x07\n"
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        state = await open_first(pilot)
+        set_files(app, state, files_of(StateFile(name, content)))
+        await pilot.press("f3")
+        await wait_until(pilot, lambda: isinstance(app.screen, FilesScreen))
+        await pilot.pause()
+        row = list_rows(app)[0]
+        assert "[bold red]x[/]" in row and "\x1b" not in row
+        shown = await open_file(pilot, name)
+        title = str(app.screen.query_one("#file-title").render())
+        assert "[bold red]x[/]" in title and "\x1b" not in title
+        text = "\n".join(shown.text_lines())
+        assert "[link=https://evil.example]click[/link]" in text
+        assert "\x1b" not in text and "\x07" not in text

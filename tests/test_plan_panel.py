@@ -200,3 +200,21 @@ async def test_untrusted_todo_text_is_not_markup(tmp_path: Path) -> None:
         assert "[bold red]boom[/]" in line
         assert "\x1b" not in line
         assert "[bold red]boom[/]" in status_text(app)
+
+
+async def test_a_theme_change_redraws_the_plan_in_its_colours(tmp_path: Path) -> None:
+    app = build_app(tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        state = await open_first(pilot)
+        set_plan(app, state, PLAN)
+        await pilot.pause()
+        plan_list = app.chat.query_one(PlanList)
+
+        def active_style() -> object:
+            return next(s.style for s in plan_list.render_line(1) if "Write" in s.text)
+
+        before = active_style()
+        app.theme = "nord" if app.theme != "nord" else "gruvbox"
+        await pilot.pause(0.2)
+        assert active_style() != before

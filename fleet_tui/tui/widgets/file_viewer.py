@@ -303,6 +303,15 @@ class FileViewer(ScrollView, can_focus=True):
         if not self._done:
             self._timer = self.set_timer(0.001, self._pump)
 
+    def on_mount(self) -> None:
+        self.watch(self.app, "theme", self._theme_changed, init=False)
+
+    def _theme_changed(self) -> None:
+        # code and markdown are drawn in the theme's colours (a light or a dark palette)
+        if self._timer is not None:
+            self._timer.stop()
+        self._restart()
+
     def on_resize(self) -> None:
         if self.scrollable_content_region.width != self._width:
             if self._timer is not None:

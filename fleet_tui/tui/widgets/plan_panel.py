@@ -71,6 +71,16 @@ class PlanList(ScrollView):
     def todos(self) -> tuple[Todo, ...]:
         return self._todos
 
+    def on_mount(self) -> None:
+        self.watch(self.app, "theme", self._theme_changed, init=False)
+
+    def _theme_changed(self) -> None:
+        # the kept lines carry the old theme's colours
+        self._cache.clear()
+        self._cache_width = -1
+        self._width = -1
+        self.refresh()
+
     @property
     def line_count(self) -> int:
         return len(self._lines)
@@ -85,8 +95,8 @@ class PlanList(ScrollView):
     def _styles(self, status: str) -> tuple[Style, Style]:
         kind = {"completed": "done", "in_progress": "active"}.get(status, "pending")
         return (
-            self.get_component_rich_style(f"plan-list--{kind}-mark", partial=True),
-            self.get_component_rich_style(f"plan-list--{kind}", partial=True),
+            self.get_component_rich_style(f"plan-list--{kind}-mark"),
+            self.get_component_rich_style(f"plan-list--{kind}"),
         )
 
     def _todo_lines(self, todo: Todo, width: int, styles: tuple[Style, Style]) -> list[Strip]:
