@@ -13,12 +13,11 @@ import time
 from collections.abc import Iterator
 from fnmatch import fnmatch
 from functools import lru_cache
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from pygments.lexer import Lexer
 from pygments.lexers import get_lexer_by_name
 from pygments.lexers._mapping import LEXERS
-from pygments.token import _TokenType
 from pygments.util import ClassNotFound
 from rich.cells import cell_len, chop_cells
 from rich.style import Style
@@ -40,6 +39,9 @@ from fleet_tui.tui.widgets.markdown_render import (
     TooDeep,
 )
 
+if TYPE_CHECKING:
+    from pygments.token import _TokenType
+
 # time for the slices after the first screen: the app stays responsive while the rest renders
 SLICE_SECONDS = 0.008
 # the first screen: steps of FIRST_STEP_SECONDS (a markdown step parses a window of the text
@@ -53,7 +55,8 @@ TOKENS_PER_CHECK = 256
 @lru_cache(maxsize=256)
 def _lexer_alias(name: str) -> str | None:
     # Pygments' own lookup by file name first scans installed plugins (~0.1 s); its table of
-    # built-in lexers is enough to pick a highlighter by extension
+    # built-in lexers is enough to pick a highlighter by extension. That table is private
+    # (pinned by tests/test_private_api.py): name -> (module, name, aliases, file patterns, mimes)
     for _module, _name, aliases, patterns, _mimes in LEXERS.values():
         if aliases and any(fnmatch(name, pattern) for pattern in patterns):
             return str(aliases[0])
