@@ -37,6 +37,7 @@ ORDER = [
     "deep_stream",
     "sse_decode",
     "large_reply",
+    "deep_views",
 ]
 SMOKE_ARGS: dict[str, list[str]] = {
     "startup": ["--conversations", "200", "--messages-per", "4", "--runs", "1"],
@@ -59,6 +60,7 @@ SMOKE_ARGS: dict[str, list[str]] = {
     "deep_stream": ["--message", "2x40", "--runs", "1"],
     "sse_decode": ["--size-mb", "0.3", "--reps", "1"],
     "large_reply": ["--event-mb", "0.3", "--reply-mb", "0.5"],
+    "deep_views": ["--file-mb", "0.2", "--todos", "40", "--updates", "5"],
 }
 LONG_STREAM = CACHE / "long_stream.sse"
 
@@ -266,6 +268,24 @@ def summary(results: dict[str, object], outputs: dict[str, list[str]]) -> list[l
                     met(stall <= 50),
                 ]
             )
+    r = results.get("deep_views")
+    if isinstance(r, dict):
+        rows.append(
+            [
+                "13 files view",
+                f"1 MB file, first screen {r['file_first'] * 1000:.0f} ms",
+                "<= 200 ms",
+                met(r["file_first"] <= 0.200),
+            ]
+        )
+        rows.append(
+            [
+                "13 plan panel",
+                f"200-todo plan, longest stall {r['plan_stall'] * 1000:.0f} ms",
+                "<= 50 ms",
+                met(r["plan_stall"] <= 0.050),
+            ]
+        )
     return rows
 
 

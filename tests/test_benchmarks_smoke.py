@@ -19,6 +19,7 @@ OFFLINE = [
     "open_thread",
     "sse_decode",
     "large_reply",
+    "deep_views",
 ]
 # what each server benchmark prints when the streamed replies arrived whole
 WITH_SERVER = {

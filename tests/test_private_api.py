@@ -26,8 +26,21 @@ from textual.widgets import TextArea
 
 from fleet_tui.agent_server.sse_decoder_adapter import append_data, new_decoder
 from fleet_tui.tui.driver import TolerantLinuxDriver
+from fleet_tui.tui.widgets.file_viewer import lexer_for
 from fleet_tui.tui.widgets.rich_markdown_adapter import set_tokens
 from fleet_tui.tui.widgets.text_area_adapter import KeysFirstTextArea
+
+
+# --- Pygments: its table of built-in lexers (file_viewer.lexer_for) ----------------------------
+def test_pygments_lexer_table_maps_names_to_aliases_and_file_patterns() -> None:
+    from pygments.lexers._mapping import LEXERS
+
+    module, name, aliases, patterns, _mimes = LEXERS["PythonLexer"]
+    assert module == "pygments.lexers.python" and name == "Python"
+    assert "python" in aliases and "*.py" in patterns
+    lexer = lexer_for("/src/app.py")
+    assert lexer is not None and lexer.name == "Python"
+    assert lexer_for("/notes.unknown-extension") is None
 
 
 # --- httpx-sse: SSEDecoder (sse_decoder_adapter, used by sse_bytes) --------------------------

@@ -82,6 +82,10 @@ def app_commands(app: FleetApp) -> Iterable[SystemCommand]:
         "Expand or collapse every tool call (ctrl+t)",
         chat.action_toggle_tools,
     )
+    yield SystemCommand("Files", "The agent's files in this conversation (f3)", chat.action_files)
+    yield SystemCommand(
+        "Toggle plan", "Show or hide the agent's plan (ctrl+g)", chat.action_toggle_plan
+    )
     yield SystemCommand("Cancel run", "Cancel the running reply (escape)", chat.action_cancel_run)
     yield SystemCommand(
         "Sync from server",

@@ -19,6 +19,7 @@ from textual.message import Message
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer
 
+from fleet_tui.domain.deep_state import plan_progress, plan_summary
 from fleet_tui.domain.transcript import InterruptItem, Transcript
 from fleet_tui.services import approvals
 from fleet_tui.services.approvals import STATELESS_NOTICE
@@ -29,6 +30,8 @@ from fleet_tui.services.service_events import (
     AnswerRejected,
     BusyChoice,
     ConversationChanged,
+    FilesUpdated,
+    PlanChanged,
     Problem,
     RunBegan,
     RunEventFor,
@@ -41,6 +44,7 @@ from fleet_tui.storage.store import Conversation
 from fleet_tui.tui.widgets.composer import Composer
 from fleet_tui.tui.widgets.message_pane import MessagePane
 from fleet_tui.tui.widgets.notices import tell
+from fleet_tui.tui.widgets.plan_panel import PlanPanel
 from fleet_tui.tui.widgets.sidebar import ConversationList, ThreadSidebar
 from fleet_tui.tui.widgets.status import AgentBar, RunStatus
 
@@ -83,6 +87,10 @@ class ChatScreen(Screen[None]):
             id="review",
             tooltip="Answer the approval this conversation waits on",
         ),
+        Binding(
+            "ctrl+g", "toggle_plan", "Plan", id="plan", tooltip="Show or hide the agent's plan"
+        ),
+        Binding("f3", "files", "Files", id="files", tooltip="The agent's files"),
         Binding("ctrl+l", "focus_composer", "Compose", id="compose", show=False),
     ]
 
@@ -126,6 +134,7 @@ class ChatScreen(Screen[None]):
         with Horizontal(id="main"):
             yield ThreadSidebar(self._load_conversations, id="sidebar")
             with Vertical(id="chat"):
+                yield PlanPanel(id="plan")
                 yield MessagePane(id="pane")
                 yield RunStatus(id="run-status")
                 yield Composer(
@@ -144,6 +153,10 @@ class ChatScreen(Screen[None]):
     @property
     def composer(self) -> Composer:
         return self.query_one(Composer)
+
+    @property
+    def plan_panel(self) -> PlanPanel:
+        return self.query_one(PlanPanel)
 
     def on_mount(self) -> None:
         self.sidebar.reload()
@@ -180,6 +193,7 @@ class ChatScreen(Screen[None]):
         self.sidebar.current_id = None
         transcript = Transcript()
         self.pane.set_transcript(transcript)
+        self.plan_panel.todos = ()
         if stateless:
             self.pane.add_notice(
                 "New stateless conversation: each message is sent on its own, with no server "
@@ -203,6 +217,7 @@ class ChatScreen(Screen[None]):
         self.sidebar.current_id = conversation_id
         self.sidebar.highlight(conversation_id)
         self.pane.set_transcript(state.transcript)
+        self.plan_panel.todos = state.plan
         self.show_status()
 
     def conversations_changed(self) -> None:
@@ -278,6 +293,10 @@ class ChatScreen(Screen[None]):
             self.pane.add_error(event.title, event.message, retryable=event.retryable)
         elif isinstance(event, AnswerRejected):
             self._answer_rejected(event)
+        elif isinstance(event, PlanChanged) and event.conversation_id == current:
+            self.plan_panel.todos = event.todos
+        elif isinstance(event, FilesUpdated):
+            return  # the files view follows the service itself
         if not isinstance(event, ActivityChanged) or event.conversation_id == current:
             self.show_status()
 
@@ -321,6 +340,8 @@ class ChatScreen(Screen[None]):
         """The status line for the visible conversation (called on every service event)."""
         status = self.query_one(RunStatus)
         state = self.current
+        plan = state.plan if state is not None else ()
+        status.plan_note = plan_summary(plan) if plan_progress(plan)[2] is not None else ""
         if state is not None and state.runner is not None:
             status.show_run(
                 state.runner.started_at,
@@ -448,6 +469,22 @@ class ChatScreen(Screen[None]):
     def action_focus_filter(self) -> None:
         self.sidebar.display = True
         self.sidebar.filter_input.focus()
+
+    def action_toggle_plan(self) -> None:
+        panel = self.plan_panel
+        if not panel.todos:
+            tell(self, "The agent has made no plan in this conversation.", timeout=3)
+            return
+        panel.wanted = not panel.wanted
+
+    def action_files(self) -> None:
+        """The agent's state files for the open conversation (kept up to date while open)."""
+        from fleet_tui.tui.screens.files import FilesScreen
+
+        state = self.current
+        if not isinstance(self.app.screen, ModalScreen):
+            files = state.files if state is not None else {}
+            self.app.push_screen(FilesScreen(self.service, state.id if state else None, files))
 
     def action_focus_composer(self) -> None:
         self.composer.focus()

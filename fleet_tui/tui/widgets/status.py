@@ -94,6 +94,8 @@ class RunStatus(Static):
     _run: tuple[float, str, str, float | None] | None = None
     _timer: Timer | None = None
     _tick = 0
+    plan_note = ""
+    """Where the agent's plan stands ("Task 3 of 4 · Update the report"), while unfinished."""
 
     def show_run(
         self, started_at: float, activity: str, extra: str = "", quiet_since: float | None = None
@@ -141,6 +143,8 @@ class RunStatus(Static):
             text.append(f" · {for_row(extra)}", style="bold yellow")
         if quiet is not None:
             text.append(f" · no data for {quiet:.0f} s", style="bold yellow")
+        if self.plan_note:
+            text.append(f" · ☰ {for_row(self.plan_note)}", style="")
         text.append("  (escape cancels)", style="dim")
         self.update(text, layout=False)
 
@@ -149,4 +153,8 @@ class RunStatus(Static):
         if self._timer is not None:
             self._timer.stop()
             self._timer = None
-        self.update(Text(for_row(note), style="dim"), layout=False)
+        text = Text(for_row(note), style="dim")
+        if self.plan_note:
+            text.append(" · " if note else "")
+            text.append(f"☰ {for_row(self.plan_note)}", style="")
+        self.update(text, layout=False)
