@@ -31,15 +31,10 @@ from fleet_tui.domain.events import (
 )
 from fleet_tui.domain.message_identity import message_ids_in_state
 from fleet_tui.domain.transcript import (
-    AssistantItem,
-    ErrorItem,
     InterruptItem,
-    ReasoningItem,
-    ToolItem,
     Transcript,
-    UserItem,
 )
-from fleet_tui.services import approvals
+from fleet_tui.services import approvals, retry_rule
 from fleet_tui.services.conversation_state import Cancellable, ConversationState, QueuedMessage
 from fleet_tui.services.deep_tracking import DeepTracking
 from fleet_tui.services.service_events import (
@@ -266,42 +261,11 @@ class ConversationService:
         state = self.states.get(conversation_id)
         if state is None or state.running:
             return
-        items = state.transcript.items
-        error = items[index] if index is not None and 0 <= index < len(items) else None
-        if isinstance(error, ErrorItem) and error.title == REFRESH_FAILED:
+        action, text = retry_rule.decide(state, self.store, index, REFRESH_FAILED)
+        if action == "refresh":
             self.refresh(conversation_id)
-            return
-        if error is None:
-            text = state.transcript.last_user_text()
-            failed_before_start = self._failed_before_start(state)
-        else:
-            text, failed_before_start = self._message_before(state.transcript, items.index(error))
-        if state.conversation.thread_id:
-            if failed_before_start and text:
-                self._start(state, text=text, shown=True)
-            else:
-                self.refresh(conversation_id)
-            return
-        text = text if error is not None else state.last_text
-        if text:
+        elif text:
             self._start(state, text=text, shown=True)
-
-    @staticmethod
-    def _message_before(transcript: Transcript, index: int) -> tuple[str | None, bool]:
-        """The user message an error follows, and whether nothing of the agent came between."""
-        agent_output = False
-        for item in reversed(transcript.items[:index]):
-            if isinstance(item, UserItem):
-                return item.text, not agent_output
-            if isinstance(item, AssistantItem | ReasoningItem | ToolItem | InterruptItem):
-                agent_output = True
-        return None, False
-
-    def _failed_before_start(self, state: ConversationState) -> bool:
-        """True when the last human message got no run at all (e.g. a 401 on send)."""
-        messages = self.store.messages(state.id, limit=3)
-        roles = [m.role for m in messages]
-        return bool(roles) and roles[-1] == "error" and (len(roles) < 2 or roles[-2] == "human")
 
     async def cancel(self, conversation_id: int) -> str | None:
         """Stop the run on the server, keeping the partial reply. A problem to show, or None."""

@@ -21,7 +21,6 @@ from textual.widgets import Footer
 
 from fleet_tui.domain.deep_state import plan_progress, plan_summary
 from fleet_tui.domain.transcript import InterruptItem, Transcript
-from fleet_tui.services import approvals
 from fleet_tui.services.approvals import STATELESS_NOTICE
 from fleet_tui.services.conversation_service import ConversationService
 from fleet_tui.services.conversation_state import Cancellable, ConversationState
@@ -41,6 +40,7 @@ from fleet_tui.services.service_events import (
     TranscriptReplaced,
 )
 from fleet_tui.storage.store import Conversation
+from fleet_tui.tui.screens import chat_review
 from fleet_tui.tui.widgets.composer import Composer
 from fleet_tui.tui.widgets.message_pane import MessagePane
 from fleet_tui.tui.widgets.notices import tell
@@ -317,14 +317,7 @@ class ChatScreen(Screen[None]):
             self.action_review()
 
     def _answer_rejected(self, event: AnswerRejected) -> None:
-        """The server refused the answers: the review again, with its words and only what is
-        still pending (read again from the server)."""
-        state = self.current
-        if state is None or state.id != event.conversation_id or state.running:
-            tell(self, "An answer to an approval was refused; open that conversation to review.")
-            return
-        if not isinstance(self.app.screen, ModalScreen):
-            self.open_review(state, problem=event.message)
+        chat_review.answer_rejected(self, event)
 
     def _ask_busy(self, event: ThreadBusy) -> None:
         """The thread is busy with a run started elsewhere: wait, watch it, or stop it."""
@@ -401,28 +394,7 @@ class ChatScreen(Screen[None]):
         self, state: ConversationState, item: InterruptItem | None = None, problem: str = ""
     ) -> None:
         """The review of what `state` waits on (`item`'s interrupt first), in one screen."""
-        from fleet_tui.domain.approvals import raised_by
-        from fleet_tui.tui.screens.review import ReviewScreen
-
-        pending = state.pending()
-        if item is not None:
-            pending.sort(key=lambda interrupt: interrupt.id != item.id)
-
-        def answered(answers: dict[str | None, Any] | None) -> None:
-            if answers is None or self._client_or_say() is None:
-                return
-            problems = self.service.answer(state.id, answers)
-            if problems:
-                tell(self, "Not sent: " + "; ".join(problems), severity="warning")
-
-        sources = {i.id: raised_by(state.transcript, i) or "" for i in pending}
-        screen = ReviewScreen(
-            pending,
-            problem=problem or None,
-            check=lambda answers: approvals.answer_problems(state, answers),
-            sources=sources,
-        )
-        self.app.push_screen(screen, answered)
+        chat_review.open_review(self, state, item, problem)
 
     @on(MessagePane.RetryRequested)
     def _retry(self, event: MessagePane.RetryRequested) -> None:
