@@ -138,6 +138,14 @@ CORE = [
     "fleet_tui.common.crash",
     "fleet_tui.cli.output",
     "fleet_tui.common.lifetime",
+    "fleet_tui.domain.deep_state",
+    "fleet_tui.domain.decision_check",
+    "fleet_tui.domain.approvals",
+    "fleet_tui.domain.file_types",
+    "fleet_tui.services.approvals",
+    "fleet_tui.services.deep_tracking",
+    "fleet_tui.services.save_file",
+    "fleet_tui.services.retry_rule",
 ]
 
 
