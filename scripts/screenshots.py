@@ -3,8 +3,8 @@
     python scripts/screenshots.py
 
 Starts the demo Agent Server on loopback, drives the app headless at 120x40 with Pilot, and
-saves the main screen mid-conversation, the approval review, the settings screen and the help
-screen. The store and settings live in a temporary folder; the demo token is masked on screen.
+saves the main screen mid-conversation, the approval review, the settings screen, the help
+screen, a deep-agent run (the plan and a sub-agent's card) and a file of the agent's state. The store and settings live in a temporary folder; the demo token is masked on screen.
 """
 
 from __future__ import annotations
@@ -22,6 +22,8 @@ from fleet_tui.demo.server import start_demo
 from fleet_tui.settings.config import AgentProfile, Settings, save_settings
 from fleet_tui.storage.store import Store
 from fleet_tui.tui.app import FleetApp
+from fleet_tui.domain.transcript import ToolItem
+from fleet_tui.tui.screens.files import FileScreen, FilesScreen
 from fleet_tui.tui.screens.help import HelpScreen
 from fleet_tui.tui.screens.review import ReviewScreen
 from fleet_tui.tui.screens.settings import SettingsScreen
@@ -59,6 +61,44 @@ def save(app: FleetApp, name: str) -> Path:
         raise RuntimeError(f"the token is visible in {name}.svg")
     path.write_text(svg)
     return path
+
+
+def subagent_card(app: FleetApp) -> ToolItem | None:
+    current = app.chat.current
+    items = current.transcript.items if current is not None else []
+    return next((i for i in items if isinstance(i, ToolItem) and i.is_subagent), None)
+
+
+async def deep_run(pilot: Pilot[object], app: FleetApp) -> None:
+    """The demo's research tour: caught while the plan is half done, then its report."""
+    app.chat.action_new_conversation()
+    await pilot.pause(0.2)
+    app.chat.composer.focus()
+    app.chat.composer.insert("Please research terminal chat clients and write a report")
+    await pilot.press("enter")
+
+    def researching() -> bool:
+        card = subagent_card(app)
+        run = card.subagent if card is not None else None
+        words = sum(len(i.copy_text) for i in run.items) if run is not None else 0
+        return card is not None and card.result is None and words > 120
+
+    await wait_for(pilot, researching)
+    card = subagent_card(app)
+    assert card is not None and app.chat.current is not None
+    card.expanded = True
+    transcript = app.chat.current.transcript
+    transcript.changed(transcript.items.index(card))
+    await pilot.pause(0.15)
+    print(save(app, "deep"))
+    await wait_for(pilot, lambda: idle(app))
+    app.chat.action_files()
+    await wait_for(pilot, lambda: isinstance(app.screen, FilesScreen))
+    await pilot.pause(0.3)
+    await pilot.press("enter")
+    await wait_for(pilot, lambda: isinstance(app.screen, FileScreen))
+    await pilot.pause(0.5)
+    print(save(app, "files"))
 
 
 async def main() -> int:
@@ -99,6 +139,9 @@ async def main() -> int:
                 await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
                 await pilot.pause(0.3)
                 print(save(app, "help"))
+                await pilot.press("escape")
+                await pilot.pause(0.2)
+                await deep_run(pilot, app)
         finally:
             store.close()
             handle.stop()
