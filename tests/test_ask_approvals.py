@@ -275,7 +275,7 @@ def test_deep_json_subagent_events_carry_their_namespace(
     for e in events:
         if e["kind"] == "text_delta" and e["namespace"]:
             assert e["namespace"].startswith("tools:") and e["agent"] == dr.RESEARCHER
-            texts[e["tool_call_id"]] = texts.get(e["tool_call_id"], "") + e["text"]
+            texts[e["parent_tool_call_id"]] = texts.get(e["parent_tool_call_id"], "") + e["text"]
     assert texts == {cid: dr.research_finding(d) for cid, d in task_calls.items()}
     main = "".join(e["text"] for e in events if e["kind"] == "text_delta" and not e["namespace"])
     assert main == dr.DEEP_PLAN_TEXT + dr.DEEP_DELEGATE_TEXT + dr.DEEP_FINAL

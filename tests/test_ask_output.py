@@ -76,9 +76,13 @@ def test_json_lines_are_flat_and_namespaced() -> None:
     (bound,) = [line for line in lines if line["kind"] == "subagent_bound"]
     namespace = bound["namespace"]
     assert namespace.startswith("tools:") and bound["agent"] == "mailer"
-    sub = [line for line in lines if line["namespace"] == namespace and line["kind"] != "interrupt"]
+    sub = [
+        line
+        for line in lines
+        if line["namespace"] == namespace and line["kind"] not in ("interrupt", "subagent_bound")
+    ]
     assert sub and all(line["agent"] == "mailer" for line in sub)
-    assert all(line["tool_call_id"] == bound["tool_call_id"] for line in sub)
+    assert all(line["parent_tool_call_id"] == bound["tool_call_id"] for line in sub)
     sub_text = "".join(line["text"] for line in sub if line["kind"] == "text_delta")
     assert sub_text == SUBAGENT_TEXT
     main_text = "".join(
@@ -259,3 +263,17 @@ def test_on_a_terminal_a_note_starts_its_own_line_without_touching_stdout() -> N
     printer.close()
     assert out.getvalue() == "Planning. More.\n"
     assert err.getvalue() == "\nPlan: 0/1 done · Task 1 of 1 · One\nPlan: 1/1 done\n"
+
+
+def test_a_subagents_own_tool_result_keeps_its_call_id() -> None:
+    from fleet_tui.cli.ask_json import json_event
+    from fleet_tui.cli.ask_progress import SubagentTies
+    from fleet_tui.domain.events import SubagentBound, SubagentEvent, ToolResult
+
+    ties = SubagentTies()
+    bound = SubagentBound("tools:1", "call-task", "researcher")
+    ties.bound(bound)
+    line = json_event(SubagentEvent("tools:1", ToolResult("m1", "call-ls", "ls", "[]")), ties)
+    assert line["tool_call_id"] == "call-ls"
+    assert line["parent_tool_call_id"] == "call-task"
+    assert line["agent"] == "researcher"

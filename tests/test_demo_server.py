@@ -384,3 +384,18 @@ def test_stop_ends_the_process_and_frees_the_port() -> None:
     assert handle.process.poll() is not None
     with _client(handle.url) as client, pytest.raises(httpx.ConnectError):
         client.get("/ok")
+
+
+@pytest.mark.parametrize(
+    ("message", "topic"),
+    [
+        ("research on keyboards", "keyboards"),
+        ("Please research terminal chat clients and write a report", "terminal chat clients"),
+        ("research into ferns.", "ferns"),
+        ("plan a report about owls", "owls"),
+    ],
+)
+def test_the_research_tour_names_its_topic_once(message: str, topic: str) -> None:
+    from fleet_tui.demo.agent import _topic
+
+    assert _topic(message) == topic

@@ -2,9 +2,10 @@
 
 Every line has `kind` and `namespace`: "" for the main agent, else the sub-agent run's path of
 `tools:<task id>` segments joined with "|" (see `SubagentEvent`). A sub-agent's events are the
-same objects as the main agent's, flattened (not nested), plus `agent` and `tool_call_id`: the
-sub-agent and the `task` call it is tied to, as known when the line was written (null before;
-a `subagent_bound` line says when a tie is made or moved). The README's ask section documents
+same objects as the main agent's, flattened (not nested), plus `agent` and `parent_tool_call_id`:
+the sub-agent and the `task` call it is tied to, as known when the line was written (null before;
+a `subagent_bound` line says when a tie is made or moved). A sub-agent's own `tool_call_id`
+(on its tool results) stays what it is. The README's ask section documents
 the shapes.
 """
 
@@ -32,7 +33,7 @@ def json_event(event: Event, ties: SubagentTies) -> dict[str, Any]:
         out = _ordered(inner.kind, event.namespace, asdict(inner))
         run = ties.run_of(event.namespace)
         out["agent"] = ties.agent_of(event.namespace) if run else None
-        out["tool_call_id"] = run.tool_call_id if run else None
+        out["parent_tool_call_id"] = run.tool_call_id if run else None
         return out
     if isinstance(event, SubagentBound):
         return _ordered(event.kind, event.namespace, asdict(event))

@@ -113,7 +113,7 @@ DEFAULT_TOPIC = "terminal user interfaces"
 REPORT_PATH = "/report.md"
 RESEARCHER = "researcher"
 _TOPIC_RE = re.compile(
-    r"\b(?:research(?:es|ing)?|about|on|into)\s+(?!a\b|the report\b)"
+    r"\b(?:research(?:es|ing)?(?:\s+(?:on|into|about))?|about|on|into)\s+(?!a\b|the report\b)"
     r"([A-Za-z][A-Za-z0-9 '-]*?)\s*(?:\band\b|[.,;:!?]|$)",
     re.IGNORECASE,
 )
