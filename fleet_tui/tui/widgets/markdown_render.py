@@ -174,6 +174,8 @@ class StreamingMarkdown:
         """How many of `lines` belong to settled blocks (with the gap after them)."""
         self._gap = False
         self._chunks: dict[tuple[int, int], list[Line]] = {}
+        self._whole_up_to = 0
+        """A tail up to this long is parsed whole (see `_update_window`)."""
 
     def update(self, tail: str, final: bool, deadline: float | None = None) -> bool:
         """Re-render from the raw text `tail` (the text from `self.offset` on).
@@ -196,16 +198,26 @@ class StreamingMarkdown:
         # but the last is settled; the rest waits for the next frame.
         window = tail
         size = WINDOW_CHARS
-        while True:
-            if len(tail) > size:
-                cut = tail.rfind("\n", 0, size)
-                window = tail[: cut + 1] if cut > 0 else tail[:size]
-            else:
-                window = tail
-            blocks = parse_blocks(shown(window), self.renderer.max_level)
-            if len(blocks) > 1 or window is tail:
-                break
-            size *= 2
+        if len(tail) <= self._whole_up_to:
+            # one block growing a token at a time: its windows would only be parsed again
+            blocks = parse_blocks(shown(tail), self.renderer.max_level)
+        else:
+            while True:
+                if len(tail) > size:
+                    cut = tail.rfind("\n", 0, size)
+                    window = tail[: cut + 1] if cut > 0 else tail[:size]
+                else:
+                    window = tail
+                blocks = parse_blocks(shown(window), self.renderer.max_level)
+                if len(blocks) > 1 or window is tail:
+                    break
+                # one block fills the window: the next one takes at least up to a blank line,
+                # where a paragraph ends (a long paragraph is parsed twice, not once per doubling)
+                gap = tail.find("\n\n", size)
+                size = len(tail) if gap < 0 else max(2 * size, gap + 2)
+        # a tail that is one block (a long paragraph being written) is parsed whole next time
+        single = window is tail and len(blocks) <= 1
+        self._whole_up_to = 2 * len(tail) + WINDOW_CHARS if single else 0
         if window is not tail:
             final = False
         lines = self.lines

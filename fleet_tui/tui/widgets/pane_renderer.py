@@ -100,9 +100,15 @@ class PaneRenderer(PaneLayout):
             if card is None or card.renderer is not renderer:
                 card = entry.card = CardLines(renderer)
             old = entry.body if entry.width == self._width else []
-            entry.body = card.render(item)
+            entry.body = card.render(item, deadline)
             entry.changed_from = first_difference(old, entry.body)
-            entry.key = key
+            if card.pending:
+                # a finished reply's markdown did not fit in this frame: the rest next frame
+                entry.key = None
+                self._dirty.add(index)
+                self._schedule_flush()
+            else:
+                entry.key = key
         else:
             entry.body = renderer.render(item)
             entry.key = key

@@ -7,8 +7,11 @@ card of its own, expanded), then the card's result as markdown.
 
 The card's `version` changes with every token the sub-agent streams, so a `CardLines` keeps the
 lines of every nested item per item version: a token re-renders only the item it belongs to, and
-of a reply only its last markdown block (`StreamingMarkdown`). A collapsed card renders one line
-whatever its length. One `CardLines` serves one card at one width and set of styles.
+of a reply only its last markdown block (`StreamingMarkdown`). A finished reply becomes markdown
+within the frame's deadline, over several frames if need be (`pending`), and the card's result,
+which usually repeats it, is drawn from those lines instead of being parsed again. A collapsed
+card renders one line whatever its length. One `CardLines` serves one card at one width and set
+of styles.
 """
 
 from __future__ import annotations
@@ -130,10 +133,20 @@ class CardLines:
         self._streams: dict[int, _Stream] = {}
         self._headers: dict[int, tuple[tuple[object, ...], Line]] = {}
         self._results: dict[int, tuple[int, str | None, list[Line]]] = {}
+        self._finished: dict[int, tuple[int, str, list[Line]]] = {}
+        """A finished nested reply's markdown lines, unruled, by item uid: (width, text, lines).
+        The card's result usually repeats it, and is then drawn from them."""
         self._rule = style_number(renderer.styles.meta)
+        self._deadline: float | None = None
+        self.pending = False
+        """The last `render` left a nested reply to bring up to date on a later call."""
         self._gap: Line = (RULE.rstrip(), self._rule)
 
-    def render(self, item: ToolItem) -> list[Line]:
+    def render(self, item: ToolItem, deadline: float | None = None) -> list[Line]:
+        """The card's lines. With a `deadline`, a finished reply's markdown may take several
+        calls: `pending` is then True, and the reply shows its lines from before meanwhile."""
+        self.pending = False
+        self._deadline = deadline
         return self._card(item, self.renderer, item.expanded)
 
     # -- the card -----------------------------------------------------------------------
@@ -203,9 +216,12 @@ class CardLines:
         if cached is not None and cached.key == key:
             return cached.lines
         if isinstance(item, AssistantItem):
-            lines = self._reply(item, r)
-            self._items[item.uid] = _Cached(key, lines)
-            return lines
+            reply = self._reply(item, r)
+            if reply is None:
+                self.pending = True
+                return cached.lines if cached is not None else []
+            self._items[item.uid] = _Cached(key, reply)
+            return reply
         if isinstance(item, ToolItem) and item.is_subagent:
             body = self._card(item, r, True)  # nested cards cannot be opened one by one
         elif isinstance(item, UserItem):
@@ -214,11 +230,13 @@ class CardLines:
         else:
             body = r.render(item)
         lines = [self._ruled(line) for line in body]
-        self._items[item.uid] = _Cached(key, lines)
+        if not self.pending:  # a nested card with a reply still to finish: again next time
+            self._items[item.uid] = _Cached(key, lines)
         return lines
 
-    def _reply(self, item: AssistantItem, r: ItemRenderer) -> list[Line]:
-        """A nested reply's lines, ruled; while it grows only its last block is redone."""
+    def _reply(self, item: AssistantItem, r: ItemRenderer) -> list[Line] | None:
+        """A nested reply's lines, ruled; while it grows only its last block is redone.
+        None when its markdown was not finished by the deadline (finished on a later call)."""
         stream = self._streams.get(item.uid)
         # While it grows, a nested reply is folded as plain text (each character once): with
         # several sub-agents streaming at once, markdown's re-render of each growing block
@@ -237,7 +255,8 @@ class CardLines:
             if isinstance(view, PlainText):
                 view.update_from(item.text_window, item.length, item.complete)
             else:
-                view.update(item.text_from(view.offset), item.complete)
+                if not view.update(item.text_from(view.offset), item.complete, self._deadline):
+                    return None
         except TooDeep:
             stream.view = PlainText(r.width, [])
             stream.ruled.clear()
@@ -250,6 +269,8 @@ class CardLines:
             lines.pop()  # blank lines a growing text ends with: the next words may fill them
         if item.complete:
             del self._streams[item.uid]
+            if isinstance(view, StreamingMarkdown):
+                self._finished[item.uid] = (r.width, item.text, list(view.lines))
             if item.interrupted:
                 lines.append(self._ruled(r.interrupted_marker()))
         return lines
@@ -263,11 +284,15 @@ class CardLines:
         result = item.result or ""
         lines = [r.one_line(Text("╰ result", style=s.meta))]
         text = result[:MAX_RESULT_CHARS]
+        inner = r.narrower(RULE_WIDTH)
+        drawn = self._drawn_reply(item, inner.width, text)
         if item.state == "failed":
             lines.extend(r.text(Text(shown(text), style=s.tool_failed), RULE_WIDTH))
+        elif drawn is not None:
+            lines.extend((" " * RULE_WIDTH, 0, *line) for line in drawn)
         else:
             try:
-                body = r.narrower(RULE_WIDTH).blocks.render_text(text)
+                body = inner.blocks.render_text(text)
             except TooDeep:
                 body = r.text(Text(shown(text)), RULE_WIDTH)
             else:
@@ -278,3 +303,17 @@ class CardLines:
             lines.append(r.one_line(Text(more, s.hint)))
         self._results[item.uid] = (r.width, item.result, lines)
         return lines
+
+    def _drawn_reply(self, item: ToolItem, width: int, text: str) -> list[Line] | None:
+        """The markdown lines of the sub-agent's last reply when the result is the very same
+        text, drawn at this width already: the result is drawn from them, not parsed again."""
+        run = item.subagent
+        if run is None or len(text) != len(item.result or ""):
+            return None
+        for nested in reversed(run.items):
+            if isinstance(nested, AssistantItem):
+                finished = self._finished.get(nested.uid)
+                if finished is not None and finished[0] == width and finished[1] == text:
+                    return finished[2]
+                return None
+        return None
