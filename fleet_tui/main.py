@@ -126,6 +126,13 @@ def build_parser() -> argparse.ArgumentParser:
     config_set.add_argument("key")
     config_set.add_argument("value")
     config_sub.add_parser("path", help="print the settings file's path")
+
+    paths = sub.add_parser(
+        "paths",
+        help="print where settings, conversations, exports and logs are kept",
+        description="Print where fleet-tui keeps its settings, conversations, exports and logs.",
+    )
+    paths.add_argument("--json", action="store_true", help="print JSON")
     return parser
 
 
@@ -161,6 +168,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         from fleet_tui.cli.threads import run_threads
 
         return run_threads(args)
+    if args.command == "paths":
+        from fleet_tui.cli.paths import run_paths
+
+        return run_paths(sys.stdout, as_json=args.json)
     if args.command == "config":
         from fleet_tui.cli.config import run_config
 

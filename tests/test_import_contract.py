@@ -146,6 +146,7 @@ CORE = [
     "fleet_tui.services.deep_tracking",
     "fleet_tui.services.save_file",
     "fleet_tui.services.retry_rule",
+    "fleet_tui.cli.paths",
 ]
 
 
