@@ -12,6 +12,9 @@ from fleet_tui.settings.config_file import default_config_path
 from fleet_tui.storage.store_files import default_db_path
 
 
+DEMO_NOTE = "The demo (--demo) keeps its conversations in a temporary folder, deleted on quit."
+
+
 def known_paths() -> list[tuple[str, str, Path]]:
     """(name, what it holds, path) for each place fleet-tui writes to."""
     from fleet_tui.services.export import DEFAULT_DIRNAME
