@@ -11,7 +11,6 @@ from fleet_tui.common.sanitize import for_stderr
 from fleet_tui.settings.config_file import default_config_path
 from fleet_tui.storage.store_files import default_db_path
 
-
 DEMO_NOTE = "The demo (--demo) keeps its conversations in a temporary folder, deleted on quit."
 
 
