@@ -179,6 +179,7 @@ async def test_stays_pinned_unless_scrolled_up() -> None:
         await settle(pilot, pane)
         assert pane.scroll_y == position  # the reader is left in peace
         assert "Paragraph 69" not in screen_text(app)
+        assert screen_text(app).splitlines()[-1].rstrip().endswith("↓ new below (end)")
 
         pane.scroll_to(y=pane.max_scroll_y, animate=False)  # back to the bottom by hand
         await pilot.pause()
@@ -188,10 +189,33 @@ async def test_stays_pinned_unless_scrolled_up() -> None:
         assert pane.scroll_y == pane.max_scroll_y
         assert "Paragraph 70" in screen_text(app)
 
+        assert "new below" not in screen_text(app)  # at the bottom again: nothing to say
+
         await pilot.press("pageup")
         assert not pane.pinned
         await pilot.press("end")
         assert pane.pinned and pane.scroll_y == pane.max_scroll_y
+
+
+async def test_sending_follows_the_latest_content_wherever_the_user_moved() -> None:
+    app = Host()
+    async with app.run_test(size=SIZE) as pilot:
+        pane = app.query_one(MessagePane)
+        pane.apply_event(ToolCallStarted("m0", ToolCall("c0", "lookup", {"q": "x"})))
+        long_text = "\n\n".join(f"Paragraph {i} of a long reply." for i in range(60))
+        pane.apply_event(TextDelta("m1", long_text))
+        await settle(pilot, pane)
+        pane.focus()
+        pane._move_cursor(0)
+        await pilot.press("enter")  # expands the tool block and shows it: the view moves up
+        await settle(pilot, pane)
+        assert not pane.pinned and pane.cursor == 0
+        pane.add_user("next question")
+        pane.follow_latest()  # what the chat screen does when the user sends
+        pane.apply_event(TextDelta("m2", "The new reply."))
+        await settle(pilot, pane)
+        assert pane.pinned and pane.cursor is None
+        assert "The new reply." in screen_text(app)
 
 
 async def test_cancelled_reply_is_marked() -> None:

@@ -56,15 +56,16 @@ async def test_parallel_cards_are_one_line_each_and_expand_with_enter_and_all_to
         pane._move_cursor(2)
         await pilot.press("enter")
         await settle(pilot, pane)
-        assert pane.line_texts(2)[:2] == [
+        assert pane.line_texts(2)[:3] == [
             "▾ ◆ researcher · research topic B — working…",
+            "│ Task: research topic B",
             "│ Findings for B",
         ]
         assert len(pane.line_texts(1)) == 3  # the other card stays collapsed
 
         await pilot.press("t")  # every tool block, cards included
         await settle(pilot, pane)
-        assert pane.line_texts(1)[3] == "│ Findings for A"
+        assert pane.line_texts(1)[4] == "│ Findings for A"
         await pilot.press("t")
         await settle(pilot, pane)
         assert len(pane.line_texts(1)) == 3 and len(pane.line_texts(2)) == 1
@@ -97,7 +98,12 @@ async def test_an_expanded_card_streams_and_repaints_only_its_tail() -> None:
             assert pane.line_texts(1)[-1].endswith(word)
             before = after
         text = pane.line_texts(1)
-        assert text[3:6] == ["│ Intro.", "│", "│ ▸ ⚙ ls / · 1 entry  ✓ done"]
+        assert text[3:7] == [
+            "│ Task: research topic A",
+            "│ Intro.",
+            "│",
+            "│ ▸ ⚙ ls / · 1 entry  ✓ done",
+        ]
         assert text[-1] == "│ the sub agent writes its own words"
         pane.apply_event(ToolResult("t2", "call-a", "task", "**Done**: all good"))
         await settle(pilot, pane)
@@ -152,7 +158,9 @@ async def test_a_deep_run_shows_two_cards_with_their_own_text(
             other = dr.research_description(next(t for t in dr.DEEP_TOPICS if t != topic))
             lines = pane.line_texts(items.index(card))
             drawn = "\n".join(lines)
-            assert f"│ ▸ ⚙ {dr.RESEARCH_TOOL}(" in drawn  # the sub-agent's own call, nested
+            # the sub-agent's own call, nested, expanded too by ctrl+t: its result shows
+            assert f"│ ▾ ⚙ {dr.RESEARCH_TOOL}  ✓ done" in drawn
+            assert f"│ Task: {description}" in drawn
             # its final words are the card's result, drawn once, as markdown
             result = " ".join(line.strip() for line in lines[lines.index("╰ result") + 1 :])
             assert result == dr.research_finding(description).replace("*", "")

@@ -187,8 +187,9 @@ def test_listing_reads_a_python_list_and_nothing_else() -> None:
         (
             "edit",
             '{"to": "bob@example.com"}',
-            '  ✎ edited: {"to": "bob@example.com"}',
-            ["  ✎ edited", "    {", '      "to": "bob@example.com"', "    }"],
+            # the block shows the arguments the call ran with; these are the proposed ones
+            "  ✎ edited: ran with your arguments (enter shows the proposed ones)",
+            ["  ✎ edited — as proposed:", "    {", '      "to": "ada@example.com"', "    }"],
         ),
         ("reject", "not [b]now[/b]", "  ✗ rejected: not [b]now[/b]", None),
         ("respond", "Use the other list", "  ↩ answered: Use the other list", None),
@@ -280,7 +281,8 @@ def test_an_expanded_card_nests_the_sub_agents_run_and_ends_with_its_result(
     card.expanded = True
     text = plain(renderer.render(card))
     assert text[0] == "▾ ◆ researcher · research topic A — ✓ done · 1 tool call"
-    assert text[1:7] == [
+    assert text[1] == "│ Task: research topic A"  # the whole description, never cut
+    assert text[2:8] == [
         "│ Researching A",
         "│",
         "│  • one",
@@ -288,8 +290,8 @@ def test_an_expanded_card_nests_the_sub_agents_run_and_ends_with_its_result(
         "│",
         "│ ▸ ⚙ ls / · 1 entry  ✓ done",
     ]
-    assert text[7] == "╰ result"
-    assert "Findings" in text[8] and "**" not in "".join(text)
+    assert text[8] == "╰ result"
+    assert "Findings" in text[9] and "**" not in "".join(text)
     assert text[-1] == "  All good."
     assert "Researching" not in transcript_main_text(transcript)
 
@@ -310,8 +312,8 @@ def test_nested_sub_agents_are_cards_inside_the_card(renderer: ItemRenderer) -> 
     transcript.apply(sub(TextDelta("s2", "Checking", "model"), "tools:a|tools:b"))
     card.expanded = True
     text = plain(renderer.render(card))
-    assert text[1] == "│ ▾ ◆ critic · check it — writing…"
-    assert text[2] == "│ │ Checking"
+    assert text[2] == "│ ▾ ◆ critic · check it — writing…"
+    assert text[3:5] == ["│ │ Task: check it", "│ │ Checking"]
     assert plain(renderer.render(card))[0].endswith("calling sub-agent critic · 1 tool call")
 
 

@@ -148,6 +148,14 @@ def test_cancel_marks_the_partial_reply() -> None:
     assert t.apply(RunEnded("run-1", "cancelled")) == [0, 1]
     reply, tool = t.items
     assert isinstance(reply, AssistantItem) and reply.interrupted and reply.complete
+    assert isinstance(tool, ToolItem) and tool.state == "stopped"  # cancelled, not failed
+
+
+def test_an_error_marks_running_calls_failed() -> None:
+    t = Transcript()
+    t.apply(ToolCallStarted("m1", ToolCall("c1", "slow", {})))
+    t.apply(RunEnded("run-1", "error"))
+    (tool,) = t.items
     assert isinstance(tool, ToolItem) and tool.state == "failed"
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from fleet_tui.domain.interrupt_model import Interrupt
 from fleet_tui.domain.interrupts import HitlReview, InboxReview, classify, dumps_json
-from fleet_tui.domain.transcript import ToolItem, Transcript
+from fleet_tui.domain.transcript import InterruptItem, ToolItem, Transcript
 
 AWAITING = "awaiting"
 # the older agent-inbox answers, named as the tool block says them
@@ -216,3 +216,46 @@ def apply_decisions(transcript: Transcript, decisions: Iterable[ToolDecision]) -
         place = _find_call(transcript, decision.tool_call_id)
         if place is not None:
             _set(transcript, place[0], place[1], decision.type, decision.detail)
+
+
+# --- the answered interrupt ---------------------------------------------------------------
+
+
+def decided(
+    transcript: Transcript, decisions: Iterable[ToolDecision]
+) -> tuple[tuple[str, str], ...]:
+    """(decision type, tool name) for each decision: what an answered interrupt says."""
+    out = []
+    for decision in decisions:
+        place = _find_call(transcript, decision.tool_call_id)
+        item = place[0].items[place[1]] if place is not None else None
+        out.append((decision.type, item.name if isinstance(item, ToolItem) else "tool"))
+    return tuple(out)
+
+
+def restore_answered(transcript: Transcript, decisions: Iterable[ToolDecision]) -> None:
+    """A transcript rebuilt from the store: each answered interrupt again, with what was
+    decided, after the block of calls it gated (a sub-agent's: after its card)."""
+    by_interrupt: dict[str, list[ToolDecision]] = {}
+    for decision in decisions:
+        if decision.interrupt_id and decision.type != AWAITING:
+            by_interrupt.setdefault(decision.interrupt_id, []).append(decision)
+    shown = {i.id for i in transcript.items if isinstance(i, InterruptItem)}
+    for interrupt_id, group in by_interrupt.items():
+        if interrupt_id in shown:
+            continue
+        roots = []
+        for decision in group:
+            place = _find_call(transcript, decision.tool_call_id)
+            if place is not None:
+                run, index = place
+                root = index if run is transcript else _card_of(transcript, run)
+                if root is not None:
+                    roots.append(root)
+        if not roots:
+            continue
+        position = max(roots) + 1
+        while position < len(transcript.items) and isinstance(transcript.items[position], ToolItem):
+            position += 1
+        item = InterruptItem(id=interrupt_id, resolved=True, decisions=decided(transcript, group))
+        transcript.insert_answered(position, item)

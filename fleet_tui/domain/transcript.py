@@ -291,7 +291,8 @@ class Transcript(SubagentRuns):
             return [self._append(ErrorItem(event.error or "Error", event.message))]
         if isinstance(event, RunEnded):
             if event.status in ("cancelled", "error"):
-                return self.mark_incomplete(notify=False)
+                ended: ToolState = "failed" if event.status == "error" else "stopped"
+                return self.mark_incomplete(notify=False, ended=ended)
             return self._finish_reasoning()
         if isinstance(event, RunStarted):
             self.run_id = event.run_id
@@ -385,8 +386,9 @@ class Transcript(SubagentRuns):
             changed.extend(self._tool_call(call.id, call.name, call.args))
         return changed
 
-    def mark_incomplete(self, *, notify: bool = True) -> list[int]:
-        """Mark replies still streaming as interrupted (a cancelled or broken run)."""
+    def mark_incomplete(self, *, notify: bool = True, ended: ToolState = "failed") -> list[int]:
+        """Mark replies still streaming as interrupted and calls still running as `ended`
+        ("stopped" after a cancel, "failed" after an error)."""
         changed = self._finish_reasoning()
         for index, item in enumerate(self.items):
             if isinstance(item, AssistantItem) and not item.complete:
@@ -395,23 +397,66 @@ class Transcript(SubagentRuns):
                 item.touch()
                 changed.append(index)
             elif isinstance(item, ToolItem) and item.state == "running" and not self._waiting():
-                item.state = "failed"
+                item.state = ended
                 if item.subagent is not None:
-                    item.subagent.mark_incomplete(notify=False)
+                    item.subagent.mark_incomplete(notify=False, ended=ended)
                 item.touch()
                 changed.append(index)
         changed = sorted(set(changed))
         return self._notify(changed) if notify else changed
 
+    def settle_stored(self, *, keep_last_turn: bool = False) -> list[int]:
+        """A transcript rebuilt from the store while no run is going: no call is still
+        running. A call without a result is "failed" when an error closed its turn, else
+        "stopped"; its sub-agent's unfinished reply reads interrupted. `keep_last_turn` leaves
+        the calls after the last user message as they are (the thread waits for approvals,
+        which mark the calls they gate once read from the server)."""
+        last_user = max(
+            (i for i, item in enumerate(self.items) if isinstance(item, UserItem)), default=-1
+        )
+        changed: list[int] = []
+        error_after = False  # an error shown later in the same turn
+        for index in range(len(self.items) - 1, -1, -1):
+            item = self.items[index]
+            if isinstance(item, UserItem):
+                error_after = False
+            elif isinstance(item, ErrorItem):
+                error_after = True
+            elif isinstance(item, ToolItem) and item.state == "running":
+                if (keep_last_turn and index > last_user) or item.waiting:
+                    continue
+                if item.decision == "awaiting":
+                    continue
+                item.state = "failed" if error_after else "stopped"
+                if item.subagent is not None:
+                    item.subagent.mark_incomplete(notify=False, ended=item.state)
+                item.touch()
+                changed.append(index)
+        return self._notify(sorted(changed))
+
     def _waiting(self) -> bool:
         return any(isinstance(i, InterruptItem) and not i.resolved for i in self.items)
 
-    def resolve_interrupt(self, interrupt_id: str | None) -> list[int]:
-        """Mark one interrupt answered (and its sub-agent's card no longer waiting)."""
+    def insert_answered(self, index: int, item: InterruptItem) -> None:
+        """Put an answered interrupt at `index` (where it was raised). Only for a transcript
+        rebuilt from the store that no view shows yet: it moves the items after it."""
+        self.items.insert(index, item)
+        items, self.items = self.items, []
+        self._assistant, self._reasoning, self._tools, self._interrupts = {}, {}, {}, {}
+        self._users = MessageIndex()
+        for each in items:
+            self._append(each)
+
+    def resolve_interrupt(
+        self, interrupt_id: str | None, decisions: tuple[tuple[str, str], ...] = ()
+    ) -> list[int]:
+        """Mark one interrupt answered with `decisions` ((type, tool name) per gated call),
+        and its sub-agent's card no longer waiting."""
         changed = []
         for index, item in enumerate(self.items):
             if isinstance(item, InterruptItem) and item.id == interrupt_id and not item.resolved:
                 item.resolved = True
+                item.decisions = decisions
                 item.touch()
                 changed.append(index)
                 namespace = item.namespace

@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Any, Literal
 if TYPE_CHECKING:
     from fleet_tui.domain.transcript import Transcript
 
-ToolState = Literal["running", "done", "failed"]
+# "stopped": the run ended (cancelled, or the conversation was reopened) before the result
+ToolState = Literal["running", "done", "failed", "stopped"]
 
 _uids = itertools.count(1)
 
@@ -210,6 +211,18 @@ class ToolItem(Item):
     def is_subagent(self) -> bool:
         return self.subagent is not None or self.name == "task"
 
+    @property
+    def ran_args(self) -> dict[str, Any]:
+        """The arguments the call ran with: the user's edited ones after an edit decision."""
+        if self.decision == "edit" and self.decision_detail:
+            try:
+                edited = json.loads(self.decision_detail)
+            except ValueError:
+                return self.args
+            if isinstance(edited, dict):
+                return edited
+        return self.args
+
     def set_result(self, content: str, failed: bool = False) -> None:
         self.result = content
         self.state = "failed" if failed else "done"
@@ -220,7 +233,7 @@ class ToolItem(Item):
     def copy_text(self) -> str:
         if self.auth_url:
             return self.auth_url
-        args = json.dumps(self.args, ensure_ascii=False, indent=2, default=str)
+        args = json.dumps(self.ran_args, ensure_ascii=False, indent=2, default=str)
         out = f"{self.name}({args})"
         if self.result is not None:
             out += f"\n\n{self.result}"
@@ -236,6 +249,9 @@ class InterruptItem(Item):
     response_schema: Any = None
     # the sub-agent it was raised in (its `tools:<task id>` segments); () for the agent itself
     namespace: tuple[str, ...] = ()
+    # once answered: (decision type, tool name) per gated call ("approve", "edit", "reject",
+    # "respond"); empty for an answer that decides no tool call (a free answer)
+    decisions: tuple[tuple[str, str], ...] = ()
 
     @property
     def copy_text(self) -> str:

@@ -114,13 +114,16 @@ def on_event(state: ConversationState, event: Event) -> bool:
 
 def confirm(store: Store, state: ConversationState, ids: Iterable[str | None]) -> None:
     """The server took the answers to `ids`: mark them answered, on screen and in the store."""
-    from fleet_tui.domain.approvals import apply_decisions
+    from fleet_tui.domain.approvals import apply_decisions, decided
 
     decisions: list[ToolDecision] = []
     for interrupt_id in ids:
         state.interrupts.pop(interrupt_id, None)
-        decisions += state.deciding.pop(interrupt_id, [])
-        state.transcript.resolve_interrupt(interrupt_id)
+        made = state.deciding.pop(interrupt_id, [])
+        decisions += made
+        # an answer that decides no tool call is a free response to the request
+        said = decided(state.transcript, made) if made else (("respond", ""),)
+        state.transcript.resolve_interrupt(interrupt_id, said)
     apply_decisions(state.transcript, decisions)
     store.save_decisions(
         state.id,
@@ -163,7 +166,8 @@ def restore(store: Store, state: ConversationState) -> None:
     """Show the stored decisions on a transcript rebuilt from the store."""
     stored = store.decisions(state.id)
     if stored:
-        from fleet_tui.domain.approvals import ToolDecision, apply_decisions
+        from fleet_tui.domain.approvals import ToolDecision, apply_decisions, restore_answered
 
         decisions = [ToolDecision(d.tool_call_id, d.interrupt_id, d.type, d.detail) for d in stored]
         apply_decisions(state.transcript, decisions)
+        restore_answered(state.transcript, decisions)

@@ -142,6 +142,7 @@ class ConversationService:
                 conversation, Transcript.from_messages(self.store.messages(conversation.id))
             )
             approvals.restore(self.store, state)
+            _settle(state)
         state.known_ids.update(message_ids_in_state(server_state))
         self.focused = conversation.id
         self._deep.restore(state, from_store=not known)
@@ -157,6 +158,7 @@ class ConversationService:
             transcript = Transcript.from_messages(self.store.messages(conversation_id))
             state = ConversationState(conversation, transcript)
             approvals.restore(self.store, state)
+            _settle(state)
         self.focused = conversation_id
         self.forget_idle()
         self._deep.restore(state, from_store=conversation_id not in self.states)
@@ -448,6 +450,7 @@ class ConversationService:
             # a stored reply was finished on the server: rebuild from the store
             state.transcript = Transcript.from_messages(self.store.messages(state.id))
             approvals.restore(self.store, state)
+            _settle(state)
             self._emit(TranscriptReplaced(state.id, state.transcript))
         elif result.added:
             # append only what was added elsewhere; what is shown stays as it is
@@ -457,6 +460,8 @@ class ConversationService:
         approvals.sync_pending(self.store, state, result.interrupts)
         for interrupt in result.interrupts:
             self._deliver(state, InterruptRequest.of(interrupt))
+        if not state.running:
+            state.transcript.settle_stored()
         if result.interrupts and not state.answering:
             self._emit(InterruptsPending(state.id, tuple(state.interrupts.values())))
 
@@ -474,3 +479,10 @@ class ConversationService:
         state = self.states.get(conversation_id)
         if state is not None:
             state.known_ids.update(ids)
+
+
+def _settle(state: ConversationState) -> None:
+    """A transcript rebuilt from the store shows no call as running: no run is going. Only
+    a thread that waits for approvals keeps its last turn's calls open until the pending
+    approvals are read from the server (they mark the calls they gate)."""
+    state.transcript.settle_stored(keep_last_turn=state.conversation.status == "interrupted")

@@ -57,6 +57,9 @@ class RunRecorder:
         self._parent_call: dict[str, str] = {}
         self._unbound: dict[str, list[MessageComplete]] = {}
         self._subagent_rows: dict[str, list[int]] = {}
+        # sub-agent messages still streaming, by (namespace path, message id): their text and
+        # reasoning so far, stored as incomplete if the run stops before they are complete
+        self._subagent_open: dict[tuple[str, str], tuple[list[str], list[str]]] = {}
 
     def attempt(self, action: Callable[[], T]) -> T | None:
         """Run one store operation of this run. The first failure stops the recording (the
@@ -122,8 +125,14 @@ class RunRecorder:
         elif isinstance(event, MessageComplete):
             self._complete(event)
         elif isinstance(event, SubagentEvent):
-            if isinstance(event.event, MessageComplete):
-                self._subagent_message(event.namespace, event.event)
+            inner = event.event
+            if isinstance(inner, MessageComplete):
+                self._subagent_open.pop((event.namespace, inner.message_id), None)
+                self._subagent_message(event.namespace, inner)
+            elif isinstance(inner, (TextDelta, ReasoningDelta)):
+                key = (event.namespace, inner.message_id)
+                parts = self._subagent_open.setdefault(key, ([], []))
+                parts[isinstance(inner, ReasoningDelta)].append(inner.text)
         elif isinstance(event, SubagentBound):
             self._bind(event.namespace, event.tool_call_id)
         elif isinstance(event, RunError):
@@ -217,9 +226,35 @@ class RunRecorder:
         for writer in self._writers.values():
             writer.close(complete=False)
         self._writers.clear()
+        if status in ("cancelled", "error"):
+            self._store_open_subagent_messages()
         if status is not None:
             self.store.set_status(self.conversation_id, status)
         self.store.touch(self.conversation_id)
+
+    def _store_open_subagent_messages(self) -> None:
+        """A run that stopped leaves its sub-agents' unfinished replies: keep what they said,
+        marked incomplete, in the card of their `task` call (as the main reply's part is)."""
+        open_messages, self._subagent_open = self._subagent_open, {}
+        for (namespace, message_id), (text_parts, reasoning_parts) in open_messages.items():
+            text, reasoning = "".join(text_parts), "".join(reasoning_parts)
+            parent = self._parent_call.get(namespace)
+            if parent is None or not (text or reasoning):
+                continue  # never tied to a call: there is no card to show it in
+            server_id = server_id_of(message_id)
+            if server_id and self.store.find_message_by_server_id(self.conversation_id, server_id):
+                continue
+            row = self.store.add_message(
+                self.conversation_id,
+                "ai",
+                text,
+                run_id=self.run_id,
+                server_id=server_id,
+                complete=False,
+                reasoning=reasoning,
+                parent_call_id=parent,
+            )
+            self._subagent_rows.setdefault(namespace, []).append(row.id)
 
 
 class _Flushable(Protocol):

@@ -255,6 +255,7 @@ class ChatScreen(Screen[None]):
             self.sidebar.current_id = state.id
             self.sidebar.reload(keep=state.id)
         self.service.send(state.id, text)
+        self.pane.follow_latest()
 
     def _client_or_say(self) -> FleetClient | None:
         """The agent's client, or None after telling the user what is missing and opening the

@@ -40,7 +40,12 @@ MAX_JSON_RESULT_CHARS = 200_000
 PREVIEW_VALUE_CHARS = 40
 SUMMARY_CHARS = 200
 
-STATE_LABELS = {"running": "… running", "done": "✓ done", "failed": "✗ failed"}
+STATE_LABELS = {
+    "running": "… running",
+    "done": "✓ done",
+    "failed": "✗ failed",
+    "stopped": "⏹ stopped",
+}
 
 
 class PaneStyles(NamedTuple):
@@ -150,7 +155,12 @@ class ItemRenderer:
             return Text("⊘ not run", style=s.meta)
         if item.decision == "awaiting" and item.state == "running":
             return Text("⏸ waiting", style=s.interrupt)
-        state_style = {"running": s.tool_running, "done": s.tool_done, "failed": s.tool_failed}
+        state_style = {
+            "running": s.tool_running,
+            "done": s.tool_done,
+            "failed": s.tool_failed,
+            "stopped": s.meta,
+        }
         return Text(STATE_LABELS[item.state], style=state_style[item.state])
 
     def tool(self, item: ToolItem) -> list[Line]:
@@ -168,7 +178,7 @@ class ItemRenderer:
         state = self.tool_state(item)
         head = self.tool_head(item)
         if not item.expanded:
-            preview = shown_line(args_preview(redact_value(item.args)))  # type: ignore[arg-type]
+            preview = shown_line(args_preview(redact_value(item.ran_args)))  # type: ignore[arg-type]
             room = self.width - head.cell_len - state.cell_len - 3
             if room > 3:
                 if cell_len(preview) > room:
@@ -184,7 +194,7 @@ class ItemRenderer:
             lines = [self.one_line(head)]
             lines.extend(tool_blocks.decision_lines(self, item))
             lines.append(self.one_line(Text.assemble(" " * (INDENT), ("arguments", s.meta))))
-            lines.extend(self._json_block(fold_value(redact_value(item.args)), 2 * INDENT))
+            lines.extend(self._json_block(fold_value(redact_value(item.ran_args)), 2 * INDENT))
             if item.result is not None:
                 lines.append(self.one_line(Text.assemble(" " * (INDENT), ("result", s.meta))))
                 lines.extend(self._result(item.result))
@@ -255,7 +265,13 @@ class ItemRenderer:
         s = self.styles
         summary = shown_line(interrupt_summary(redact_value(item.value), item.response_schema))
         if item.resolved:
-            return self.text(Text.assemble(("✓ answered: ", s.meta), (summary, s.meta)))
+            label, style_name = answered_label(item.decisions)
+            if item.value is None:  # rebuilt from the stored decisions: the calls they name
+                summary = ", ".join(dict.fromkeys(shown_line(name) for _, name in item.decisions))
+            head = Text(label, style=getattr(s, style_name))
+            if summary:
+                head.append(": " + summary, style=s.meta)
+            return self.text(head)
         lines = self.text(Text.assemble(("⏸ waiting for your approval: ", s.interrupt), summary))
         lines.append(self.one_line(Text("enter: review and answer", style=s.hint)))
         return lines
@@ -268,6 +284,34 @@ class ItemRenderer:
         if item.retryable:
             lines.append(self.one_line(Text.assemble(" " * (INDENT), ("r: retry", s.hint))))
         return lines
+
+
+DECIDED_WORDS = {
+    "approve": "approved",
+    "edit": "edited",
+    "reject": "rejected",
+    "respond": "answered",
+}
+
+
+def answered_label(decisions: tuple[tuple[str, str], ...]) -> tuple[str, str]:
+    """What an answered approval says was decided, and the name of its style: "✓ approved",
+    "✎ edited", "✗ rejected", "↩ answered" (a response), or for several decisions
+    "2 decisions: 1 approved, 1 rejected"."""
+    from fleet_tui.tui.widgets.tool_blocks import DECISIONS
+
+    kinds = [kind for kind, _ in decisions]
+    if not kinds:
+        return "✓ resolved", "meta"
+    if len(kinds) == 1:
+        return DECISIONS.get(kinds[0], (f"• {shown_line(kinds[0])}", "meta"))
+    counts = {kind: kinds.count(kind) for kind in dict.fromkeys(kinds)}
+    parts = [f"{n} {DECIDED_WORDS.get(kind, shown_line(kind))}" for kind, n in counts.items()]
+    mark, style_name = "•", "meta"
+    if len(counts) == 1:
+        mark, style_name = DECISIONS.get(kinds[0], ("•", "meta"))
+        mark = mark.split(" ", 1)[0]
+    return f"{mark} {len(kinds)} decisions: {', '.join(parts)}", style_name
 
 
 def _truncate_cells(text: str, cells: int) -> str:

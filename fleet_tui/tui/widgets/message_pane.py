@@ -220,6 +220,14 @@ class MessagePane(PaneActions, ScrollView, can_focus=True):
         self._flush()
         self._jump_to(self.max_scroll_y)
 
+    def follow_latest(self) -> None:
+        """The user sent a message: drop the highlight and follow the newest content, wherever
+        the user had moved to (the reply must not arrive off screen)."""
+        if self._view.cursor is not None:
+            self._view.cursor = None
+            self.refresh()
+        self.scroll_to_latest()
+
     def action_scroll_to_latest(self) -> None:
         self.scroll_to_latest()
 

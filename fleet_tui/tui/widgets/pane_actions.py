@@ -43,14 +43,18 @@ class PaneActions(PaneScheduler):
         def cursor(self) -> int | None: ...
 
     def action_toggle_all_tools(self) -> None:
-        """Expand every tool block, or collapse them all if they all are expanded."""
+        """Expand every tool block, those inside sub-agent cards too, or collapse them all if
+        they all are expanded."""
         entries = self._view.entries
         tools = [i for i, e in enumerate(entries) if isinstance(e.item, ToolItem)]
         if not tools:
             return
-        expand = not all(entries[i].item.expanded for i in tools)
-        for index in tools:
-            entries[index].item.expanded = expand
+        blocks = [block for i in tools for block in _with_nested(entries[i].item)]
+        expand = not all(block.expanded for block in blocks)
+        for block in blocks:
+            if block.expanded != expand:
+                block.expanded = expand
+                block.touch()
         self.transcript.changed(*tools)
 
     def toggle_item(self, index: int) -> None:
@@ -206,3 +210,14 @@ class PaneActions(PaneScheduler):
         self._activate(index)
         self.refresh()
         self.refresh_bindings()
+
+
+def _with_nested(item: Item) -> list[ToolItem]:
+    """A tool block and every tool block nested in it (a sub-agent card's run)."""
+    if not isinstance(item, ToolItem):
+        return []
+    out = [item]
+    if item.subagent is not None:
+        for nested in item.subagent.items:
+            out.extend(_with_nested(nested))
+    return out

@@ -107,6 +107,8 @@ class _View:
     scroll_y: float = 0.0
     pinned: bool = True
     cursor: int | None = None
+    new_below: bool = False
+    """Content arrived below the screen while the user was scrolled up."""
 
 
 class PaneLayout(_Base):
@@ -291,6 +293,9 @@ class PaneLayout(_Base):
 
     def _after_scroll(self, ensure: bool = True) -> None:
         self._view.pinned = self.scroll_y >= self.max_scroll_y
+        if self._view.pinned and self._view.new_below:
+            self._view.new_below = False
+            self.refresh()
         if ensure and self._width > 0 and self._ensure_visible():
             self._update_virtual_size()
             self.refresh()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING
 
+from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
@@ -30,6 +31,8 @@ from fleet_tui.tui.widgets.pane_layout import FRAME, GUTTER, PaneLayout, _Entry
 # adds, they keep the collector's full passes short: opening a long thread otherwise set them
 # off again and again, 35-60 ms each, as the lines piled up.
 FREEZE_LINES = 8000
+# drawn over the last row while the user reads above and something new came below
+NEW_BELOW = " ↓ new below (end) "
 
 
 class PaneRenderer(PaneLayout):
@@ -287,6 +290,24 @@ class PaneRenderer(PaneLayout):
             self._paint_deadline = None
 
     def render_line(self, y: int) -> Strip:
+        line = self._render_line(y)
+        if self._view.new_below and y == self.scrollable_content_region.height - 1:
+            line = self._with_new_below_marker(line)
+        return line
+
+    def _with_new_below_marker(self, line: Strip) -> Strip:
+        """The last row on screen, with "↓ new below (end)" at its right."""
+        gutters = getattr(self, "_gutter_styles", {})
+        style = self.rich_style + gutters.get("cursor", Style()) + Style(reverse=True)
+        marker = Strip([Segment(NEW_BELOW, style)], cell_len(NEW_BELOW))
+        width = line.cell_length
+        if width <= marker.cell_length + 1:
+            return line
+        return Strip.join(
+            [line.crop(0, width - marker.cell_length - 1), marker, line.crop(width - 1)]
+        )
+
+    def _render_line(self, y: int) -> Strip:
         self.render_count += 1
         frame = self._frame
         if frame is None:

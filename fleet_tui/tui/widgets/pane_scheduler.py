@@ -71,6 +71,11 @@ class PaneScheduler(PaneRenderer):
             self._jump_to(self.scroll_y + shift, ensure=False)
         elif dirty and dirty[-1] >= first and dirty[0] <= max(last, first):
             moved |= self._ensure_visible()
+        if not view.pinned and not view.new_below and dirty and dirty[-1] >= last:
+            below = self._total - (self.scroll_y + self.scrollable_content_region.height)
+            if below > 0:  # the user reads above: say that something came below
+                view.new_below = True
+                self.refresh()
         if self._reveal is not None and self._reveal < len(view.entries):
             self._scroll_into_view(self._reveal)  # an item just expanded: show it
         self._reveal = None

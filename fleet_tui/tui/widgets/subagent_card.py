@@ -44,6 +44,8 @@ if TYPE_CHECKING:
 RULE = "│ "
 RULE_WIDTH = 2
 MAX_AGENT_CELLS = 24
+# a description cut shorter than this says nothing: the header leaves it out
+MIN_DESCRIPTION_CELLS = 6
 MAX_RESULT_CHARS = 50_000
 # nested items drawn one under the other without a blank line between them, as in the pane
 _COMPACT = (ToolItem, ReasoningItem)
@@ -81,6 +83,8 @@ def card_status(item: ToolItem) -> tuple[str, str]:
         return "✓ done", "tool_done"
     if item.state == "failed":
         return "✗ failed", "tool_failed"
+    if item.state == "stopped":
+        return "⏹ stopped", "meta"
     run = item.subagent
     last = run.items[-1] if run is not None and run.items else None
     if last is None:
@@ -136,6 +140,7 @@ class CardLines:
         self._finished: dict[int, tuple[int, str, list[Line]]] = {}
         """A finished nested reply's markdown lines, unruled, by item uid: (width, text, lines).
         The card's result usually repeats it, and is then drawn from them."""
+        self._tasks: dict[int, tuple[tuple[int, str], list[Line]]] = {}
         self._rule = style_number(renderer.styles.meta)
         self._deadline: float | None = None
         self.pending = False
@@ -161,19 +166,26 @@ class CardLines:
         s = r.styles
         tail = Text(" — ", style=s.meta)
         tail.append(status, style=getattr(s, style_name))
-        if count:
-            tail.append(f" · {count} tool call{'s' if count != 1 else ''}", style=s.meta)
+        counts = Text(f" · {count} tool call{'s' if count != 1 else ''}" if count else "")
+        counts.stylize(s.meta)
         agent = Text(agent_name(item), style=s.subagent)
         agent.truncate(MAX_AGENT_CELLS, overflow="ellipsis")
         head = Text.assemble(("▾ " if expanded else "▸ ", s.meta), ("◆ ", s.subagent), agent)
+        # by priority: the agent and its state, then what it was asked (cut), then the count
+        # of its calls, only whole
+        room = r.width - head.cell_len - tail.cell_len
         what = description(item)
-        room = r.width - head.cell_len - tail.cell_len - 3
-        if what and room > 3:
-            piece = Text(what, style=s.tool)
-            piece.truncate(room, overflow="ellipsis")
+        piece = Text(what, style=s.tool)
+        cut = bool(what) and piece.cell_len + 3 > room
+        if cut:
+            piece.truncate(max(0, room - 3), overflow="ellipsis")
+            counts = Text("")
+        if what and (not cut or piece.cell_len >= MIN_DESCRIPTION_CELLS):
             head.append(" · ", style=s.meta)
             head.append_text(piece)
         head.append_text(tail)
+        if head.cell_len + counts.cell_len <= r.width:
+            head.append_text(counts)
         line = r.one_line(head)
         self._headers[item.uid] = (key, line)
         return line
@@ -184,6 +196,7 @@ class CardLines:
         if not expanded:
             return lines
         inner = r.narrower(RULE_WIDTH)
+        lines.extend(self._task_lines(item, inner))
         run = item.subagent
         if run is not None:
             previous: Item | None = None
@@ -204,6 +217,20 @@ class CardLines:
         elif run is None or not run.items:
             waiting = Text("(no word from the sub-agent yet)", r.styles.hint)
             lines.append(self._ruled(inner.one_line(waiting)))
+        return lines
+
+    def _task_lines(self, item: ToolItem, r: ItemRenderer) -> list[Line]:
+        """`Task: …`, the whole description the header cuts, wrapped and ruled (kept: the
+        card is drawn again with every token)."""
+        task = item.args.get("description")
+        if not isinstance(task, str) or not task.strip():
+            return []
+        cached = self._tasks.get(item.uid)
+        if cached is not None and cached[0] == (r.width, task):
+            return cached[1]
+        asked = Text.assemble(("Task: ", r.styles.meta), (shown(task.strip()), r.styles.tool))
+        lines = [self._ruled(line) for line in r.text(asked)]
+        self._tasks[item.uid] = ((r.width, task), lines)
         return lines
 
     def _ruled(self, line: Line) -> Line:

@@ -72,7 +72,7 @@ def lexer_for(path: str) -> str:
 
 def deep_tool(r: ItemRenderer, item: ToolItem) -> list[Line] | None:
     """The block of a deep agent's tool call; None when it is not one (or its args are odd)."""
-    args = item.args
+    args = item.ran_args
     name = item.name
     if name == "write_todos":
         todos = parse_todos(args.get("todos"))
@@ -131,6 +131,8 @@ def decision_lines(r: ItemRenderer, item: ToolItem) -> list[Line]:
     s = r.styles
     label, style_name = DECISIONS.get(decision, (f"• {shown_line(decision)}", "meta"))
     style = getattr(s, style_name)
+    if decision == "edit" and item.ran_args is not item.args:
+        return _edited(r, item, label, style)
     detail = redact(item.decision_detail or "")
     if not item.expanded or not detail or decision == "edit":
         head = Text.assemble(" " * INDENT, (label, style))
@@ -142,6 +144,18 @@ def decision_lines(r: ItemRenderer, item: ToolItem) -> list[Line]:
         return lines
     head = Text.assemble((label, style), (": ", s.meta), (shown(detail), s.tool))
     return r.text(head, INDENT)
+
+
+def _edited(r: ItemRenderer, item: ToolItem, label: str, style: Any) -> list[Line]:
+    """An edited call: the block above shows the arguments it ran with; the ones the agent
+    proposed are shown here, expanded."""
+    s = r.styles
+    if not item.expanded:
+        note = ": ran with your arguments (enter shows the proposed ones)"
+        return [r.one_line(Text.assemble(" " * INDENT, (label, style), (note, s.meta)))]
+    lines = [r.one_line(Text.assemble(" " * INDENT, (label, style), (" — as proposed:", s.meta)))]
+    lines.extend(r.json_block(redact_value(item.args), 2 * INDENT))
+    return lines
 
 
 def _json_or_text(r: ItemRenderer, text: str, indent: int) -> list[Line]:
@@ -194,7 +208,7 @@ def _edit(r: ItemRenderer, item: ToolItem, path: str, old: str, new: str) -> lis
     diff = diff_lines(redact(old), redact(new))
     removed = sum(sign == "-" for sign, _ in diff)
     added = sum(sign == "+" for sign, _ in diff)
-    every = bool(item.args.get("replace_all"))
+    every = bool(item.ran_args.get("replace_all"))
     extra = f"-{removed} +{added}" + (" · every occurrence" if every else "")
     lines = [_head(r, item, path, extra)]
     lines.extend(decision_lines(r, item))
@@ -261,7 +275,7 @@ def listing(result: str) -> list[str] | None:
 
 def _read_summary(item: ToolItem) -> tuple[str, str]:
     """(what was read, how much came back) for a read-only file tool."""
-    args: dict[str, Any] = item.args
+    args: dict[str, Any] = item.ran_args
     name = item.name
     path = args.get("file_path", args.get("path"))
     where = str(path) if path is not None else "/"
