@@ -132,7 +132,9 @@ def test_a_finished_reply_past_the_deadline_keeps_its_lines_until_its_markdown_i
         assert calls < 2000
     assert calls > 1
     reference = renderer.narrower(RULE_WIDTH).blocks.render_text(text)
-    assert plain(lines)[1:] == [("│ " + t).rstrip() for t in plain(reference)]
+    # after the header and the card's task line
+    assert plain(lines)[1] == "│ Task: research topic A"
+    assert plain(lines)[2:] == [("│ " + t).rstrip() for t in plain(reference)]
 
 
 def test_without_a_deadline_a_long_finished_reply_is_never_cut_short(
