@@ -406,12 +406,14 @@ class Transcript(SubagentRuns):
     def _waiting(self) -> bool:
         return any(isinstance(i, InterruptItem) and not i.resolved for i in self.items)
 
-    def resolve_interrupt(self, interrupt_id: str | None) -> list[int]:
-        """Mark one interrupt answered (and its sub-agent's card no longer waiting)."""
+    def resolve_interrupt(self, interrupt_id: str | None, *, run_failed: bool = False) -> list[int]:
+        """Mark one interrupt answered (and its sub-agent's card no longer waiting);
+        `run_failed`: the server took the answer, then the run it started failed."""
         changed = []
         for index, item in enumerate(self.items):
             if isinstance(item, InterruptItem) and item.id == interrupt_id and not item.resolved:
                 item.resolved = True
+                item.run_failed = run_failed
                 item.touch()
                 changed.append(index)
                 namespace = item.namespace

@@ -254,6 +254,9 @@ class ItemRenderer:
     def interrupt(self, item: InterruptItem) -> list[Line]:
         s = self.styles
         summary = shown_line(interrupt_summary(redact_value(item.value), item.response_schema))
+        if item.resolved and item.run_failed:
+            lead = "✗ answer sent, but the run it started failed: "
+            return self.text(Text.assemble((lead, s.error_title), (summary, s.meta)))
         if item.resolved:
             return self.text(Text.assemble(("✓ answered: ", s.meta), (summary, s.meta)))
         lines = self.text(Text.assemble(("⏸ waiting for your approval: ", s.interrupt), summary))
