@@ -66,8 +66,9 @@ def find_tool(
     return None
 
 
-def run_tool(tool: ClipboardTool, text: str, timeout: float = TOOL_TIMEOUT) -> str | None:
+def run_tool(tool: ClipboardTool, text: str, timeout: float | None = None) -> str | None:
     """Give `text` to the tool on its stdin (no shell). None when it took it, else why not."""
+    timeout = TOOL_TIMEOUT if timeout is None else timeout
     try:
         # Its output is not read: xclip stays behind to serve the selection and would hold a
         # pipe open until the timeout.
@@ -134,13 +135,13 @@ def copy_text(
         problem = run_tool(tool, text)
         if problem is None:
             return CopyOutcome("tool", f"Copied ({tool.name})", tool.name)
-    lead = f"{problem[:1].upper()}{problem[1:]}. " if problem else ""
+    why = f" ({problem})" if problem else ""
     if osc52_known(environ):
         return CopyOutcome(
-            "osc52", f"{lead}Sent to the terminal's clipboard (OSC 52) — {TMUX_HINT}."
+            "osc52", f"Sent to the terminal's clipboard (OSC 52) — {TMUX_HINT}.{why}"
         )
     return CopyOutcome(
         "none",
-        f"{lead}No clipboard tool (wl-copy, xclip, xsel, pbcopy, clip.exe) and this terminal is "
-        f"not known to take OSC 52 ({TMUX_HINT}): it may not have been copied.",
+        "No clipboard tool (wl-copy, xclip, xsel, pbcopy, clip.exe) worked and this terminal "
+        f"is not known to take OSC 52 ({TMUX_HINT}): it may not have been copied.{why}",
     )
