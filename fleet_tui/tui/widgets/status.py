@@ -80,14 +80,13 @@ class AgentBar(Static):
             text.append(f" {DEMO_MARKER} ", style="bold black on yellow")
             text.append(" │ ", style="dim")
         text.append(for_row(agent_name) or "no agent", style="bold")
-        text.append("  ")
+        # the state before the URL: on a narrow terminal the URL is what gets cut
+        text.append(f"  {marker} {words}", style=style)
         wait = self._wait
         if wait is None:
-            text.append(for_row(url), style="dim")
-            text.append("  ")
-        text.append(f"{marker} {words}", style=style)
+            text.append(f"  {for_row(url)}", style="dim")
         if wait is not None:
-            # in place of the URL, so that it fits: the user needs to know why nothing happens
+            # in place of the URL and the detail: the user needs to know why nothing happens
             left = max(0, round(wait.until - time.time()))
             at = time.strftime("%H:%M:%S", time.localtime(wait.until))
             text.append(
