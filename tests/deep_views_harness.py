@@ -90,7 +90,7 @@ def conversation_ids(app: FleetApp) -> list[int]:
 async def ready(pilot: Pilot[object]) -> FleetApp:
     app = pilot.app
     assert isinstance(app, FleetApp)
-    await wait_until(pilot, lambda: app.connection_state == "offline", timeout=10)
+    await wait_until(pilot, lambda: app.connection_state == "unreachable", timeout=10)
     app.clear_notifications()
     await pilot.pause(0.1)
     return app

@@ -198,8 +198,9 @@ async def test_errors_show_in_the_conversation_with_retry(
 ) -> None:
     key = "fake-pat-wrong-0000000000" if key_kind == "bad" else agent_server.other_key
     app = make_app(tmp_path, profile_for(agent_server, "scripted", key=key))
+    state = "authentication failed" if key_kind == "bad" else "not found"
     async with app.run_test(size=SIZE) as pilot:
-        await wait_until(pilot, lambda: app.connection_state == "offline")
+        await wait_until(pilot, lambda: app.connection_state == state)
         await type_and_send(pilot, "hi")
         await wait_until(
             pilot,
@@ -219,7 +220,7 @@ async def test_closed_port_is_reported(
     profile.url = closed_url
     app = make_app(tmp_path, profile)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_until(pilot, lambda: app.connection_state == "offline")
+        await wait_until(pilot, lambda: app.connection_state == "unreachable")
         assert "Cannot reach" in app.connection_detail
         await type_and_send(pilot, "hi")
         await wait_until(

@@ -67,7 +67,7 @@ async def test_a_wait_the_server_asks_for_is_capped_and_shown_in_the_header(
         assert "checking" in text
         assert re.search(r"the server asked to wait 27 h 46 min · retrying in [012] s, at \d", text)
         # a minute at most in all, then the error says what the server asked
-        await wait_until(pilot, lambda: app.connection_state == "offline", 10)
+        await wait_until(pilot, lambda: app.connection_state == "server error", 10)
         await pilot.pause(1.2)
         assert "asked to wait" not in shown(bar)
         assert "Rate limited" in app.connection_detail and "27 h 46 min" in app.connection_detail
@@ -78,7 +78,7 @@ async def test_a_gzip_lie_is_an_error_in_words_not_a_dead_worker(
 ) -> None:
     app = hostile_app(tmp_path, hostile_server, "gzip-lie")
     async with app.run_test(size=SIZE) as pilot:
-        await wait_until(pilot, lambda: app.connection_state == "offline", 10)
+        await wait_until(pilot, lambda: app.connection_state == "server error", 10)
         assert "Content-Encoding" in app.connection_detail
         assert app.is_running
 
@@ -117,10 +117,10 @@ async def test_the_header_and_status_line_mask_a_token_a_server_echoes(
 ) -> None:
     app = hostile_app(tmp_path, hostile_server, "echo-headers")
     async with app.run_test(size=SIZE) as pilot:
-        await wait_until(pilot, lambda: app.connection_state == "offline", 10)
+        await wait_until(pilot, lambda: app.connection_state == "server error", 10)
         # the detail shown is cut before the echoed headers get to the token: say it whole
         bar, status = app.chat.query_one(AgentBar), app.chat.query_one(RunStatus)
-        bar.show("agent", "http://127.0.0.1", "offline", f"you sent {{'x-api-key': '{KEY}'}}")
+        bar.show("agent", "http://127.0.0.1", "server error", f"you sent {{'x-api-key': '{KEY}'}}")
         status.show_running(1.0, f"tool {KEY}", 0)
         # read at once: with no run going, the status line's next refresh shows the idle line
         for widget in (bar, status):

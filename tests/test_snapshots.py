@@ -71,7 +71,7 @@ def build_app(tmp_path: Path) -> FleetApp:
 async def settle(pilot: Pilot[object]) -> None:
     app = pilot.app
     assert isinstance(app, FleetApp)
-    await wait_until(pilot, lambda: app.connection_state == "offline", timeout=10)
+    await wait_until(pilot, lambda: app.connection_state == "unreachable", timeout=10)
     app.clear_notifications()
     await pilot.pause(0.2)
 

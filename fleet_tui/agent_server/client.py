@@ -21,8 +21,10 @@ import httpx
 
 from fleet_tui import __version__
 from fleet_tui.agent_server.http_errors import (  # re-exported: failures as typed errors
+    Reachability,
     error_for_response,
     http_failure,
+    reachability_of,
 )
 from fleet_tui.agent_server.run_stream import (  # re-exported: the stream of a run
     STREAM_TIMEOUT,
@@ -76,6 +78,7 @@ __all__ = [
     "FleetError",
     "NotFoundError",
     "RateLimitedError",
+    "Reachability",
     "RedirectRefused",
     "RequestRejected",
     "RunRef",
@@ -88,6 +91,7 @@ __all__ = [
     "error_for_response",
     "from_broken",
     "is_uuid",
+    "reachability_of",
 ]
 
 
@@ -132,6 +136,7 @@ class FleetClient:
         quiet_after: float | None = None,
         max_event_bytes: int = MAX_EVENT_BYTES,
         on_wait: Callable[[ServerWait], None] | None = None,
+        on_outcome: Callable[[Reachability, FleetError | None], None] | None = None,
     ):
         self.url = url.rstrip("/")
         self.agent_id = agent_id
@@ -143,6 +148,8 @@ class FleetClient:
         self.max_event_bytes = max_event_bytes
         # told before every wait the server asked for (the TUI's header, `ask`'s stderr)
         self.on_wait = on_wait
+        # told after every request what it says about the connection (the TUI's header)
+        self.on_outcome = on_outcome
         redaction.remember(api_key, custom_header[1] if custom_header else None)
         headers = {"User-Agent": f"fleet-tui/{__version__}"}
         if auth_scheme:
@@ -179,6 +186,31 @@ class FleetClient:
         return f"{self.url}{path}"
 
     async def _send(
+        self,
+        method: str,
+        path: str,
+        *,
+        what: str,
+        **kw: Any,
+    ) -> httpx.Response:
+        """`_send_once`, and what its outcome says about the connection, to `on_outcome`."""
+        try:
+            response = await self._send_once(method, path, what=what, **kw)
+        except FleetError as exc:
+            self._tell_outcome(reachability_of(exc, path), exc)
+            raise
+        self._tell_outcome("connected", None)
+        return response
+
+    def _tell_outcome(self, outcome: Reachability | None, error: FleetError | None) -> None:
+        if self.on_outcome is None or outcome is None:
+            return
+        try:
+            self.on_outcome(outcome, error)
+        except Exception:  # whoever shows it must not stop the request
+            log.exception("on_outcome failed")
+
+    async def _send_once(
         self,
         method: str,
         path: str,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import time
 from email.utils import parsedate_to_datetime
+from typing import Literal
 
 import httpx
 
@@ -27,7 +28,12 @@ from fleet_tui.common.errors import (
 from fleet_tui.domain.events import human_seconds
 from fleet_tui.domain.wire import DEFAULT_AUTH_SCHEME
 
-__all__ = ["error_for_response", "http_failure"]
+__all__ = ["Reachability", "error_for_response", "http_failure", "reachability_of"]
+
+# What one request's outcome says about the agent's server, for a status that follows the
+# last request: it answered and took the token; it could not be reached; it refused the
+# token; it says the agent does not exist for this token (Fleet's answer to a non-owner).
+Reachability = Literal["connected", "unreachable", "authentication failed", "not found"]
 
 
 def _detail_of(response: httpx.Response) -> str:
@@ -148,3 +154,24 @@ def _unreachable(url: str, exc: Exception) -> UnreachableError:
     return UnreachableError(
         f"Cannot reach {url}: {reason}. Check the deployment URL and your network."
     )
+
+
+def reachability_of(error: FleetError, path: str) -> Reachability | None:
+    """What a failed request to `path` says about the connection; None: nothing new.
+
+    Any answer but 401/403 means the server took the token. A 404 speaks of the agent only on
+    a request that names it (reading the agent, starting a run): a deleted thread's 404 does
+    not mean the token lost its agent.
+    """
+    if isinstance(error, UnreachableError):
+        return "unreachable"
+    if isinstance(error, AuthenticationError):
+        return "authentication failed"
+    if isinstance(error, NotFoundError):
+        names_agent = path.startswith("/assistants") or path.endswith("/runs/stream")
+        return "not found" if names_agent else None
+    if isinstance(error, BadResponse | ServerError | RateLimitedError) or error.status is None:
+        # a server failing or asking to wait, a refused redirect, a body that cannot be read:
+        # the link works, but "connected" would say more than is known
+        return None
+    return "connected"

@@ -448,15 +448,21 @@ class Transcript(SubagentRuns):
             self._append(each)
 
     def resolve_interrupt(
-        self, interrupt_id: str | None, decisions: tuple[tuple[str, str], ...] = ()
+        self,
+        interrupt_id: str | None,
+        decisions: tuple[tuple[str, str], ...] = (),
+        *,
+        run_failed: bool = False,
     ) -> list[int]:
         """Mark one interrupt answered with `decisions` ((type, tool name) per gated call),
-        and its sub-agent's card no longer waiting."""
+        and its sub-agent's card no longer waiting; `run_failed`: the server took the answer,
+        then the run it started failed."""
         changed = []
         for index, item in enumerate(self.items):
             if isinstance(item, InterruptItem) and item.id == interrupt_id and not item.resolved:
                 item.resolved = True
                 item.decisions = decisions
+                item.run_failed = run_failed
                 item.touch()
                 changed.append(index)
                 namespace = item.namespace

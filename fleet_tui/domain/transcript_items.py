@@ -245,6 +245,8 @@ class InterruptItem(Item):
     id: str | None = None
     value: Any = None
     resolved: bool = False
+    # the server took the answer but the run it started failed: not "answered" on screen
+    run_failed: bool = False
     # what the answer must look like (per-call HITL: the decisions allowed)
     response_schema: Any = None
     # the sub-agent it was raised in (its `tools:<task id>` segments); () for the agent itself

@@ -112,8 +112,11 @@ def on_event(state: ConversationState, event: Event) -> bool:
     return False
 
 
-def confirm(store: Store, state: ConversationState, ids: Iterable[str | None]) -> None:
-    """The server took the answers to `ids`: mark them answered, on screen and in the store."""
+def confirm(
+    store: Store, state: ConversationState, ids: Iterable[str | None], *, run_failed: bool = False
+) -> None:
+    """The server took the answers to `ids`: mark them answered, on screen and in the store.
+    `run_failed`: the run they started failed, and the items say so rather than "answered"."""
     from fleet_tui.domain.approvals import apply_decisions, decided
 
     decisions: list[ToolDecision] = []
@@ -123,7 +126,7 @@ def confirm(store: Store, state: ConversationState, ids: Iterable[str | None]) -
         decisions += made
         # an answer that decides no tool call is a free response to the request
         said = decided(state.transcript, made) if made else (("respond", ""),)
-        state.transcript.resolve_interrupt(interrupt_id, said)
+        state.transcript.resolve_interrupt(interrupt_id, said, run_failed=run_failed)
     apply_decisions(state.transcript, decisions)
     store.save_decisions(
         state.id,
@@ -148,18 +151,21 @@ def after_run(store: Store, state: ConversationState, status: str) -> tuple[str,
     return status, True
 
 
-def sync_pending(store: Store, state: ConversationState, pending: list[Interrupt]) -> None:
+def sync_pending(
+    store: Store, state: ConversationState, pending: list[Interrupt], *, run_failed: bool = False
+) -> None:
     """`/state`'s pending interrupts become the conversation's: new ones are shown, the ones
-    it no longer lists were answered (those answered here are confirmed now)."""
+    it no longer lists were answered (those answered here are confirmed now). `run_failed`:
+    the last run, the one that carried the answers, failed."""
     listed = {i.id for i in pending}
     taken = [i for i in state.answering if i not in listed]
     if taken:
-        confirm(store, state, taken)
+        confirm(store, state, taken, run_failed=run_failed)
     for interrupt_id in [i for i in state.interrupts if i not in listed]:
         state.interrupts.pop(interrupt_id, None)
     for item in state.pending_items():
         if item.id not in listed:
-            state.transcript.resolve_interrupt(item.id)
+            state.transcript.resolve_interrupt(item.id, run_failed=run_failed)
 
 
 def restore(store: Store, state: ConversationState) -> None:

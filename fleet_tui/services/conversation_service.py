@@ -187,6 +187,18 @@ class ConversationService:
             self.focused = None
         self.store.delete_conversation(conversation_id)
 
+    def delete_agent_data(self, agent_pk: int, *, forget_agent: bool = False) -> int:
+        """Stop the agent's runs and delete all its local conversations (never the server's
+        threads); `forget_agent` drops the agent too. Returns how many were deleted."""
+        for cid, state in list(self.states.items()):
+            if state.conversation.agent_pk == agent_pk:
+                del self.states[cid]
+                if state.handle is not None:
+                    state.handle.cancel()
+                if self.focused == cid:
+                    self.focused = None
+        return self.store.delete_agent_data(agent_pk, forget_agent=forget_agent)
+
     # ----------------------------------------------------------------- turns
     def send(self, conversation_id: int, text: str) -> Cancellable | None:
         """Send `text`; while a run goes it is queued and sent when the run ends."""
@@ -344,6 +356,7 @@ class ConversationService:
     def _finished(self, state: ConversationState, runner: TurnRunner, text: str | None) -> None:
         state.runner = None
         state.handle = None
+        state.last_run_failed = runner.status == "error"
         state.reconnecting = ""
         state.quiet_since = None
         if runner.failure is not None and not runner.busy:
@@ -429,7 +442,7 @@ class ConversationService:
             return None
         return self._spawn(self._refresh(state), "refresh")
 
-    async def _refresh(self, state: ConversationState) -> None:
+    async def _refresh(self, state: ConversationState, *, run_failed: bool = False) -> None:
         from fleet_tui.services.sync import refresh_thread
 
         client = self._client()
@@ -457,7 +470,9 @@ class ConversationService:
             added = [m for m in self.store.messages(state.id) if m.seq > last_seq]
             state.transcript.add_messages(added)
         self._deep.refreshed(state, result)
-        approvals.sync_pending(self.store, state, result.interrupts)
+        approvals.sync_pending(
+            self.store, state, result.interrupts, run_failed=run_failed or state.last_run_failed
+        )
         for interrupt in result.interrupts:
             self._deliver(state, InterruptRequest.of(interrupt))
         if not state.running:
@@ -468,7 +483,7 @@ class ConversationService:
     async def _settle_answers(self, state: ConversationState) -> None:
         """A run of answers was refused or stopped: `/state` says which ones the server took;
         the review opens again with its message and what is still pending."""
-        await self._refresh(state)
+        await self._refresh(state, run_failed=state.last_run_failed)
         message, state.answer_error = state.answer_error, None
         state.answering, state.deciding = {}, {}
         if message is not None and state.interrupts:

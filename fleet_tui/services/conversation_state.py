@@ -48,6 +48,8 @@ class ConversationState:
     # pending interrupts by id, each with the response schema the server sent with it
     interrupts: dict[str | None, InterruptRequest] = field(default_factory=dict)
     last_error: str | None = None
+    # the last run ended in an error: answers it carried are not shown as answered
+    last_run_failed: bool = False
     # answers sent in the run going on (interrupt id -> answer): not answered until it is known
     # that the server took them
     answering: dict[str | None, Any] = field(default_factory=dict)

@@ -120,6 +120,28 @@ class Store(StoreConnection):
 
         return agent_row(self._apply(work))
 
+    def find_agent(self, url: str, agent_id: str) -> Agent | None:
+        """The agent saved for this deployment and id, without making one."""
+        sql = f"SELECT {AGENT_COLUMNS} FROM agents WHERE url = ? AND agent_id = ?"
+        row = self._one(sql, (url.rstrip("/"), agent_id))
+        return agent_row(row) if row is not None else None
+
+    def delete_agent_data(self, agent_pk: int, *, forget_agent: bool = False) -> int:
+        """Delete every conversation of an agent, with its messages, plan, files and decisions
+        (the tables cascade); `forget_agent` drops the agent's row too. Returns how many
+        conversations went. Local only: the server's threads are not touched."""
+
+        def work(db: Writes) -> int:
+            count = db.execute(
+                "SELECT COUNT(*) FROM conversations WHERE agent_pk = ?", (agent_pk,)
+            ).fetchone()[0]
+            db.execute("DELETE FROM conversations WHERE agent_pk = ?", (agent_pk,))
+            if forget_agent:
+                db.execute("DELETE FROM agents WHERE id = ?", (agent_pk,))
+            return int(count)
+
+        return self._apply(work)
+
     def list_agents(self) -> list[Agent]:
         return [
             agent_row(row) for row in self._all(f"SELECT {AGENT_COLUMNS} FROM agents ORDER BY id")

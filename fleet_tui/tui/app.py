@@ -32,13 +32,14 @@ from fleet_tui.storage.store import Agent, Store
 from fleet_tui.tui.app_safety import SafeApp
 from fleet_tui.tui.commands import ConversationCommands, app_commands
 from fleet_tui.tui.conversation_edits import ask_delete, ask_rename
+from fleet_tui.tui.forget import AgentData
 from fleet_tui.tui.screens import DIALOGS_CSS
 from fleet_tui.tui.screens.chat import ChatScreen
 from fleet_tui.tui.widgets.notices import tell
-from fleet_tui.tui.widgets.status import ConnectionState
+from fleet_tui.tui.widgets.status import ConnectionState, state_after_check
 
 if TYPE_CHECKING:
-    from fleet_tui.agent_server.client import FleetClient
+    from fleet_tui.agent_server.client import FleetClient, Reachability
     from fleet_tui.domain.events import ServerWait
 
 __all__ = ["ConversationCommands", "FleetApp"]
@@ -109,7 +110,7 @@ class FleetApp(SafeApp):
             from fleet_tui.services.launch import client_for
 
             try:
-                self._client = client_for(profile)
+                client = client_for(profile)
             except FleetError as exc:
                 self._client_wanted = False
                 self.connection_state = "settings need fixing"
@@ -117,6 +118,12 @@ class FleetApp(SafeApp):
                 if self.is_running:
                     self.chat.show_connection()
                     tell(self, str(exc), title="Cannot use the agent", severity="error", timeout=20)
+            else:
+                client.on_wait = self._server_wait
+                client.on_outcome = lambda outcome, error: self._request_outcome(
+                    client, outcome, error
+                )
+                self._client = client
         return self._client
 
     def _use_profile(self, profile: AgentProfile | None) -> None:
@@ -283,14 +290,14 @@ class FleetApp(SafeApp):
         client, agent = self.client, self.agent
         if client is None or agent is None:
             return
-        client.on_wait = self._server_wait
         try:
             info = await client.check_connection()
         except FleetError as exc:
             if client is not self.client:
                 return
-            self._set_connection("offline", str(exc))
-            tell(self, str(exc), title="Cannot use the agent", severity="error", timeout=20)
+            self._set_connection(state_after_check(exc), str(exc))
+            if self.connection_state != "authentication failed":  # that one has its own toast
+                tell(self, str(exc), title="Cannot use the agent", severity="error", timeout=20)
             return
         if client is not self.client:
             return  # the user switched agents meanwhile
@@ -308,8 +315,34 @@ class FleetApp(SafeApp):
         self.chat.query_one(AgentBar).show_wait(wait)
 
     def _set_connection(self, state: ConnectionState, detail: str = "") -> None:
+        was = self.connection_state
         self.connection_state, self.connection_detail = state, detail
         self.chat.show_connection()
+        if state == "authentication failed" and was != state:
+            # an expired or revoked token is the usual cause: say where to fix it
+            tell(
+                self,
+                "The server refused the Personal Access Token (it may have expired or been "
+                "revoked). Press ctrl+o to enter a new one.",
+                title="Authentication failed",
+                severity="error",
+                timeout=20,
+            )
+
+    def _request_outcome(
+        self, client: FleetClient, outcome: Reachability, error: FleetError | None
+    ) -> None:
+        """Every request of the agent's client ends here: the header follows the last one."""
+        if self._thread_id != threading.get_ident():
+            with suppress(RuntimeError):  # the app is closing: nobody left to tell
+                self.call_from_thread(self._request_outcome, client, outcome, error)
+            return
+        if client is not self._client or not self.is_running:
+            return  # the user switched agents meanwhile
+        detail = "" if error is None else str(error)
+        if outcome == self.connection_state and (error is None or detail == self.connection_detail):
+            return
+        self._set_connection(outcome, detail)
 
     @work(exclusive=True, group="sync-threads", exit_on_error=False)
     async def sync_from_server(self) -> None:
@@ -387,8 +420,16 @@ class FleetApp(SafeApp):
             # show the values in use, env-provided ones included; the profile remembers which
             # came from outside the file, so saving never copies them into it
             working.replace_profile(self.resolved.profile, make_current=True)
+        # a refused token is fixed in the token field: the screen opens there
+        focus = "api_key" if self.connection_state == "authentication failed" else None
         self.push_screen(
-            SettingsScreen(working, config_path=self.config_path, env_sources=env_sources),
+            SettingsScreen(
+                working,
+                config_path=self.config_path,
+                env_sources=env_sources,
+                focus_field=focus,
+                local_data=AgentData(self),
+            ),
             self._settings_closed,
         )
 

@@ -11,6 +11,7 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
 
 from fleet_tui.common.sanitize import for_row
+from fleet_tui.tui.forget import ask_delete_agent_data
 
 if TYPE_CHECKING:
     from fleet_tui.tui.app import FleetApp
@@ -120,6 +121,12 @@ def app_commands(app: FleetApp) -> Iterable[SystemCommand]:
             "Delete conversation",
             "Delete the open conversation (delete in the sidebar)",
             partial(app.delete_conversation, cid),
+        )
+    if app.agent is not None:
+        yield SystemCommand(
+            "Delete all local data of this agent",
+            "Its conversations, messages, plans, files and decisions here (not on the server)",
+            partial(ask_delete_agent_data, app),
         )
     for name in app.settings.profiles:
         if name != app.settings.current:

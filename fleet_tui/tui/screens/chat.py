@@ -16,6 +16,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
+from textual.reactive import var
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer
 
@@ -95,6 +96,9 @@ class ChatScreen(Screen[None]):
     ]
 
     app: FleetApp
+
+    run_going: var[bool] = var(False, bindings=True)
+    """A run of the open conversation is going: the footer offers to cancel it exactly then."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -176,7 +180,9 @@ class ChatScreen(Screen[None]):
         app = self.app
         url = app.profile.url if app.profile else ""
         detail = app.connection_detail[:120]
-        self.query_one(AgentBar).show(app.agent_name, url, app.connection_state, detail)
+        bar = self.query_one(AgentBar)
+        bar.demo = app.demo
+        bar.show(app.agent_name, url, app.connection_state, detail)
 
     def agent_changed(self) -> None:
         """The app switched to another agent: new sidebar, new blank conversation."""
@@ -336,6 +342,7 @@ class ChatScreen(Screen[None]):
         state = self.current
         plan = state.plan if state is not None else ()
         status.plan_note = plan_summary(plan) if plan_progress(plan)[2] is not None else ""
+        self.run_going = state is not None and state.runner is not None
         if state is not None and state.runner is not None:
             status.show_run(
                 state.runner.started_at,
@@ -476,5 +483,5 @@ class ChatScreen(Screen[None]):
             return True if state is not None and state.can_answer and state.pending() else None
         if action == "cancel_run":
             # escape belongs to dialogs and the filter box unless a run is going here
-            return self.current is not None and self.current.runner is not None
+            return self.run_going
         return True

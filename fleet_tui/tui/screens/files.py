@@ -25,6 +25,7 @@ from fleet_tui.domain.deep_state import StateFile, human_size
 from fleet_tui.domain.file_types import binary_type, file_kind, short_time
 from fleet_tui.services.conversation_service import ConversationService
 from fleet_tui.services.service_events import FilesUpdated, ServiceEvent
+from fleet_tui.tui.copying import copy
 from fleet_tui.tui.screens import DIALOGS_CSS
 from fleet_tui.tui.widgets.file_viewer import FileViewer, warm_lexers
 from fleet_tui.tui.widgets.notices import tell
@@ -209,9 +210,8 @@ class FileScreen(_FollowsFiles):
 
     def action_copy(self) -> None:
         file = self.file
-        self.app.copy_to_clipboard(file.content)
         what = "the base64 text of the file" if file.is_binary else "the file"
-        tell(self, f"Copied {what} to the clipboard", timeout=2)
+        copy(self, file.content, what)
 
     def action_save(self) -> None:
         from fleet_tui.tui.screens.save_file import SaveFileScreen

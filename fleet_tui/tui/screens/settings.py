@@ -35,6 +35,7 @@ from fleet_tui.settings.config import (
     parse_snippet,
     save_settings,
 )
+from fleet_tui.tui.forget import conversations_phrase
 from fleet_tui.tui.screens import DIALOGS_CSS
 from fleet_tui.tui.screens.confirm import ConfirmResult, ConfirmScreen
 from fleet_tui.tui.screens.settings_form import SettingsForm
@@ -44,6 +45,7 @@ from fleet_tui.tui.screens.settings_parts import (
     FORM_FIELDS,
     ClientFactory,
     ConnectionChecker,
+    LocalData,
     SnippetArea,
     join,
     unique_name,
@@ -74,6 +76,8 @@ class SettingsScreen(SettingsForm):
         config_path: Path | None = None,
         env_sources: Mapping[str, str] | None = None,
         client_factory: ClientFactory | None = None,
+        focus_field: str | None = None,
+        local_data: LocalData | None = None,
         name: str | None = None,
         id: str | None = None,
         classes: str | None = None,
@@ -96,6 +100,11 @@ class SettingsScreen(SettingsForm):
         self._insecure_ok_url: str | None = None
         # Empty-field errors are noise while the user is still filling the form in.
         self._save_attempted = False
+        # the field to start in (the token's, when the server refused it)
+        self._focus_field = focus_field
+        # the store's conversations of removed agents: counted when asking, deleted on save
+        self._local_data = local_data
+        self._forget: list[tuple[str, str]] = []
 
     # ------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
@@ -156,6 +165,8 @@ class SettingsScreen(SettingsForm):
         self._load_form(self._editing)
         if self._first_run:
             self.query_one("#snippet", SnippetArea).focus()
+        elif self._focus_field in FIELD_LABELS:
+            self._input(self._focus_field).focus()
         else:
             self._input("url").focus()
 
@@ -395,7 +406,21 @@ class SettingsScreen(SettingsForm):
         log.info("saved settings for agent %r to %s", self._editing, path)
         for note in notes:  # e.g. a locked keyring: the token went to the settings file
             tell(self.app, note, severity="warning", timeout=15)
+        self._forget_removed()
         self.dismiss(self._working)
+
+    def _forget_removed(self) -> None:
+        """Delete the local conversations of the removed agents the user asked to forget."""
+        if self._local_data is None:
+            return
+        kept = {(p.url.rstrip("/"), p.agent_id) for p in self._working.profiles.values()}
+        deleted = sum(
+            self._local_data.forget(url, agent_id)
+            for url, agent_id in dict.fromkeys(self._forget)
+            if (url.rstrip("/"), agent_id) not in kept
+        )
+        if deleted:
+            tell(self.app, f"Deleted {conversations_phrase(deleted)} of the removed agent.")
 
     # ------------------------------------------------------------------ saved agents
     @on(OptionList.OptionSelected, "#agent-list")
@@ -444,8 +469,21 @@ class SettingsScreen(SettingsForm):
         if option_list.highlighted is not None:
             target = option_list.get_option_at_index(option_list.highlighted).id or target
 
+        profile = self._working.profiles.get(target)
+        where = (profile.url, profile.agent_id) if profile is not None else ("", "")
+        shared = any(
+            (p.url.rstrip("/"), p.agent_id) == (where[0].rstrip("/"), where[1])
+            for n, p in self._working.profiles.items()
+            if n != target
+        )
+        count = 0
+        if self._local_data is not None and not shared:
+            count = self._local_data.count(*where)
+
         def answered(confirmed: bool | ConfirmResult | None) -> None:
             if confirmed:
+                if isinstance(confirmed, ConfirmResult) and confirmed.checked:
+                    self._forget.append(where)
                 self._remove(target)
 
         self.app.push_screen(
@@ -454,6 +492,12 @@ class SettingsScreen(SettingsForm):
                 f"Remove the saved agent {target!r}? Its settings, including a saved Personal "
                 "Access Token, leave the settings file when you save.",
                 confirm_label="Remove",
+                checkbox_label=(
+                    f"Also delete its {conversations_phrase(count)} (on save; the server's "
+                    "threads stay)"
+                    if count
+                    else None
+                ),
                 danger=True,
             ),
             answered,

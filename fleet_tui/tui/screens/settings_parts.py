@@ -128,3 +128,11 @@ def join(items: list[str]) -> str:
     if len(items) <= 1:
         return "".join(items)
     return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+class LocalData(Protocol):
+    """The store's conversations of a saved agent, found by its URL and id."""
+
+    def count(self, url: str, agent_id: str) -> int: ...
+
+    def forget(self, url: str, agent_id: str) -> int: ...

@@ -24,6 +24,7 @@ from textual.highlight import (
 from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Static, Tab, Tabs
 
+from fleet_tui.common.clipboard import CopyOutcome
 from fleet_tui.common.sanitize import clean_text
 from fleet_tui.services.snippets import (
     KINDS,
@@ -32,6 +33,7 @@ from fleet_tui.services.snippets import (
     SnippetProfile,
     render_snippets,
 )
+from fleet_tui.tui.copying import copy
 from fleet_tui.tui.screens import DIALOGS_CSS
 
 _LANG_IDS = {lang: f"lang-{lexer}" for lang, lexer in LANGUAGES.items()}
@@ -152,9 +154,15 @@ class SnippetsScreen(ModalScreen[None]):
         self.query_one("#snippets-kinds", Tabs).action_next_tab()
 
     def action_copy(self) -> None:
-        self.app.copy_to_clipboard(self.code)
-        label = f"Copied: {self._language}, {KINDS[self._kind].lower()}."
-        self.query_one("#snippets-status", Static).update(Content(label))
+        subject = f"{self._language}, {KINDS[self._kind].lower()}"
+
+        def copied(outcome: CopyOutcome) -> None:
+            how = f"Copied ({outcome.tool_name})" if outcome.how == "tool" else "Sent (OSC 52)"
+            if self.is_mounted:
+                status = self.query_one("#snippets-status", Static)
+                status.update(Content(f"{how}: {subject}."))
+
+        copy(self, self.code, f"the snippet ({subject})", then=copied)
 
     def action_close(self) -> None:
         self.dismiss(None)

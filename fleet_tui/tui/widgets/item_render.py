@@ -264,6 +264,9 @@ class ItemRenderer:
     def interrupt(self, item: InterruptItem) -> list[Line]:
         s = self.styles
         summary = shown_line(interrupt_summary(redact_value(item.value), item.response_schema))
+        if item.resolved and item.run_failed:
+            lead = "✗ answer sent, but the run it started failed: "
+            return self.text(Text.assemble((lead, s.error_title), (summary, s.meta)))
         if item.resolved:
             label, style_name = answered_label(item.decisions)
             if item.value is None:  # rebuilt from the stored decisions: the calls they name

@@ -21,6 +21,7 @@ from fleet_tui.domain.transcript import (
     ReasoningItem,
     ToolItem,
 )
+from fleet_tui.tui.copying import copy
 from fleet_tui.tui.widgets.lines import text_of
 from fleet_tui.tui.widgets.notices import tell
 from fleet_tui.tui.widgets.pane_scheduler import PaneScheduler
@@ -149,9 +150,8 @@ class PaneActions(PaneScheduler):
             return
         text = item.copy_text
         if text:
-            self.app.copy_to_clipboard(text)
             what = "link" if isinstance(item, ToolItem) and item.auth_url else "text"
-            tell(self, f"Copied the {what} to the clipboard", timeout=2)
+            copy(self, text, f"the {what}")
 
     def action_copy_code(self) -> None:
         """Copy the code blocks of the highlighted reply (one, or all of them one after another)."""
@@ -166,9 +166,8 @@ class PaneActions(PaneScheduler):
         if not blocks:
             tell(self, "No code block in the highlighted message.", timeout=2)
             return
-        self.app.copy_to_clipboard("\n".join(block.rstrip("\n") + "\n" for block in blocks))
         count = f"{len(blocks)} code blocks" if len(blocks) > 1 else "the code block"
-        tell(self, f"Copied {count} to the clipboard", timeout=2)
+        copy(self, "\n".join(block.rstrip("\n") + "\n" for block in blocks), count)
 
     def action_retry(self) -> None:
         item = self._cursor_item()

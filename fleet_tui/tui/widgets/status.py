@@ -9,21 +9,56 @@ from rich.text import Text
 from textual.timer import Timer
 from textual.widgets import Static
 
+from fleet_tui.common.errors import (
+    AuthenticationError,
+    FleetError,
+    NotFoundError,
+    UnreachableError,
+)
 from fleet_tui.common.sanitize import for_row
 from fleet_tui.domain.events import human_seconds
 
 if TYPE_CHECKING:
     from fleet_tui.domain.events import ServerWait
 
-# What the header says about the agent's server; the app holds one of these.
+# What the header says about the agent's server; the app holds one of these. After the first
+# check it follows the outcome of the last request (the client's `on_outcome`).
 ConnectionState = Literal[
     "unconfigured",
     "checking",
     "connected",
-    "offline",
+    "unreachable",
+    "authentication failed",
+    "not found",
+    "server error",
     "settings need fixing",
     "needs your confirmation",
 ]
+
+# marker, words, style: what the header shows for each state
+_LOOK: dict[str, tuple[str, str, str]] = {
+    "connected": ("●", "connected", "bold green"),
+    "checking": ("◌", "checking", "yellow"),
+    "unreachable": ("✗", "unreachable", "bold red"),
+    "authentication failed": ("✗", "authentication failed · ctrl+o: fix the token", "bold red"),
+    "not found": ("✗", "not found — is the token the agent owner's?", "bold red"),
+    "server error": ("✗", "server error", "bold red"),
+    "unconfigured": ("○", "unconfigured", "dim"),
+}
+DEMO_MARKER = "demo — nothing here is kept"
+
+
+def state_after_check(error: FleetError) -> ConnectionState:
+    """The state after the agent check failed with `error` (it names the agent: a 404 means
+    the agent is not there for this token)."""
+    if isinstance(error, UnreachableError):
+        return "unreachable"
+    if isinstance(error, AuthenticationError):
+        return "authentication failed"
+    if isinstance(error, NotFoundError):
+        return "not found"
+    return "server error"
+
 
 SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
 
@@ -34,28 +69,24 @@ class AgentBar(Static):
     _shown: tuple[str, str, ConnectionState, str] = ("", "", "unconfigured", "")
     _wait: ServerWait | None = None
     _wait_timer: Timer | None = None
+    demo = False
+    """Demo mode: a marker says, for as long as it runs, that nothing is kept."""
 
     def show(self, agent_name: str, url: str, state: ConnectionState, detail: str = "") -> None:
         self._shown = (agent_name, url, state, detail)
-        marker, style = {
-            "connected": ("●", "bold green"),
-            "checking": ("◌", "yellow"),
-            "offline": ("✗", "bold red"),
-            "unconfigured": ("○", "dim"),
-        }.get(state, ("○", "dim"))
-        text = Text.assemble(
-            ("fleet-tui ", "bold"),
-            ("│ ", "dim"),
-            (for_row(agent_name) or "no agent", "bold"),
-            ("  ", ""),
-        )
+        marker, words, style = _LOOK.get(state, ("○", state, "dim"))
+        text = Text.assemble(("fleet-tui ", "bold"), ("│ ", "dim"))
+        if self.demo:
+            text.append(f" {DEMO_MARKER} ", style="bold black on yellow")
+            text.append(" │ ", style="dim")
+        text.append(for_row(agent_name) or "no agent", style="bold")
+        # the state before the URL: on a narrow terminal the URL is what gets cut
+        text.append(f"  {marker} {words}", style=style)
         wait = self._wait
         if wait is None:
-            text.append(for_row(url), style="dim")
-            text.append("  ")
-        text.append(f"{marker} {state}", style=style)
+            text.append(f"  {for_row(url)}", style="dim")
         if wait is not None:
-            # in place of the URL, so that it fits: the user needs to know why nothing happens
+            # in place of the URL and the detail: the user needs to know why nothing happens
             left = max(0, round(wait.until - time.time()))
             at = time.strftime("%H:%M:%S", time.localtime(wait.until))
             text.append(
