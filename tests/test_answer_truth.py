@@ -43,7 +43,7 @@ def test_an_answer_whose_run_went_on_is_answered(status: str) -> None:
     store = memory_store()
     assert approvals.after_run(store, state, status) == (status, False)
     assert item.resolved and not item.run_failed
-    assert drawn(item).startswith("✓ answered")
+    assert drawn(item).startswith("↩ answered")
 
 
 def test_an_answer_whose_run_failed_is_not_shown_answered() -> None:
