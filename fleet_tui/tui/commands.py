@@ -11,6 +11,7 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
 
 from fleet_tui.common.sanitize import for_row
+from fleet_tui.tui.screens import chat_sidebar
 
 if TYPE_CHECKING:
     from fleet_tui.tui.app import FleetApp
@@ -76,6 +77,11 @@ def app_commands(app: FleetApp) -> Iterable[SystemCommand]:
     )
     yield SystemCommand(
         "Filter conversations", "Focus the sidebar filter (ctrl+f)", chat.action_focus_filter
+    )
+    yield SystemCommand(
+        "Go to conversations",
+        "The list of conversations, the open one highlighted (ctrl+s)",
+        partial(chat_sidebar.focus_list, chat),
     )
     yield SystemCommand(
         "Toggle tool blocks",
