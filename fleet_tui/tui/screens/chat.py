@@ -17,7 +17,6 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Footer
 
 from fleet_tui.domain.deep_state import plan_progress, plan_summary
 from fleet_tui.domain.transcript import InterruptItem, Transcript
@@ -42,6 +41,7 @@ from fleet_tui.services.service_events import (
 from fleet_tui.storage.store import Conversation
 from fleet_tui.tui.screens import chat_review, chat_sidebar
 from fleet_tui.tui.widgets.composer import Composer
+from fleet_tui.tui.widgets.footer import FittedFooter
 from fleet_tui.tui.widgets.message_pane import MessagePane
 from fleet_tui.tui.widgets.notices import tell
 from fleet_tui.tui.widgets.plan_panel import PlanPanel
@@ -51,6 +51,15 @@ from fleet_tui.tui.widgets.status import AgentBar, RunStatus
 if TYPE_CHECKING:
     from fleet_tui.agent_server.client import FleetClient
     from fleet_tui.tui.app import FleetApp
+
+
+# the composer's placeholder, longest first: the longest that fits is shown
+COMPOSER_HINTS = (
+    "Message the agent — enter sends, ctrl+j newline",
+    "Message — enter sends, ctrl+j newline",
+    "enter sends, ctrl+j newline",
+    "enter sends",
+)
 
 
 class ServiceMessage(Message):
@@ -63,6 +72,18 @@ class ServiceMessage(Message):
 
 class ChatScreen(Screen[None]):
     HORIZONTAL_BREAKPOINTS = chat_sidebar.BREAKPOINTS
+    # what the footer keeps first when it cannot show every key (FittedFooter)
+    FOOTER_ORDER = (
+        "cancel_run",
+        "new_conversation",
+        "jump_list",
+        "review",
+        "toggle_plan",
+        "files",
+        "toggle_sidebar",
+        "toggle_tools",
+        "focus_filter",
+    )
     BINDINGS = [
         Binding(
             "ctrl+n", "new_conversation", "New chat", id="new", tooltip="Start a new conversation"
@@ -145,10 +166,8 @@ class ChatScreen(Screen[None]):
                 yield PlanPanel(id="plan")
                 yield MessagePane(id="pane")
                 yield RunStatus(id="run-status")
-                yield Composer(
-                    id="composer", placeholder="Message the agent — enter sends, ctrl+j newline"
-                )
-        yield Footer()
+                yield Composer(id="composer", hints=COMPOSER_HINTS)
+        yield FittedFooter()
 
     @property
     def pane(self) -> MessagePane:

@@ -27,7 +27,7 @@ from fleet_tui.services.conversation_service import ConversationService
 from fleet_tui.services.service_events import FilesUpdated, ServiceEvent
 from fleet_tui.tui.screens import DIALOGS_CSS
 from fleet_tui.tui.widgets.file_viewer import FileViewer, warm_lexers
-from fleet_tui.tui.widgets.notices import tell
+from fleet_tui.tui.widgets.notices import tell, toast_path
 
 KIND_LABELS = {"markdown": "markdown", "code": "code", "text": "text"}
 
@@ -218,7 +218,7 @@ class FileScreen(_FollowsFiles):
 
         def saved(path: object) -> None:
             if path is not None:
-                tell(self, f"Saved to {path}", timeout=6)
+                tell(self, "Saved to" + toast_path(self, path), timeout=6)
 
         self.app.push_screen(SaveFileScreen(self.file), saved)
 
