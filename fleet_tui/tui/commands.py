@@ -12,6 +12,10 @@ from textual.content import Content
 
 from fleet_tui.common.sanitize import for_row
 from fleet_tui.tui.screens import chat_sidebar
+from fleet_tui.tui.widgets.cells import fit
+
+# a conversation's title in the palette, in cells: one line in the palette's width
+TITLE_CELLS = 48
 
 if TYPE_CHECKING:
     from fleet_tui.tui.app import FleetApp
@@ -35,7 +39,7 @@ class ConversationCommands(Provider):
         for conversation in app.store.list_conversations(
             app.agent.id, query=query or None, limit=50
         ):
-            title = for_row(conversation.title) or "New conversation"
+            title = fit(for_row(conversation.title) or "New conversation", TITLE_CELLS)
             score = matcher.match(title) or 0.5
             yield Hit(
                 score,
@@ -50,7 +54,7 @@ class ConversationCommands(Provider):
         if not isinstance(app, _fleet_app()) or app.agent is None:
             return
         for conversation in app.store.list_conversations(app.agent.id, limit=10):
-            title = for_row(conversation.title) or "New conversation"
+            title = fit(for_row(conversation.title) or "New conversation", TITLE_CELLS)
             yield DiscoveryHit(
                 Content(f"Open conversation: {title}"),
                 partial(app.open_conversation, conversation.id),

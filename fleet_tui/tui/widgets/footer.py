@@ -21,12 +21,14 @@ PINNED = ("help",)
 
 
 def key_width(key: FooterKey) -> int:
-    """The cells `key` takes in a footer that is not compact (Textual's FooterKey CSS: one
-    cell either side of the key, one after the description)."""
+    """The cells `key`'s text takes (Textual's FooterKey CSS: one cell either side of the key
+    and one after the description; compact, as the palette key is: one before the
+    description only)."""
+    if key.has_class("-compact"):
+        width = cell_len(key.key_display)
+        return width + (cell_len(key.description) + 1 if key.description else 0)
     width = cell_len(key.key_display) + 2
-    if key.description:
-        width += cell_len(key.description) + 1
-    return width
+    return width + (cell_len(key.description) + 1 if key.description else 0)
 
 
 class FittedFooter(Footer):
@@ -63,8 +65,8 @@ class FittedFooter(Footer):
         keys = [k for k in self.query(FooterKey) if not k.has_class("-command-palette")]
         room = width
         for palette in self.query(FooterKey).filter(".-command-palette"):
-            # docked right, after a one-cell border, with one cell of padding after it
-            room -= key_width(palette) + 2
+            # docked right: a one-cell border before it, one cell of padding after it
+            room -= key_width(palette) + palette.styles.gutter.width
         keep: set[FooterKey] = set()
         for _rank, key in sorted((self._rank(k, i), k) for i, k in enumerate(keys)):
             needed = key_width(key)

@@ -16,10 +16,11 @@ if TYPE_CHECKING:
     from textual.notifications import SeverityLevel
 
 TITLE_LIMIT = 80
-# a toast's size (fleet.tcss): 60 cells at most, 70% of the screen on a narrow one; its
-# padding and border take 3 of them
+# a toast's size (fleet.tcss): 60 cells at most, 70% of its rack (the screen less the rack's
+# two-cell scrollbar gutter) on a narrow one; its padding and border take 3 cells
 TOAST_WIDTH = 60
 TOAST_SHARE = 0.7
+RACK_GUTTER = 2
 TOAST_GUTTER = 3
 
 
@@ -47,7 +48,7 @@ def toast_path(node: DOMNode, path: object) -> str:
     from fleet_tui.tui.widgets.cells import shorten_middle
 
     screen_width = node.app.size.width or TOAST_WIDTH
-    width = min(TOAST_WIDTH, int(screen_width * TOAST_SHARE)) - TOAST_GUTTER
+    width = min(TOAST_WIDTH, int((screen_width - RACK_GUTTER) * TOAST_SHARE)) - TOAST_GUTTER
     return "\n" + shorten_middle(for_row(path), max(8, width))
 
 
