@@ -17,7 +17,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from fleet_tui.common.sanitize import for_row
@@ -27,6 +27,7 @@ from fleet_tui.services.conversation_service import ConversationService
 from fleet_tui.services.service_events import FilesUpdated, ServiceEvent
 from fleet_tui.tui.screens import DIALOGS_CSS
 from fleet_tui.tui.widgets.file_viewer import FileViewer, warm_lexers
+from fleet_tui.tui.widgets.footer import FittedFooter
 from fleet_tui.tui.widgets.notices import tell, toast_path
 
 KIND_LABELS = {"markdown": "markdown", "code": "code", "text": "text"}
@@ -99,7 +100,7 @@ class FilesScreen(_FollowsFiles):
             "edit_file) show here as they change.",
             id="files-empty",
         )
-        yield Footer()
+        yield FittedFooter()
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -170,7 +171,7 @@ class FileScreen(_FollowsFiles):
     def compose(self) -> ComposeResult:
         yield Static(id="file-title")
         yield FileViewer(id="file-viewer")
-        yield Footer()
+        yield FittedFooter()
 
     def on_mount(self) -> None:
         super().on_mount()
