@@ -53,15 +53,6 @@ if TYPE_CHECKING:
     from fleet_tui.tui.app import FleetApp
 
 
-# the composer's placeholder, longest first: the longest that fits is shown
-COMPOSER_HINTS = (
-    "Message the agent — enter sends, ctrl+j newline",
-    "Message — enter sends, ctrl+j newline",
-    "enter sends, ctrl+j newline",
-    "enter sends",
-)
-
-
 class ServiceMessage(Message):
     """A conversation service event, delivered to the screen on its message queue."""
 
@@ -166,7 +157,7 @@ class ChatScreen(Screen[None]):
                 yield PlanPanel(id="plan")
                 yield MessagePane(id="pane")
                 yield RunStatus(id="run-status")
-                yield Composer(id="composer", hints=COMPOSER_HINTS)
+                yield Composer(id="composer")
         yield FittedFooter()
 
     @property

@@ -9,6 +9,14 @@ from textual.message import Message
 
 from fleet_tui.tui.widgets.text_area_adapter import KeysFirstTextArea
 
+# the placeholder, longest first: the longest that fits is shown
+HINTS = (
+    "Message the agent — enter sends, ctrl+j newline",
+    "Message — enter sends, ctrl+j newline",
+    "enter sends, ctrl+j newline",
+    "enter sends",
+)
+
 
 class Composer(KeysFirstTextArea):
     BINDINGS = [
@@ -26,7 +34,7 @@ class Composer(KeysFirstTextArea):
         def control(self) -> Composer:
             return self.composer
 
-    def __init__(self, *, id: str | None = None, hints: tuple[str, ...] = ("",)) -> None:
+    def __init__(self, *, id: str | None = None, hints: tuple[str, ...] = HINTS) -> None:
         """`hints`: the placeholder, longest first; the longest that fits is shown, so a
         narrow terminal never cuts one mid-word."""
         super().__init__(
