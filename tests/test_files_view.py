@@ -32,6 +32,7 @@ from fleet_tui.tui.screens.confirm import ConfirmScreen
 from fleet_tui.tui.screens.files import FileScreen, FilesScreen
 from fleet_tui.tui.screens.save_file import SaveFileScreen
 from fleet_tui.tui.widgets.file_viewer import FileViewer
+from fleet_tui.tui.widgets.notices import toast_path
 
 
 def list_rows(app: FleetApp) -> list[str]:
@@ -249,7 +250,10 @@ async def test_save_writes_the_file_and_refuses_to_overwrite_unasked(tmp_path: P
         await save_dialog(pilot, out)  # a folder: the file's name in it
         await wait_until(pilot, lambda: isinstance(app.screen, FileScreen))
         assert (out / "report.md").read_text() == REPORT_MD
-        assert any(f"Saved to {out / 'report.md'}" in str(n.message) for n in app._notifications)
+        # the path on a line of its own, whole or shortened from the middle: never wrapped
+        said = [str(n.message) for n in app._notifications if "Saved to" in str(n.message)]
+        assert said and said[-1] == "Saved to" + toast_path(app, out / "report.md")
+        assert said[-1].endswith("report.md")
 
         (out / "report.md").write_text("mine")
         screen = await save_dialog(pilot, out / "report.md")

@@ -199,3 +199,36 @@ def test_tolerant_driver_runs_textual_own_input_thread_with_a_lenient_decoder() 
     assert tolerant.__code__ is LinuxDriver.run_input_thread.__code__
     factory = tolerant.__globals__["getincrementaldecoder"]("utf-8")
     assert factory().decode(b"caf\xe9!", final=True) == "caf\ufffd!"
+
+
+# --- Textual: FooterKey (tui/widgets/footer.py, FittedFooter) ----------------------------
+async def test_footer_keys_are_measured_as_textual_draws_them() -> None:
+    from textual.binding import Binding
+    from textual.widgets._footer import FooterKey
+
+    from fleet_tui.tui.widgets.footer import FittedFooter, key_width
+
+    class Host(App[None]):
+        BINDINGS = [
+            Binding("ctrl+n", "bell", "New chat"),
+            Binding("f3", "bell", "Files"),
+            Binding("escape", "bell", "Cancel run"),
+        ]
+
+        def compose(self) -> ComposeResult:
+            yield FittedFooter()
+
+    app = Host()
+    async with app.run_test(size=(120, 5)) as pilot:
+        await pilot.pause(0.2)
+        keys = list(app.screen.query(FooterKey))
+        # what FittedFooter reads from each key: its key, text, action and classes
+        assert {(k.key, k.description, k.action) for k in keys} >= {("ctrl+n", "New chat", "bell")}
+        assert [k for k in keys if k.has_class("-command-palette")], "the palette key's class"
+        for key in keys:
+            assert key.content_size.width == key_width(key), key.key
+        # the palette key: docked right, its border and padding are its gutter
+        (palette,) = [k for k in keys if k.has_class("-command-palette")]
+        assert palette.region.right == 120 - palette.styles.margin.right
+        # recompose is what the footer runs when the bindings change: fit() follows it
+        assert inspect.iscoroutinefunction(FittedFooter.recompose)

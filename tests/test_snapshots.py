@@ -103,6 +103,25 @@ def test_main_view(snap_compare, snapshot_app: FleetApp) -> None:  # type: ignor
     assert snap_compare(snapshot_app, terminal_size=SIZE, run_before=run_before)
 
 
+@pytest.mark.parametrize("size", [(80, 24), (60, 24)], ids=["80x24", "60x24"])
+def test_main_view_narrow(snap_compare, snapshot_app: FleetApp, size: tuple[int, int]) -> None:  # type: ignore[no-untyped-def]
+    """80 columns: a narrower sidebar; 60: the sidebar shown over the chat (ctrl+b). The
+    composer's hint and the footer's keys whole."""
+
+    async def run_before(pilot: Pilot[object]) -> None:
+        await settle(pilot)
+        app = snapshot_app
+        agent = app.agent
+        assert agent is not None
+        app.chat.open_conversation(app.store.list_conversations(agent.id)[1].id)
+        if size[0] < 70:
+            await pilot.press("ctrl+b")
+        await pilot.pause(0.3)
+        await freeze(pilot)
+
+    assert snap_compare(snapshot_app, terminal_size=size, run_before=run_before)
+
+
 def test_help_screen(snap_compare, snapshot_app: FleetApp) -> None:  # type: ignore[no-untyped-def]
     async def run_before(pilot: Pilot[object]) -> None:
         await settle(pilot)

@@ -35,7 +35,7 @@ from fleet_tui.tui.conversation_edits import ask_delete, ask_rename
 from fleet_tui.tui.forget import AgentData
 from fleet_tui.tui.screens import DIALOGS_CSS
 from fleet_tui.tui.screens.chat import ChatScreen
-from fleet_tui.tui.widgets.notices import tell
+from fleet_tui.tui.widgets.notices import tell, toast_path
 from fleet_tui.tui.widgets.status import ConnectionState, state_after_check
 
 if TYPE_CHECKING:
@@ -181,8 +181,8 @@ class FleetApp(SafeApp):
         if self.store.recovered_from:
             tell(
                 self,
-                f"The local store was damaged; it was moved to {self.store.recovered_from} and a "
-                "fresh one was started.",
+                "The local store was damaged; a fresh one was started. The old one was moved to"
+                + toast_path(self, self.store.recovered_from),
                 severity="warning",
                 timeout=30,
             )
@@ -223,8 +223,9 @@ class FleetApp(SafeApp):
             return
         tell(
             self,
-            f"The local store failed its integrity check ({problem}). It was moved to {moved} "
-            "and a fresh one was started; sync from the server (ctrl+p) brings threads back.",
+            f"The local store failed its integrity check ({problem}). A fresh one was started; "
+            "sync from the server (ctrl+p) brings threads back. The old one was moved to"
+            + toast_path(self, moved),
             severity="error",
             timeout=30,
         )
@@ -388,7 +389,7 @@ class FleetApp(SafeApp):
 
         def done(path: Path | None) -> None:
             if path is not None:
-                tell(self, f"Exported to {path}", timeout=6)
+                tell(self, "Exported to" + toast_path(self, path), timeout=6)
 
         thread_state = self.store.thread_state(conversation.id)
         screen = ExportScreen(

@@ -12,6 +12,11 @@ from textual.content import Content
 
 from fleet_tui.common.sanitize import for_row
 from fleet_tui.tui.forget import ask_delete_agent_data
+from fleet_tui.tui.screens import chat_sidebar
+from fleet_tui.tui.widgets.cells import fit
+
+# a conversation's title in the palette, in cells: one line in the palette's width
+TITLE_CELLS = 48
 
 if TYPE_CHECKING:
     from fleet_tui.tui.app import FleetApp
@@ -35,7 +40,7 @@ class ConversationCommands(Provider):
         for conversation in app.store.list_conversations(
             app.agent.id, query=query or None, limit=50
         ):
-            title = for_row(conversation.title) or "New conversation"
+            title = fit(for_row(conversation.title) or "New conversation", TITLE_CELLS)
             score = matcher.match(title) or 0.5
             yield Hit(
                 score,
@@ -50,7 +55,7 @@ class ConversationCommands(Provider):
         if not isinstance(app, _fleet_app()) or app.agent is None:
             return
         for conversation in app.store.list_conversations(app.agent.id, limit=10):
-            title = for_row(conversation.title) or "New conversation"
+            title = fit(for_row(conversation.title) or "New conversation", TITLE_CELLS)
             yield DiscoveryHit(
                 Content(f"Open conversation: {title}"),
                 partial(app.open_conversation, conversation.id),
@@ -77,6 +82,11 @@ def app_commands(app: FleetApp) -> Iterable[SystemCommand]:
     )
     yield SystemCommand(
         "Filter conversations", "Focus the sidebar filter (ctrl+f)", chat.action_focus_filter
+    )
+    yield SystemCommand(
+        "Go to conversations",
+        "The list of conversations, the open one highlighted (ctrl+s)",
+        partial(chat_sidebar.focus_list, chat),
     )
     yield SystemCommand(
         "Toggle tool blocks",

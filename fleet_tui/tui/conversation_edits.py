@@ -23,7 +23,7 @@ def ask_rename(app: FleetApp, conversation_id: int) -> None:
         if title is None or not title.strip():
             return
         app.store.rename_conversation(conversation_id, title)
-        app.chat.conversations_changed()
+        app.chat.conversations_changed(keep=conversation_id)
         if conversation.thread_id:
             app.rename_on_server(conversation.thread_id, title)
 

@@ -18,7 +18,6 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.reactive import var
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Footer
 
 from fleet_tui.domain.deep_state import plan_progress, plan_summary
 from fleet_tui.domain.transcript import InterruptItem, Transcript
@@ -41,12 +40,13 @@ from fleet_tui.services.service_events import (
     TranscriptReplaced,
 )
 from fleet_tui.storage.store import Conversation
-from fleet_tui.tui.screens import chat_review
+from fleet_tui.tui.screens import chat_review, chat_sidebar
 from fleet_tui.tui.widgets.composer import Composer
+from fleet_tui.tui.widgets.footer import FittedFooter
 from fleet_tui.tui.widgets.message_pane import MessagePane
 from fleet_tui.tui.widgets.notices import tell
 from fleet_tui.tui.widgets.plan_panel import PlanPanel
-from fleet_tui.tui.widgets.sidebar import ConversationList, ThreadSidebar
+from fleet_tui.tui.widgets.sidebar import ConversationList, FilterInput, ThreadSidebar
 from fleet_tui.tui.widgets.status import AgentBar, RunStatus
 
 if TYPE_CHECKING:
@@ -63,6 +63,19 @@ class ServiceMessage(Message):
 
 
 class ChatScreen(Screen[None]):
+    HORIZONTAL_BREAKPOINTS = chat_sidebar.BREAKPOINTS
+    # what the footer keeps first when it cannot show every key (FittedFooter)
+    FOOTER_ORDER = (
+        "cancel_run",
+        "new_conversation",
+        "jump_list",
+        "review",
+        "toggle_plan",
+        "files",
+        "toggle_sidebar",
+        "toggle_tools",
+        "focus_filter",
+    )
     BINDINGS = [
         Binding(
             "ctrl+n", "new_conversation", "New chat", id="new", tooltip="Start a new conversation"
@@ -74,6 +87,13 @@ class ChatScreen(Screen[None]):
             "ctrl+b", "toggle_sidebar", "Sidebar", id="sidebar", tooltip="Show or hide the sidebar"
         ),
         Binding("ctrl+f", "focus_filter", "Filter", id="filter", tooltip="Filter conversations"),
+        Binding(
+            "ctrl+s",
+            "jump_list",
+            "Chats",
+            id="chats",
+            tooltip="To the list of conversations, and back to the message",
+        ),
         Binding(
             "ctrl+t",
             "toggle_tools",
@@ -141,10 +161,8 @@ class ChatScreen(Screen[None]):
                 yield PlanPanel(id="plan")
                 yield MessagePane(id="pane")
                 yield RunStatus(id="run-status")
-                yield Composer(
-                    id="composer", placeholder="Message the agent — enter sends, ctrl+j newline"
-                )
-        yield Footer()
+                yield Composer(id="composer")
+        yield FittedFooter()
 
     @property
     def pane(self) -> MessagePane:
@@ -226,9 +244,10 @@ class ChatScreen(Screen[None]):
         self.plan_panel.todos = state.plan
         self.show_status()
 
-    def conversations_changed(self) -> None:
-        """The store's list of conversations changed (a sync, a rename): redraw the sidebar."""
-        self.sidebar.reload()
+    def conversations_changed(self, keep: int | None = None) -> None:
+        """The store's list of conversations changed (a sync, a rename): redraw the sidebar,
+        the highlight on `keep` (a renamed row) when given."""
+        self.sidebar.reload(keep=keep)
 
     def conversation_deleted(self, conversation_id: int) -> None:
         """Stop its run, delete it, and show a new conversation if it was the open one."""
@@ -366,7 +385,7 @@ class ChatScreen(Screen[None]):
     def _opened(self, event: ThreadSidebar.Opened) -> None:
         event.stop()
         self.open_conversation(event.conversation_id)
-        self.composer.focus()
+        chat_sidebar.back_to_composer(self)
 
     @on(ConversationList.RenameRequested)
     def _rename(self, event: ConversationList.RenameRequested) -> None:
@@ -441,14 +460,21 @@ class ChatScreen(Screen[None]):
             tell(self, "Run cancelled; the partial reply is kept.", timeout=3)
 
     def action_toggle_sidebar(self) -> None:
-        sidebar = self.sidebar
-        sidebar.display = not sidebar.display
-        if not sidebar.display:
-            self.composer.focus()
+        chat_sidebar.toggle(self)
 
     def action_focus_filter(self) -> None:
-        self.sidebar.display = True
-        self.sidebar.filter_input.focus()
+        chat_sidebar.focus_filter(self)
+
+    def action_jump_list(self) -> None:
+        chat_sidebar.jump(self)
+
+    @on(FilterInput.Left)
+    def _filter_left(self, event: FilterInput.Left) -> None:
+        event.stop()
+        chat_sidebar.back_to_composer(self)
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(chat_sidebar.after_resize, self)
 
     def action_toggle_plan(self) -> None:
         panel = self.plan_panel

@@ -18,9 +18,10 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
-from textual.widgets import Button, Checkbox, Footer, Static
+from textual.widgets import Button, Checkbox, Static
 
 from fleet_tui.tui.screens import DIALOGS_CSS
+from fleet_tui.tui.widgets.footer import FittedFooter
 
 
 @dataclass(frozen=True)
@@ -89,7 +90,7 @@ class ConfirmScreen(ModalScreen[bool | ConfirmResult]):
                     variant="error" if self._danger else "primary",
                 )
                 yield Button(Content(self._cancel_label), id="confirm-no")
-        yield Footer()
+        yield FittedFooter()
 
     def on_mount(self) -> None:
         # For a destructive action the safe answer has focus, so a stray enter does no harm.

@@ -17,7 +17,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
-from textual.widgets import Button, Footer, Input, Label, RadioButton, RadioSet, Static
+from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Static
 
 from fleet_tui.common.sanitize import for_row
 from fleet_tui.services.export import (
@@ -30,6 +30,7 @@ from fleet_tui.services.export import (
 )
 from fleet_tui.storage.store import Conversation, StoredMessage, ThreadState
 from fleet_tui.tui.screens import DIALOGS_CSS
+from fleet_tui.tui.widgets.footer import FittedFooter
 
 _FORMATS: dict[str, ExportFormat] = {"export-markdown": "markdown", "export-json": "json"}
 
@@ -89,7 +90,7 @@ class ExportScreen(ModalScreen[Path | None]):
             with Horizontal(id="export-buttons", classes="dialog-buttons"):
                 yield Button("Export", id="export-save", variant="primary")
                 yield Button("Cancel", id="export-cancel")
-        yield Footer()
+        yield FittedFooter()
 
     def on_mount(self) -> None:
         path_input = self.query_one("#export-path", Input)

@@ -17,7 +17,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from fleet_tui.common.sanitize import for_row
@@ -28,7 +28,8 @@ from fleet_tui.services.service_events import FilesUpdated, ServiceEvent
 from fleet_tui.tui.copying import copy
 from fleet_tui.tui.screens import DIALOGS_CSS
 from fleet_tui.tui.widgets.file_viewer import FileViewer, warm_lexers
-from fleet_tui.tui.widgets.notices import tell
+from fleet_tui.tui.widgets.footer import FittedFooter
+from fleet_tui.tui.widgets.notices import tell, toast_path
 
 KIND_LABELS = {"markdown": "markdown", "code": "code", "text": "text"}
 
@@ -100,7 +101,7 @@ class FilesScreen(_FollowsFiles):
             "edit_file) show here as they change.",
             id="files-empty",
         )
-        yield Footer()
+        yield FittedFooter()
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -171,7 +172,7 @@ class FileScreen(_FollowsFiles):
     def compose(self) -> ComposeResult:
         yield Static(id="file-title")
         yield FileViewer(id="file-viewer")
-        yield Footer()
+        yield FittedFooter()
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -218,7 +219,7 @@ class FileScreen(_FollowsFiles):
 
         def saved(path: object) -> None:
             if path is not None:
-                tell(self, f"Saved to {path}", timeout=6)
+                tell(self, "Saved to" + toast_path(self, path), timeout=6)
 
         self.app.push_screen(SaveFileScreen(self.file), saved)
 

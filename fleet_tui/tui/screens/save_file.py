@@ -16,7 +16,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
-from textual.widgets import Button, Footer, Input, Label, Static
+from textual.widgets import Button, Input, Label, Static
 
 from fleet_tui.common.sanitize import for_row
 from fleet_tui.domain.deep_state import StateFile, human_size
@@ -27,6 +27,7 @@ from fleet_tui.services.save_file import (
     write_error_text,
 )
 from fleet_tui.tui.screens import DIALOGS_CSS
+from fleet_tui.tui.widgets.footer import FittedFooter
 
 
 class SaveFileScreen(ModalScreen[Path | None]):
@@ -55,7 +56,7 @@ class SaveFileScreen(ModalScreen[Path | None]):
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Save", id="save-file-save", variant="primary")
                 yield Button("Cancel", id="save-file-cancel")
-        yield Footer()
+        yield FittedFooter()
 
     def on_mount(self) -> None:
         path_input = self.query_one("#save-file-path", Input)

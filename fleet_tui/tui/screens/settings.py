@@ -21,7 +21,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Container, Horizontal, Vertical, VerticalScroll
-from textual.widgets import Button, Footer, Input, Label, OptionList, Static
+from textual.widgets import Button, Input, Label, OptionList, Static
 
 from fleet_tui.agent_server.client import FleetClient
 from fleet_tui.common.errors import FleetError
@@ -50,6 +50,7 @@ from fleet_tui.tui.screens.settings_parts import (
     join,
     unique_name,
 )
+from fleet_tui.tui.widgets.footer import FittedFooter
 from fleet_tui.tui.widgets.notices import tell
 
 log = logging.getLogger("fleet_tui.tui.screens.settings")
@@ -156,7 +157,7 @@ class SettingsScreen(SettingsForm):
                 with Horizontal(classes="button-row"):
                     yield Button("New agent", id="new-agent", compact=True)
                     yield Button("Remove", id="remove-agent", variant="error", compact=True)
-        yield Footer()
+        yield FittedFooter()
 
     def on_mount(self) -> None:
         for widget in self.query(".field-message, .field-source, .status-line"):

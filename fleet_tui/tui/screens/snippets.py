@@ -22,7 +22,7 @@ from textual.highlight import (
     highlight,
 )
 from textual.screen import ModalScreen
-from textual.widgets import Button, Footer, Static, Tab, Tabs
+from textual.widgets import Button, Static, Tab, Tabs
 
 from fleet_tui.common.clipboard import CopyOutcome
 from fleet_tui.common.sanitize import clean_text
@@ -35,6 +35,7 @@ from fleet_tui.services.snippets import (
 )
 from fleet_tui.tui.copying import copy
 from fleet_tui.tui.screens import DIALOGS_CSS
+from fleet_tui.tui.widgets.footer import FittedFooter
 
 _LANG_IDS = {lang: f"lang-{lexer}" for lang, lexer in LANGUAGES.items()}
 _KIND_IDS = {kind: f"kind-{kind}" for kind in KINDS}
@@ -102,7 +103,7 @@ class SnippetsScreen(ModalScreen[None]):
                 yield Static(id="snippets-status")
                 yield Button("Copy", id="snippets-copy", variant="primary")
                 yield Button("Close", id="snippets-close")
-        yield Footer()
+        yield FittedFooter()
 
     def on_mount(self) -> None:
         self._show()

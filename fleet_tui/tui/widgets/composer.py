@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+from rich.cells import cell_len
 from textual import events
 from textual.binding import Binding
 from textual.message import Message
 
 from fleet_tui.tui.widgets.text_area_adapter import KeysFirstTextArea
+
+# the placeholder, longest first: the longest that fits is shown
+HINTS = (
+    "Message the agent — enter sends, ctrl+j newline",
+    "Message — enter sends, ctrl+j newline",
+    "enter sends, ctrl+j newline",
+    "enter sends",
+)
 
 
 class Composer(KeysFirstTextArea):
@@ -25,15 +34,24 @@ class Composer(KeysFirstTextArea):
         def control(self) -> Composer:
             return self.composer
 
-    def __init__(self, *, id: str | None = None, placeholder: str = "") -> None:
+    def __init__(self, *, id: str | None = None, hints: tuple[str, ...] = HINTS) -> None:
+        """`hints`: the placeholder, longest first; the longest that fits is shown, so a
+        narrow terminal never cuts one mid-word."""
         super().__init__(
             id=id,
             soft_wrap=True,
             show_line_numbers=False,
             tab_behavior="focus",
-            placeholder=placeholder,
+            placeholder=hints[0],
             compact=True,
         )
+        self._hints = hints
+
+    def on_resize(self) -> None:
+        # the cursor takes a cell after the text
+        room = self.content_size.width - 1
+        fitting = [hint for hint in self._hints if cell_len(hint) <= room]
+        self.placeholder = fitting[0] if fitting else ""
 
     def take_key(self, event: events.Key) -> bool:
         # TextArea inserts a newline on enter before bindings are checked: take enter first

@@ -16,6 +16,12 @@ if TYPE_CHECKING:
     from textual.notifications import SeverityLevel
 
 TITLE_LIMIT = 80
+# a toast's size (fleet.tcss): 60 cells at most, 70% of its rack (the screen less the rack's
+# two-cell scrollbar gutter) on a narrow one; its padding and border take 3 cells
+TOAST_WIDTH = 60
+TOAST_SHARE = 0.7
+RACK_GUTTER = 2
+TOAST_GUTTER = 3
 
 
 def tell(
@@ -34,6 +40,16 @@ def tell(
         timeout=timeout,
         markup=False,
     )
+
+
+def toast_path(node: DOMNode, path: object) -> str:
+    """`path` for a toast's text, on a line of its own: whole when it fits the toast, else
+    shortened from the middle (its top folder and its file name stay), never wrapped."""
+    from fleet_tui.tui.widgets.cells import shorten_middle
+
+    screen_width = node.app.size.width or TOAST_WIDTH
+    width = min(TOAST_WIDTH, int((screen_width - RACK_GUTTER) * TOAST_SHARE)) - TOAST_GUTTER
+    return "\n" + shorten_middle(for_row(path), max(8, width))
 
 
 def plain_notification(message: str, markup: bool) -> str:

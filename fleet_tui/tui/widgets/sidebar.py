@@ -6,8 +6,9 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 
+from rich.cells import cell_len
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -19,6 +20,7 @@ from textual.widgets.option_list import Option
 from fleet_tui.common import gc_policy
 from fleet_tui.common.sanitize import for_row
 from fleet_tui.storage.store import Conversation
+from fleet_tui.tui.widgets.cells import fit
 
 PAGE = 60
 # load the next page when the highlight comes this close to the end of what is loaded
@@ -55,10 +57,10 @@ def conversation_prompt(
         marker = ("  ", "")
     when = relative_time(conversation.updated_at, now)
     title = for_row(conversation.title) or "New conversation"
-    room = max(4, width - len(marker[0]) - len(when) - 1)
-    if len(title) > room:
-        title = title[: room - 1] + "…"
-    gap = " " * max(1, room - len(title) + 1)
+    # in cells, not characters: a wide (CJK, emoji) title must not push the row onto two lines
+    room = max(4, width - cell_len(marker[0]) - cell_len(when) - 1)
+    title = fit(title, room)
+    gap = " " * max(1, room - cell_len(title) + 1)
     return Content.assemble(marker, (title, "bold" if running else ""), gap, (when, "dim"))
 
 
@@ -87,17 +89,36 @@ class ConversationList(OptionList):
         if new_value > old_value and self.max_scroll_y - new_value < self.size.height * 2:
             self.post_message(self.NearEnd())
 
-    def _highlighted_id(self) -> int | None:
+    def highlighted_id(self) -> int | None:
         option = self.highlighted_option
         return int(option.id) if option is not None and option.id else None
 
     def action_rename(self) -> None:
-        if (cid := self._highlighted_id()) is not None:
+        if (cid := self.highlighted_id()) is not None:
             self.post_message(self.RenameRequested(cid))
 
     def action_delete(self) -> None:
-        if (cid := self._highlighted_id()) is not None:
+        if (cid := self.highlighted_id()) is not None:
             self.post_message(self.DeleteRequested(cid))
+
+
+class FilterInput(Input):
+    """The filter box: `down` goes on into the list, `escape` clears it and leaves."""
+
+    BINDINGS = [
+        Binding("down", "into_list", "To the list", show=False),
+        Binding("escape", "leave", "Clear filter", tooltip="Clear the filter, back to the message"),
+    ]
+
+    class Left(Message):
+        """The user left the filter with escape: the screen decides where the focus goes."""
+
+    def action_into_list(self) -> None:
+        self.screen.query_one(ConversationList).focus()
+
+    def action_leave(self) -> None:
+        self.value = ""
+        self.post_message(self.Left())
 
 
 class ThreadSidebar(Vertical):
@@ -119,7 +140,7 @@ class ThreadSidebar(Vertical):
         self.current_id: int | None = None
 
     def compose(self) -> ComposeResult:
-        yield Input(placeholder="Filter (ctrl+f)", id="sidebar-filter")
+        yield FilterInput(placeholder="Filter (ctrl+f)", id="sidebar-filter")
         yield ConversationList(id="sidebar-list")
         yield Static("", id="sidebar-count")
 
@@ -144,19 +165,38 @@ class ThreadSidebar(Vertical):
         return Option(prompt, id=str(conversation.id))
 
     def reload(self, *, keep: int | None = None) -> None:
-        """Reload the first page (after a change in the store), keeping the highlight."""
-        keep = keep if keep is not None else self.current_id
+        """Reload the first page (after a change in the store), keeping the highlight.
+
+        `keep`: the row to highlight; by default the highlighted one while the list has the
+        focus (the user is working on it), else the open conversation. A list with the focus
+        always keeps a highlighted row, or f2, delete and enter would do nothing."""
+        options = self.option_list
+        old_index = options.highlighted
+        if keep is None:
+            highlighted = options.highlighted_id() if options.has_focus else None
+            keep = highlighted if highlighted is not None else self.current_id
         page = list(self._loader(self._query, 0, PAGE))
         self._loaded = page
         self._exhausted = len(page) < PAGE
         now = time.time()
         self._drawn_width = self._row_width()
-        options = self.option_list
         options.clear_options()
         options.add_options([self._option(c, now) for c in page])
         self._update_count()
         if keep is not None:
             self.highlight(keep)
+        if options.highlighted is None and options.has_focus and options.option_count:
+            options.highlighted = min(old_index or 0, options.option_count - 1)
+
+    def highlight_for_focus(self) -> None:
+        """The list got the focus with no row highlighted: highlight the open conversation,
+        or else the first row (a row the user highlighted before, say under a dialog that
+        just closed, is kept)."""
+        options = self.option_list
+        if options.highlighted is None and self.current_id is not None:
+            self.highlight(self.current_id)
+        if options.highlighted is None and options.option_count:
+            options.highlighted = 0
 
     def _load_more(self) -> None:
         if self._exhausted:
@@ -186,6 +226,10 @@ class ThreadSidebar(Vertical):
             options.highlighted = options.get_option_index(str(conversation_id))
         except Exception:
             return
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        if event.widget is self.option_list:
+            self.highlight_for_focus()
 
     def refresh_row(self, conversation: Conversation) -> None:
         """Redraw one row (status or title changed) without reloading the list."""
@@ -237,10 +281,7 @@ class ThreadSidebar(Vertical):
     @on(Input.Submitted, "#sidebar-filter")
     def _filter_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        options = self.option_list
-        if options.option_count and options.highlighted is None:
-            options.highlighted = 0
-        options.focus()
+        self.option_list.focus()
 
     @on(OptionList.OptionSelected, "#sidebar-list")
     def _selected(self, event: OptionList.OptionSelected) -> None:

@@ -176,8 +176,18 @@ class RunStatus(Static):
             text.append(f" · no data for {quiet:.0f} s", style="bold yellow")
         if self.plan_note:
             text.append(f" · ☰ {for_row(self.plan_note)}", style="")
-        text.append("  (escape cancels)", style="dim")
-        self.update(text, layout=False)
+        hint = Text("  (escape cancels)", style="dim")
+        self.update(self._fitted(text, hint), layout=False)
+
+    def _fitted(self, text: Text, hint: Text | None = None) -> Text:
+        """`text` (then `hint`, if it fits whole) cut to the line's width in cells, an
+        ellipsis marking the cut: never a word cut by the edge, never a second line."""
+        width = self.content_size.width
+        if hint is not None and (not width or text.cell_len + hint.cell_len <= width):
+            return Text.assemble(text, hint)
+        if width and text.cell_len > width:
+            text.truncate(width, overflow="ellipsis")
+        return text
 
     def show_idle(self, note: str = "") -> None:
         self._run = None
@@ -188,4 +198,4 @@ class RunStatus(Static):
         if self.plan_note:
             text.append(" · " if note else "")
             text.append(f"☰ {for_row(self.plan_note)}", style="")
-        self.update(text, layout=False)
+        self.update(self._fitted(text), layout=False)
