@@ -259,3 +259,22 @@ def test_on_a_terminal_a_note_starts_its_own_line_without_touching_stdout() -> N
     printer.close()
     assert out.getvalue() == "Planning. More.\n"
     assert err.getvalue() == "\nPlan: 0/1 done · Task 1 of 1 · One\nPlan: 1/1 done\n"
+
+
+def test_ask_skips_only_the_middlewares_default_description() -> None:
+    def pending(description: str) -> Interrupt:
+        value = {
+            "action_requests": [
+                {"name": "send_email", "args": {"to": "ann"}, "description": description}
+            ],
+            "review_configs": [{"action_name": "send_email", "allowed_decisions": ["approve"]}],
+        }
+        return Interrupt("e" * 32, value)
+
+    printer, _out, _err = replay(as_json=False)
+    default = "Tool execution requires approval\n\nTool: send_email\nArgs: {'to': 'ann'}"
+    text = "\n".join(describe_pending([pending(default)], "thread-1", printer.ties))
+    assert "requires approval" not in text
+    custom = "Tool execution requires approval from finance"
+    text = "\n".join(describe_pending([pending(custom)], "thread-1", printer.ties))
+    assert custom in text
