@@ -666,3 +666,14 @@ async def test_the_middlewares_default_description_is_not_shown_but_a_custom_one
         args = app.screen.query_one("#args-0", Static)
         assert '"to": "ann"' in str(args.content)  # the arguments, once, as JSON
         assert "Deletes for good" in text
+
+
+async def test_every_decision_is_on_screen_at_80_columns() -> None:
+    app = ManyHost([_write_file("f" * 32, "/f.md")])
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.pause()
+        request = app.screen.query_one("#request-0")
+        buttons = list(app.screen.query_one("#decision-0", DecisionSet).query("RadioButton"))
+        assert len(buttons) == 4
+        for button in buttons:
+            assert request.region.contains_region(button.region), str(button.label)
