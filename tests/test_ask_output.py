@@ -277,3 +277,22 @@ def test_a_subagents_own_tool_result_keeps_its_call_id() -> None:
     assert line["tool_call_id"] == "call-ls"
     assert line["parent_tool_call_id"] == "call-task"
     assert line["agent"] == "researcher"
+
+
+def test_ask_skips_only_the_middlewares_default_description() -> None:
+    def pending(description: str) -> Interrupt:
+        value = {
+            "action_requests": [
+                {"name": "send_email", "args": {"to": "ann"}, "description": description}
+            ],
+            "review_configs": [{"action_name": "send_email", "allowed_decisions": ["approve"]}],
+        }
+        return Interrupt("e" * 32, value)
+
+    printer, _out, _err = replay(as_json=False)
+    default = "Tool execution requires approval\n\nTool: send_email\nArgs: {'to': 'ann'}"
+    text = "\n".join(describe_pending([pending(default)], "thread-1", printer.ties))
+    assert "requires approval" not in text
+    custom = "Tool execution requires approval from finance"
+    text = "\n".join(describe_pending([pending(custom)], "thread-1", printer.ties))
+    assert custom in text

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from test_events import recorded
 
-from fleet_tui.domain.deep_state import StateFile, Todo
+from fleet_tui.domain.deep_state import StateFile, Todo, human_size
 from fleet_tui.domain.events import (
     Event,
     FilesChanged,
@@ -303,3 +303,15 @@ def test_the_recordings_carry_what_the_tests_rely_on() -> None:
     written = recorded("deep_resume_writes_file.sse")
     (change,) = [e for e in written if isinstance(e, FilesChanged)]
     assert list(change.files) == ["/report.md"]
+
+
+def test_sizes_are_shown_in_decimal_units() -> None:
+    assert human_size(0) == "0 B"
+    assert human_size(999) == "999 B"
+    assert human_size(1000) == "1.0 KB"
+    assert human_size(4_200) == "4.2 KB"
+    assert human_size(999_949) == "999.9 KB"
+    assert human_size(999_950) == "1.0 MB"  # never "1000.0 KB"
+    assert human_size(1_000_000) == "1.0 MB"
+    assert human_size(20_000_000) == "20.0 MB"
+    assert human_size(2_500_000_000) == "2.5 GB"

@@ -102,7 +102,7 @@ async def test_a_big_file_a_long_plan_and_a_binary_file(
 
         screen = await open_files(pilot)
         row = screen.query_one(OptionList).render_line(0).text
-        assert dr.BIG_FILE in row and "976.6 KB" in row
+        assert dr.BIG_FILE in row and "1.0 MB" in row
         viewer = await show_file(pilot, screen, dr.BIG_FILE)
         # over the markdown limit: folded as text, first screen at once, the rest in slices
         assert viewer.line_count >= viewer.scrollable_content_region.height

@@ -365,3 +365,48 @@ async def test_hostile_names_and_contents_are_shown_as_text(tmp_path: Path) -> N
         text = "\n".join(shown.text_lines())
         assert "[link=https://evil.example]click[/link]" in text
         assert "\x1b" not in text and "\x07" not in text
+
+
+PARAGRAPH = (
+    "Paragraph {n} describes the data in plain words and goes on for a while so that it "
+    "folds at least once on a screen of any width and then it stops."
+)
+
+
+def big_markdown(size: int) -> str:
+    blocks = []
+    length = n = 0
+    while length < size:
+        block = f"## Section {n}\n\n{PARAGRAPH.format(n=n)}\n\n"
+        blocks.append(block)
+        length += len(block)
+        n += 1
+    return "".join(blocks)
+
+
+@pytest.mark.parametrize("size", [(120, 40), (80, 24)])
+async def test_a_long_file_folds_every_line_at_the_width_left_of_the_scrollbar(
+    tmp_path: Path, size: tuple[int, int]
+) -> None:
+    app = build_app(tmp_path)
+    content = big_markdown(150_000)
+    async with app.run_test(size=size) as pilot:
+        await ready(pilot)
+        state = await open_first(pilot)
+        set_files(app, state, files_of(StateFile("/big.md", content, modified_at=STAMP)))
+        await pilot.press("f3")
+        await wait_until(pilot, lambda: isinstance(app.screen, FilesScreen))
+        shown = await open_file(pilot, "/big.md")
+        assert shown.show_vertical_scrollbar
+        visible = shown.scrollable_content_region.width
+        lines = shown.text_lines()
+        assert max(len(line) for line in lines) <= visible
+        on_screen = [shown.render_line(y).text for y in range(6)]
+        assert [line.rstrip() for line in on_screen] == lines[:6]
+        # one fold rule from the first screen to the last: the paragraphs come back whole
+        joined = "".join(line for line in lines if line and not line.startswith("## "))
+        paragraphs = "".join(PARAGRAPH.format(n=n) for n in range(content.count("## ")))
+        assert joined == paragraphs
+
+        title = str(app.screen.query_one("#file-title").render())
+        assert "markdown shown as text: over 100 KB" in title

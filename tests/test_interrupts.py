@@ -340,3 +340,19 @@ def test_args_preview_budget() -> None:
     assert preview.startswith("a='" + "x" * 24 + "…'")
     assert preview.endswith("…")
     assert args_preview({"__raw__": "text"}) == "'text'"
+
+
+def test_the_middlewares_default_description_is_recognised_exactly() -> None:
+    from fleet_tui.domain.interrupts import own_description
+
+    default = (
+        "Tool execution requires approval\n\nTool: send_email\nArgs: {'to': 'ada@example.com'}"
+    )
+    assert own_description(default, "send_email") is None
+    assert own_description(None, "send_email") is None
+    assert own_description("", "send_email") is None
+    # custom ones are kept, even with the same first words or another tool's default
+    assert own_description("Check the address first", "send_email") == "Check the address first"
+    custom = "Tool execution requires approval from finance"
+    assert own_description(custom, "send_email") == custom
+    assert own_description(default, "write_file") == default

@@ -15,10 +15,20 @@ from fleet_tui.tui.screens.files import FileScreen, FilesScreen
 from fleet_tui.tui.screens.help import FIXED_KEYS
 from fleet_tui.tui.widgets.composer import Composer
 from fleet_tui.tui.widgets.message_pane import MessagePane
+from fleet_tui.tui.widgets.plan_panel import PlanHeader
 from fleet_tui.tui.widgets.sidebar import ConversationList
 
 README = Path(__file__).resolve().parent.parent / "README.md"
-OWNERS = (FleetApp, ChatScreen, MessagePane, ConversationList, Composer, FilesScreen, FileScreen)
+OWNERS = (
+    FleetApp,
+    ChatScreen,
+    MessagePane,
+    ConversationList,
+    Composer,
+    PlanHeader,
+    FilesScreen,
+    FileScreen,
+)
 # keys that are Textual's own: the command palette, moving in a list
 TEXTUAL_KEYS = {App.COMMAND_PALETTE_BINDING, "up", "down"}
 

@@ -218,3 +218,80 @@ async def test_a_theme_change_redraws_the_plan_in_its_colours(tmp_path: Path) ->
         app.theme = "nord" if app.theme != "nord" else "gruvbox"
         await pilot.pause(0.2)
         assert active_style() != before
+
+
+def long_plan(count: int = 200) -> tuple[Todo, ...]:
+    statuses = ("completed", "in_progress", "pending", "pending")
+    return tuple(Todo(f"Step {n}: do part {n} of the work", statuses[n % 4]) for n in range(count))
+
+
+def assert_pane_and_composer_on_screen(app: FleetApp, height: int) -> None:
+    plan = panel(app).region
+    assert plan.height <= height // 4 + 2  # the list's quarter, a header, a rule
+    for name in ("#pane", "#run-status", "#composer"):
+        widget = app.chat.query_one(name)
+        assert widget.region.height > 0, name
+        assert app.screen.region.contains_region(widget.region), name
+    assert app.chat.query_one("#pane").region.height >= 4
+
+
+async def test_a_long_plan_never_pushes_the_pane_or_the_composer_off_screen(
+    tmp_path: Path,
+) -> None:
+    for width, height in ((120, 40), (80, 24)):
+        app = build_app(tmp_path / f"{width}")
+        async with app.run_test(size=(width, height)) as pilot:
+            await ready(pilot)
+            state = await open_first(pilot)
+            set_plan(app, state, long_plan())
+            await pilot.pause()
+            assert_pane_and_composer_on_screen(app, height)
+            # hidden and shown again, then the conversation reopened: the same layout
+            await pilot.press("ctrl+g")
+            await pilot.press("ctrl+g")
+            await pilot.pause()
+            assert_pane_and_composer_on_screen(app, height)
+            app.chat.open_conversation(state.id)
+            await pilot.pause()
+            assert_pane_and_composer_on_screen(app, height)
+
+
+async def test_a_finished_plan_folds_to_its_header_and_opens_again(tmp_path: Path) -> None:
+    app = build_app(tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        state = await open_first(pilot)
+        set_plan(app, state, PLAN)
+        await pilot.pause()
+        plan_list = app.chat.query_one(PlanList)
+        assert plan_list.display
+
+        set_plan(app, state, tuple(Todo(t.content, "completed") for t in PLAN))
+        await pilot.pause()
+        assert panel(app).display and not plan_list.display
+        assert "Plan · 4/4 done ✓" in header_text(app)
+        assert panel(app).region.height == 2  # the header and its rule
+
+        await pilot.press("ctrl+g")  # opens it
+        await pilot.pause()
+        assert plan_list.display and plan_text(app)[0] == "✓ Research the topic"
+        await pilot.press("ctrl+g")  # hides it
+        await pilot.pause()
+        assert not panel(app).display
+        await pilot.press("ctrl+g")  # back to its header
+        await pilot.pause()
+        assert panel(app).display and not plan_list.display
+
+        # enter on the header opens and folds it
+        app.chat.query_one("#plan-header").focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert plan_list.display
+        await pilot.press("enter")
+        await pilot.pause()
+        assert not plan_list.display
+
+        # a new plan in progress shows its list again
+        set_plan(app, state, PLAN)
+        await pilot.pause()
+        assert plan_list.display

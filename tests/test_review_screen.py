@@ -551,3 +551,129 @@ async def test_the_check_can_refuse_and_the_server_message_is_shown() -> None:
         await pilot.press("ctrl+a")
         await pilot.pause()
     assert app.result == {only.id: {"type": "approve"}} and len(seen) == 2
+
+
+# --- focus and scrolling: the approval at hand is always the one on screen -----------------
+
+ALL_DECISIONS = {
+    "discriminator": {"mapping": {"approve": {}, "edit": {}, "reject": {}, "respond": {}}}
+}
+SMALL = (80, 24)
+
+
+def _write_file(iid: str, path: str) -> Interrupt:
+    value = {"type": "tool_approval", "tool_call_id": f"call-{path}", "name": "write_file"}
+    args = {"file_path": path, "content": "# Per call\n\nSaved after review.\n"}
+    return Interrupt(iid, {**value, "args": args}, ALL_DECISIONS)
+
+
+def three_approvals() -> list[Interrupt]:
+    return [
+        _per_call("a" * 32, "ann"),
+        _write_file("b" * 32, "/b.md"),
+        _write_file("c" * 32, "/c.md"),
+    ]
+
+
+def in_view(app: App[Any], widget: Any) -> bool:
+    body = app.screen.query_one("#review-body")
+    return bool(widget.region) and body.region.contains_region(widget.region)
+
+
+async def test_deciding_moves_to_the_next_undecided_approval_and_shows_it() -> None:
+    app = ManyHost(three_approvals())
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.press("a")
+        await pilot.pause()
+        second = app.screen.query_one("#decision-1", DecisionSet)
+        assert app.focused is second and in_view(app, second)
+        await pilot.press("a")
+        await pilot.pause()
+        third = app.screen.query_one("#decision-2", DecisionSet)
+        assert app.focused is third and in_view(app, third)
+
+
+@pytest.mark.parametrize(
+    ("key", "field"), [("e", "#edit-2"), ("p", "#message-2"), ("r", "#message-2")]
+)
+async def test_an_opened_field_is_focused_and_scrolled_into_view(key: str, field: str) -> None:
+    app = ManyHost(three_approvals())
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.press("a", "a")  # the last approval, at the bottom of the dialog
+        await pilot.pause()
+        await pilot.press(key)
+        await pilot.pause()
+        widget = app.screen.query_one(field)
+        assert app.focused is widget and in_view(app, widget)
+
+
+async def test_decision_keys_act_wherever_the_focus_is_in_the_dialog() -> None:
+    approvals = three_approvals()
+    app = ManyHost(approvals)
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.press("a")
+        app.screen.query_one("#review-cancel", Button).focus()
+        await pilot.press("p")  # on the first undecided: the second
+        await pilot.pause()
+        assert app.screen.query_one("#decision-1", DecisionSet).choice == "respond"
+        message = app.screen.query_one("#message-1", Input)
+        assert app.focused is message and in_view(app, message)
+        await type_text(pilot, "use /x.md")
+
+        # a decision the approval does not allow is not silent
+        app.screen.query_one("#review-send", Button).focus()
+        await pilot.press("e")  # the third allows it
+        await pilot.pause()
+        assert app.screen.query_one("#decision-2", DecisionSet).choice == "edit"
+        app.screen.query_one("#decision-0", DecisionSet).focus()
+        await pilot.press("e")  # the first (send_email, per call) allows no edit
+        await pilot.pause()
+        assert "1. send_email allows a approve, r reject, p reply instead" in error_text(app)
+        assert app.screen.query_one("#decision-0", DecisionSet).choice == "approve"
+
+
+async def test_a_missing_decision_is_scrolled_to_and_focused() -> None:
+    app = ManyHost(three_approvals())
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.press("a", "a")  # the first two; focus on the third
+        await pilot.pause()
+        app.screen.query_one("#decision-0", DecisionSet).focus()  # back at the top
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert "Choose a decision for 3. write_file" in error_text(app)
+        third = app.screen.query_one("#decision-2", DecisionSet)
+        assert app.focused is third and in_view(app, third)
+    assert app.result is UNSET
+
+
+async def test_the_middlewares_default_description_is_not_shown_but_a_custom_one_is() -> None:
+    default = "Tool execution requires approval\n\nTool: send_email\nArgs: {'to': 'ann'}"
+    value = {
+        "action_requests": [
+            {"name": "send_email", "args": {"to": "ann"}, "description": default},
+            {"name": "delete_file", "args": {"path": "/x"}, "description": "Deletes for good"},
+        ],
+        "review_configs": [
+            {"action_name": "send_email", "allowed_decisions": ["approve"]},
+            {"action_name": "delete_file", "allowed_decisions": ["approve"]},
+        ],
+    }
+    app = Host(value)
+    async with app.run_test(size=SIZE):
+        text = screen_text(app)
+        assert "requires approval" not in text and "Args: {" not in text
+        args = app.screen.query_one("#args-0", Static)
+        assert '"to": "ann"' in str(args.content)  # the arguments, once, as JSON
+        assert "Deletes for good" in text
+
+
+async def test_every_decision_is_on_screen_at_80_columns() -> None:
+    app = ManyHost([_write_file("f" * 32, "/f.md")])
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.pause()
+        request = app.screen.query_one("#request-0")
+        buttons = list(app.screen.query_one("#decision-0", DecisionSet).query("RadioButton"))
+        assert len(buttons) == 4
+        for button in buttons:
+            assert request.region.contains_region(button.region), str(button.label)

@@ -14,7 +14,7 @@ from fleet_tui.common.exit_codes import ExitCode
 
 # A reply is streamed token by token: no real event comes near this. A server that sends more
 # in one event would have the app hold it all in memory and parse it in one go.
-MAX_EVENT_BYTES = 16 * 1024 * 1024
+MAX_EVENT_BYTES = 16_000_000
 # A line longer than this skips the copies of the ordinary path (see `SSEBytesDecoder._line`).
 LONG_LINE = 64 * 1024
 
@@ -26,7 +26,7 @@ class EventTooLarge(FleetError):
 
     def __init__(self, limit: int) -> None:
         super().__init__(
-            f"The server sent one event larger than {limit / 1024 / 1024:.0f} MB, more than "
+            f"The server sent one event larger than {limit / 1_000_000:.0f} MB, more than "
             "fleet-tui accepts; the stream was closed and the reply so far is kept. The whole "
             "run can be read in LangSmith."
         )

@@ -17,10 +17,10 @@ from fleet_tui.domain.interrupts import (
     classify,
     dumps_json,
     fold_value,
+    own_description,
 )
 
 ASK = "fleet-tui ask"
-DEFAULT_DESCRIPTION = "Tool execution requires approval"
 
 
 def example_decision(action: HitlAction) -> dict[str, Any]:
@@ -101,11 +101,11 @@ def _describe_one(number: int, interrupt: Interrupt, ties: SubagentTies) -> list
         if len(calls) == 1:
             name, args, description, allowed = calls[0]
             head = f"{lead}{name}({compact_args(args)})"
-            return [head, where, *_details("     ", description, allowed)]
+            return [head, where, *_details("     ", name, description, allowed)]
         lines = [f"{lead}{len(calls)} tool calls, answered together", where]
         for index, (name, args, description, allowed) in enumerate(calls):
             lines.append(f"     {chr(ord('a') + index % 26)}) {name}({compact_args(args)})")
-            lines += _details("        ", description, allowed)
+            lines += _details("        ", name, description, allowed)
         return lines
     value = dumps_json(fold_value(review.value, max_chars=200), indent=None)
     return [
@@ -115,11 +115,11 @@ def _describe_one(number: int, interrupt: Interrupt, ties: SubagentTies) -> list
     ]
 
 
-def _details(indent: str, description: str | None, allowed: list[str]) -> list[str]:
+def _details(indent: str, tool: str, description: str | None, allowed: list[str]) -> list[str]:
     lines = []
-    # the middleware's default description only repeats the tool and its arguments
-    if description and not description.startswith(DEFAULT_DESCRIPTION):
-        lines.append(f"{indent}{short_line(description, 120)}")
+    own = own_description(description, tool)
+    if own:
+        lines.append(f"{indent}{short_line(own, 120)}")
     lines.append(f"{indent}allowed: {', '.join(allowed)}")
     return lines
 

@@ -157,9 +157,13 @@ def plan_summary(todos: tuple[Todo, ...]) -> str:
 
 
 def human_size(size: int) -> str:
-    """`812 B`, `4.2 KB`, `1.0 MB`."""
-    if size < 1024:
+    """`812 B`, `4.2 KB`, `1.0 MB`, `2.5 GB`, in decimal units (1 KB = 1000 B), the ones the
+    labels name. A size that would round up to the next unit is shown in it ("1.0 MB", never
+    "1000.0 KB")."""
+    if size < 1000:
         return f"{size} B"
-    if size < 1024 * 1024:
-        return f"{size / 1024:.1f} KB"
-    return f"{size / (1024 * 1024):.1f} MB"
+    for power, unit in ((1, "KB"), (2, "MB")):
+        value = size / 1000**power
+        if round(value, 1) < 1000:
+            return f"{value:.1f} {unit}"
+    return f"{size / 1000**3:.1f} GB"

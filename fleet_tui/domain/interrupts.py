@@ -63,6 +63,21 @@ MAX_DEPTH = 12
 # --- what an interrupt asks -----------------------------------------------------------------
 
 
+# langchain's HumanInTheLoopMiddleware writes this when a tool has no description of its own:
+# f"{description_prefix}\n\nTool: {name}\nArgs: {args!r}" (a Python repr of the arguments).
+MIDDLEWARE_DEFAULT_PREFIX = "Tool execution requires approval"
+
+
+def own_description(description: str | None, tool: str) -> str | None:
+    """The description worth showing beside a call's arguments: None for the middleware's
+    default, which only repeats the tool and its arguments (as a Python repr); a custom
+    description is kept, even one that starts with the same words."""
+    if not description:
+        return None
+    default_head = f"{MIDDLEWARE_DEFAULT_PREFIX}\n\nTool: {tool}\nArgs: "
+    return None if description.startswith(default_head) else description
+
+
 @dataclass(frozen=True, slots=True)
 class HitlAction:
     """One tool call waiting for a decision."""

@@ -217,6 +217,7 @@ class ChatScreen(Screen[None]):
         self.sidebar.current_id = None
         transcript = Transcript()
         self.pane.set_transcript(transcript)
+        self.plan_panel.opened = False
         self.plan_panel.todos = ()
         if stateless:
             self.pane.add_notice(
@@ -241,6 +242,7 @@ class ChatScreen(Screen[None]):
         self.sidebar.current_id = conversation_id
         self.sidebar.highlight(conversation_id)
         self.pane.set_transcript(state.transcript)
+        self.plan_panel.opened = False
         self.plan_panel.todos = state.plan
         self.show_status()
 
@@ -481,7 +483,7 @@ class ChatScreen(Screen[None]):
         if not panel.todos:
             tell(self, "The agent has made no plan in this conversation.", timeout=3)
             return
-        panel.wanted = not panel.wanted
+        panel.toggle()
 
     def action_files(self) -> None:
         """The agent's state files for the open conversation (kept up to date while open)."""

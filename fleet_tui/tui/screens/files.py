@@ -27,7 +27,12 @@ from fleet_tui.services.conversation_service import ConversationService
 from fleet_tui.services.service_events import FilesUpdated, ServiceEvent
 from fleet_tui.tui.copying import copy
 from fleet_tui.tui.screens import DIALOGS_CSS
-from fleet_tui.tui.widgets.file_viewer import FileViewer, warm_lexers
+from fleet_tui.tui.widgets.file_viewer import (
+    MARKDOWN_AS_TEXT_NOTE,
+    FileViewer,
+    markdown_as_text,
+    warm_lexers,
+)
 from fleet_tui.tui.widgets.footer import FittedFooter
 from fleet_tui.tui.widgets.notices import tell, toast_path
 
@@ -186,6 +191,8 @@ class FileScreen(_FollowsFiles):
         kind = file_kind(file)
         what = binary_type(file)[0] if kind == "binary" else KIND_LABELS[kind]
         title = Text(for_row(file.path), style="bold")
+        if markdown_as_text(file):
+            what = MARKDOWN_AS_TEXT_NOTE
         title.append(f" · {human_size(file.size)} · {what}", style="dim")
         changed = short_time(file.modified_at or file.created_at)
         if changed:

@@ -20,6 +20,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen
+from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Footer, Input, RadioSet, Static, TextArea
 
 from fleet_tui.common.sanitize import clean_text, for_row
@@ -39,17 +40,20 @@ from fleet_tui.domain.interrupts import (
     hitl_resume,
     inbox_resume,
     is_folded,
+    own_description,
     parse_json,
     raw_resume,
 )
 from fleet_tui.tui.screens import DIALOGS_CSS
 from fleet_tui.tui.screens.review_parts import (
+    DECISION_KEYS,
     MESSAGE_PROMPTS,
     MESSAGE_REQUIRED,
     DecisionSet,
     HitlDecisionSet,
     InboxDecisionSet,
     Slot,
+    compose_raw,
     describe_answer,
     json_content,
     json_error,
@@ -58,6 +62,8 @@ from fleet_tui.tui.screens.review_parts import (
 __all__ = ["Answers", "DecisionSet", "ReviewScreen"]
 
 Answers = dict[str | None, Any]
+# below this many columns a request's decisions take two rows (see dialogs.tcss)
+NARROW = 100
 Check = Callable[[Answers], list[str]]
 
 
@@ -75,6 +81,12 @@ class ReviewScreen(ModalScreen[Answers | None]):
         Binding("escape", "cancel", "Cancel", id="review.cancel"),
         Binding("pageup", "scroll_body(-1)", "Scroll up", show=False),
         Binding("pagedown", "scroll_body(1)", "Scroll down", show=False),
+        # with the focus on a button or a stop between requests, a decision key still acts:
+        # on the request the focus is in, else on the first one without a decision
+        *(
+            Binding(key, f"decide('{key}')", label, show=False)
+            for key, label in DECISION_KEYS.items()
+        ),
     ]
 
     def __init__(
@@ -113,14 +125,14 @@ class ReviewScreen(ModalScreen[Answers | None]):
             if isinstance(review, HitlReview):
                 for a in review.actions:
                     allowed = list[str](a.allowed)
-                    slots.append(
-                        Slot(len(slots), n, "hitl", a.name, a.args, a.description, allowed)
-                    )
+                    description = own_description(a.description, a.name)
+                    slots.append(Slot(len(slots), n, "hitl", a.name, a.args, description, allowed))
             elif isinstance(review, InboxReview):
                 for it in review.items:
                     allowed = list[str](it.allowed)
+                    description = own_description(it.description, it.action)
                     slots.append(
-                        Slot(len(slots), n, "inbox", it.action, it.args, it.description, allowed)
+                        Slot(len(slots), n, "inbox", it.action, it.args, description, allowed)
                     )
         return slots
 
@@ -137,7 +149,7 @@ class ReviewScreen(ModalScreen[Answers | None]):
                     if heading:
                         yield Static(Content(heading), classes="section-label interrupt-heading")
                     if isinstance(review, RawReview):
-                        yield from self._compose_raw(n, review)
+                        yield from compose_raw(n, review, self._raw_content(n))
                     else:
                         for slot in self.slots:
                             if slot.interrupt == n:
@@ -214,29 +226,6 @@ class ReviewScreen(ModalScreen[Answers | None]):
             message.display = False
             yield message
 
-    def _compose_raw(self, n: int, review: RawReview) -> ComposeResult:
-        yield Static(Content("The interrupt's value:"), classes="section-label first")
-        classes = "raw-text" if isinstance(review.value, str) else "request-args"
-        yield Static(self._raw_content(n), id=f"raw-value-{n}", classes=classes)
-        if review.response_schema is not None:
-            yield Static(Content("The answer it expects (JSON schema):"), classes="section-label")
-            yield Static(
-                json_content(fold_value(review.response_schema)),
-                id=f"raw-schema-{n}",
-                classes="request-args",
-            )
-        yield Static(
-            Content("Your answer — valid JSON is sent as JSON, anything else as text:"),
-            classes="section-label",
-        )
-        yield TextArea(id=f"raw-answer-{n}", classes="raw-answer", soft_wrap=True)
-        yield Checkbox(
-            Content("Send as plain text, even if it parses as JSON"),
-            id=f"raw-as-text-{n}",
-            classes="raw-as-text",
-        )
-        yield Static(Content(""), id=f"raw-preview-{n}", classes="hint")
-
     def _args_content(self, slot: Slot) -> Content:
         args = fold_value(slot.args) if self.folded else slot.args
         return json_content(args)
@@ -265,6 +254,9 @@ class ReviewScreen(ModalScreen[Answers | None]):
         for n in self.raw:
             self._update_raw_preview(n)
 
+    def on_resize(self) -> None:
+        self.set_class(self.size.width < NARROW, "-narrow")
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "approve_all":
             # hidden where it makes no sense, greyed out where a request forbids it
@@ -292,9 +284,9 @@ class ReviewScreen(ModalScreen[Answers | None]):
             message.placeholder = MESSAGE_PROMPTS[choice]
         self._set_error(None)
         if choice == "edit":
-            editor.focus()
+            self._bring(index, editor)
         elif choice in MESSAGE_PROMPTS:
-            message.focus()
+            self._bring(index, message)
         else:
             self._focus_after(index)
 
@@ -303,9 +295,49 @@ class ReviewScreen(ModalScreen[Answers | None]):
         for slot in self.slots[index + 1 :] + self.slots[:index]:
             decision_set = self.query_one(f"#decision-{slot.index}", DecisionSet)
             if decision_set.choice is None:
-                decision_set.focus()
+                self._bring(slot.index, decision_set)
                 return
         self.query_one("#review-send", Button).focus()
+
+    def _bring(self, index: int, widget: Widget) -> None:
+        """Focus `widget` of request `index` and scroll both into view. The scroll waits for
+        the next refresh: a field just shown has no place in the layout before it."""
+        widget.focus(scroll_visible=False)
+        request = self.query_one(f"#request-{index}")
+
+        def scroll() -> None:
+            # the request from its title when it fits, and the widget in any case
+            request.scroll_visible(animate=False, top=True, immediate=True)
+            widget.scroll_visible(animate=False, immediate=True)
+
+        self.call_after_refresh(scroll)
+
+    def _slot_at_hand(self) -> Slot | None:
+        """The request the focus is in, else the first without a decision."""
+        focused = self.focused
+        for slot in self.slots:
+            request = self.query_one(f"#request-{slot.index}")
+            if focused is not None and (focused is request or request in focused.ancestors):
+                return slot
+        for slot in self.slots:
+            if self.query_one(f"#decision-{slot.index}", DecisionSet).choice is None:
+                return slot
+        return None
+
+    def action_decide(self, key: str) -> None:
+        slot = self._slot_at_hand()
+        if slot is None:
+            if self.slots:
+                self._set_error("Every action has a decision: ctrl+s sends them")
+            return
+        decision_set = self.query_one(f"#decision-{slot.index}", DecisionSet)
+        choice = decision_set.choice_for_key(key)
+        if choice is None or choice not in decision_set.allowed:
+            self._set_error(f"{slot.title} allows {decision_set.allowed_keys()}")
+            self._bring(slot.index, decision_set)
+            return
+        decision_set.focus(scroll_visible=False)
+        decision_set.action_choose(choice)
 
     @on(TextArea.Changed, ".edit-args")
     def _edit_changed(self, event: TextArea.Changed) -> None:
@@ -375,7 +407,7 @@ class ReviewScreen(ModalScreen[Answers | None]):
         choice = decision_set.choice
         if choice is None:
             self._set_error(f"Choose a decision for {slot.title}")
-            decision_set.focus()
+            self._bring(slot.index, decision_set)
             return None
         args: dict[str, Any] = {}
         if choice == "edit":
@@ -384,7 +416,7 @@ class ReviewScreen(ModalScreen[Answers | None]):
             if error is not None:
                 self._show_edit_error(slot.index, error)
                 self._set_error(f"Fix the arguments of {slot.title}: {error.lstrip('✗ ')}")
-                editor.focus()
+                self._bring(slot.index, editor)
                 return None
             args = parse_json(editor.text)
         text = ""
@@ -393,7 +425,7 @@ class ReviewScreen(ModalScreen[Answers | None]):
             text = message.value
             if choice in MESSAGE_REQUIRED and not text.strip():
                 self._set_error(f"Write the reply for {slot.title}")
-                message.focus()
+                self._bring(slot.index, message)
                 return None
         if slot.kind == "hitl":
             kind = cast(DecisionType, choice)

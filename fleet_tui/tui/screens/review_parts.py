@@ -8,13 +8,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
 
+from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.content import Content
 from textual.highlight import highlight
-from textual.widgets import RadioButton, RadioSet
+from textual.widgets import Checkbox, RadioButton, RadioSet, Static, TextArea
 
 from fleet_tui.common.sanitize import clean_text, for_row
-from fleet_tui.domain.interrupts import dumps_json, parse_json
+from fleet_tui.domain.interrupts import RawReview, dumps_json, fold_value, parse_json
 
 Kind = Literal["hitl", "inbox"]
 
@@ -40,6 +41,19 @@ MESSAGE_PROMPTS: dict[str, str] = {
 MESSAGE_REQUIRED = {"respond", "response"}
 
 
+def _decision_keys() -> dict[str, str]:
+    """key -> what it does, for the review's own decision keys (used when the focus is not on
+    a request's decisions); the same letter names a different decision in the two shapes."""
+    labels: dict[str, list[str]] = {}
+    for choices in (HITL_CHOICES, INBOX_CHOICES):
+        for key, label in choices.values():
+            labels.setdefault(key, []).append(label)
+    return {key: " / ".join(dict.fromkeys(names)) for key, names in labels.items()}
+
+
+DECISION_KEYS = _decision_keys()
+
+
 class DecisionSet(RadioSet):
     """One request's decisions; a letter picks a decision directly."""
 
@@ -55,6 +69,14 @@ class DecisionSet(RadioSet):
             id=id,
             classes="decision-set",
         )
+
+    def choice_for_key(self, key: str) -> str | None:
+        """The decision `key` picks in this shape (allowed here or not)."""
+        return next((c for c, (k, _) in self.CHOICES.items() if k == key), None)
+
+    def allowed_keys(self) -> str:
+        """ "a approve, r reject": what this request allows, for a message."""
+        return ", ".join(f"{self.CHOICES[c][0]} {self.CHOICES[c][1].lower()}" for c in self.allowed)
 
     @property
     def choice(self) -> str | None:
@@ -134,3 +156,29 @@ def describe_answer(value: Any) -> str:
         return "null cannot be sent: the server would take it as no answer"
     kind = {bool: "boolean", int: "number", float: "number", dict: "object", list: "array"}
     return f"sends JSON {kind.get(type(value), 'value')}"
+
+
+def compose_raw(n: int, review: RawReview, value: Content) -> ComposeResult:
+    """Interrupt `n`, a question with no known shape: its value, the schema it expects, a
+    free answer (JSON or text) and what that answer would send."""
+    yield Static(Content("The interrupt's value:"), classes="section-label first")
+    classes = "raw-text" if isinstance(review.value, str) else "request-args"
+    yield Static(value, id=f"raw-value-{n}", classes=classes)
+    if review.response_schema is not None:
+        yield Static(Content("The answer it expects (JSON schema):"), classes="section-label")
+        yield Static(
+            json_content(fold_value(review.response_schema)),
+            id=f"raw-schema-{n}",
+            classes="request-args",
+        )
+    yield Static(
+        Content("Your answer — valid JSON is sent as JSON, anything else as text:"),
+        classes="section-label",
+    )
+    yield TextArea(id=f"raw-answer-{n}", classes="raw-answer", soft_wrap=True)
+    yield Checkbox(
+        Content("Send as plain text, even if it parses as JSON"),
+        id=f"raw-as-text-{n}",
+        classes="raw-as-text",
+    )
+    yield Static(Content(""), id=f"raw-preview-{n}", classes="hint")

@@ -63,6 +63,14 @@ def _lexer_alias(name: str) -> str | None:
     return None
 
 
+def markdown_as_text(file: StateFile) -> bool:
+    """A markdown file too big to lay out as markdown: shown as its source."""
+    return file_kind(file) == "markdown" and len(file.content) > LARGE_REPLY_CHARS
+
+
+MARKDOWN_AS_TEXT_NOTE = f"markdown shown as text: over {LARGE_REPLY_CHARS // 1000} KB"
+
+
 def lexer_for(path: str) -> Lexer | None:
     """A highlighter for a file name (its lexer module imported on first use), or None."""
     alias = _lexer_alias(path.rsplit("/", 1)[-1])
@@ -244,9 +252,14 @@ class FileViewer(ScrollView, can_focus=True):
         self.painted_at = None
         self._restart()
 
+    def _text_width(self) -> int:
+        # A column is kept for the scrollbar whether it shows or not: the first slice is folded
+        # before the scrollbar appears, and every line must fold at the same width.
+        return self.content_size.width - self.styles.scrollbar_size_vertical
+
     def _restart(self) -> None:
         file = self.file
-        width = self.scrollable_content_region.width
+        width = self._text_width()
         if file is None or width <= 0:
             return
         self._width = width
@@ -261,7 +274,7 @@ class FileViewer(ScrollView, can_focus=True):
         theme_name = "monokai" if dark else "default"
         if kind == "binary":
             return _Fixed(self._binary_lines(file))
-        if kind == "markdown" and len(file.content) <= LARGE_REPLY_CHARS:
+        if kind == "markdown" and not markdown_as_text(file):
             renderer = BlockRenderer(self.app.console, width, theme_name)
             return _Markdown(file.content, renderer)
         if kind == "code":
@@ -316,7 +329,7 @@ class FileViewer(ScrollView, can_focus=True):
         self._restart()
 
     def on_resize(self) -> None:
-        if self.scrollable_content_region.width != self._width:
+        if self._text_width() != self._width:
             if self._timer is not None:
                 self._timer.stop()
             self._restart()

@@ -1,7 +1,9 @@
 """The plan panel: a deep agent's todo list for the open conversation, as a checklist.
 
 Shown above the message pane whenever the conversation has a plan (and the user has not hidden
-it); a header says how far the plan has got, the list scrolls past its maximum height. The list
+it); a header says how far the plan has got, the list scrolls past its maximum height (a quarter
+of the screen: the pane and the composer always keep the rest). A finished plan shrinks to its
+header until the user opens it again. The list
 is a line-API widget: a plan of hundreds of todos is wrapped into lines once per change or width
 (cell-aware, so wide CJK characters fold where they should) and only the lines on screen are
 turned into strips.
@@ -12,8 +14,10 @@ from __future__ import annotations
 from rich.style import Style
 from rich.text import Text
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Vertical
 from textual.geometry import Size
+from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -25,6 +29,18 @@ from fleet_tui.domain.deep_state import Todo, plan_progress
 MARKS = {"completed": "✓", "in_progress": "▶"}
 PENDING_MARK = "○"
 MARK_CELLS = 2
+# the list takes at most this share of the screen's height, and never fewer rows than the floor
+SCREEN_SHARE = 4
+MIN_ROWS = 3
+
+
+def plan_finished(todos: tuple[Todo, ...]) -> bool:
+    return bool(todos) and all(todo.done for todo in todos)
+
+
+def list_cap(screen_height: int) -> int:
+    """The most rows the list may take on a screen `screen_height` rows high."""
+    return max(MIN_ROWS, screen_height // SCREEN_SHARE)
 
 
 def plan_counts(todos: tuple[Todo, ...]) -> str:
@@ -154,8 +170,11 @@ class PlanList(ScrollView):
         return self.content_size.width - self.styles.scrollbar_size_vertical
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        # The cap is applied here, not with a CSS max-height: Textual ignores a max-height in
+        # screen units (vh) while it measures an auto-height parent, so the panel would grow
+        # to every line of the plan and push the pane and the composer off the screen.
         self._wrap(width - self.styles.scrollbar_size_vertical)
-        return len(self._lines)
+        return min(len(self._lines), list_cap(viewport.height))
 
     def on_resize(self) -> None:
         self._wrap(self._text_width())
@@ -176,26 +195,78 @@ class PlanList(ScrollView):
         return self._lines[row].crop_extend(0, width, self.rich_style)
 
 
+class PlanHeader(Static, can_focus=True):
+    """ "Plan · 3/4 done"; enter (or a click) opens a finished plan or folds it again."""
+
+    BINDINGS = [
+        Binding("enter", "toggle_open", "Open/fold plan", tooltip="Open or fold the finished plan")
+    ]
+
+    class Toggled(Message):
+        """The user asked to open or fold the plan."""
+
+    def action_toggle_open(self) -> None:
+        self.post_message(self.Toggled())
+
+    def on_click(self) -> None:
+        self.post_message(self.Toggled())
+
+
 class PlanPanel(Vertical):
     """The header ("Plan · 3/4 done") and the checklist. `todos` drives both; the panel shows
-    itself when there is a plan and `wanted` (the user's show/hide) is on."""
+    itself when there is a plan and `wanted` (the user's show/hide) is on. A finished plan shows
+    only its header unless `opened`."""
 
     todos: reactive[tuple[Todo, ...]] = reactive((), always_update=True, init=False)
     wanted: reactive[bool] = reactive(True, init=False)
+    opened: reactive[bool] = reactive(False, init=False)
 
     def compose(self) -> ComposeResult:
-        yield Static(id="plan-header")
+        yield PlanHeader(id="plan-header")
         yield PlanList(id="plan-list")
 
     def on_mount(self) -> None:
         self.display = False
 
-    def watch_todos(self, todos: tuple[Todo, ...]) -> None:
-        header = Text.assemble(("Plan ", "bold"), ("· ", "dim"), (plan_counts(todos), ""))
-        header.append("   ctrl+g hides", style="dim")
-        self.query_one("#plan-header", Static).update(header)
-        self.query_one(PlanList).set_todos(todos)
-        self.display = bool(todos) and self.wanted
+    @property
+    def folded(self) -> bool:
+        """A finished plan showing only its header."""
+        return plan_finished(self.todos) and not self.opened
 
-    def watch_wanted(self, wanted: bool) -> None:
-        self.display = bool(self.todos) and wanted
+    def toggle(self) -> None:
+        """ctrl+g: a plan in progress shows or hides; a finished one goes header → open → hidden."""
+        if self.wanted and self.folded:
+            self.opened = True
+        elif self.wanted:
+            self.wanted = False
+            self.opened = False
+        else:
+            self.wanted = True
+
+    def on_plan_header_toggled(self, event: PlanHeader.Toggled) -> None:
+        event.stop()
+        if plan_finished(self.todos):
+            self.opened = not self.opened
+
+    def watch_todos(self, todos: tuple[Todo, ...]) -> None:
+        if not plan_finished(todos):
+            self.opened = False
+        self.query_one(PlanList).set_todos(todos)
+        self._show()
+
+    def watch_wanted(self) -> None:
+        self._show()
+
+    def watch_opened(self) -> None:
+        self._show()
+
+    def _show(self) -> None:
+        todos = self.todos
+        folded = self.folded
+        header = Text.assemble(("Plan ", "bold"), ("· ", "dim"), (plan_counts(todos), ""))
+        if plan_finished(todos):
+            header.append(" ✓", style="bold")
+        header.append("   enter or ctrl+g opens" if folded else "   ctrl+g hides", style="dim")
+        self.query_one(PlanHeader).update(header)
+        self.query_one(PlanList).display = not folded
+        self.display = bool(todos) and self.wanted
