@@ -20,6 +20,7 @@ from textual.screen import ModalScreen, Screen
 from fleet_tui.common import gc_policy
 from fleet_tui.common.errors import FleetError
 from fleet_tui.common.sanitize import for_row
+from fleet_tui.domain.agent_names import agent_label
 from fleet_tui.settings.config import (
     AgentProfile,
     ConfigError,
@@ -41,7 +42,17 @@ if TYPE_CHECKING:
     from fleet_tui.agent_server.client import FleetClient
     from fleet_tui.domain.events import ServerWait
 
-__all__ = ["ConversationCommands", "FleetApp"]
+__all__ = ["ConversationCommands", "FleetApp", "sync_summary"]
+
+
+def sync_summary(added: int, updated: int) -> str:
+    """What a sync changed, in words ("2 new threads from the server, 1 updated")."""
+    parts = []
+    if added:
+        parts.append(f"{added} new thread{'s' if added != 1 else ''} from the server")
+    if updated:
+        parts.append(f"{updated} thread{'s' if updated != 1 else ''} updated from the server")
+    return "Synced: " + ", ".join(parts) + "."
 
 
 class FleetApp(SafeApp):
@@ -94,6 +105,33 @@ class FleetApp(SafeApp):
         self._use_profile(profile)
 
     # ----------------------------------------------------------------- agent
+    @property
+    def agent_label(self) -> str:
+        """The agent's name wherever the app shows it: the saved agent's name, with the
+        server's name for the assistant beside it when that differs ("demo (fleet-demo)")."""
+        return agent_label(self.profile.name if self.profile else "", self.agent_name)
+
+    def label_of(self, profile_name: str) -> str:
+        """`agent_label` for any saved agent: the server's name as last seen in the store."""
+        profile = self.settings.profiles.get(profile_name)
+        if profile is None or not profile.url or not profile.agent_id:
+            return agent_label(profile_name)
+        if profile is self.profile or (
+            self.profile is not None
+            and (profile.url, profile.agent_id) == (self.profile.url, self.profile.agent_id)
+        ):
+            return agent_label(profile_name, self.agent_name)
+        url = profile.url.rstrip("/")
+        known = next(
+            (
+                a.name
+                for a in self.store.list_agents()
+                if (a.url, a.agent_id) == (url, profile.agent_id)
+            ),
+            None,
+        )
+        return agent_label(profile_name, known)
+
     @property
     def agent_ready(self) -> bool:
         return self._client_wanted
@@ -155,7 +193,7 @@ class FleetApp(SafeApp):
             return
         self._client_wanted = True
         self.agent = self.store.ensure_agent(profile.url, profile.agent_id)
-        self.agent_name = self.agent.name or profile.name
+        self.agent_name = self.agent.name
         self.connection_state = "checking"
 
     def get_default_screen(self) -> Screen[None]:
@@ -298,6 +336,7 @@ class FleetApp(SafeApp):
         self.store.rename_agent(agent.id, info.name)
         self.assistant_id = info.assistant_id
         self._set_connection("connected")
+        self.chat.agent_renamed()
         if self.store.count_conversations(agent.id) == 0:
             self.sync_from_server()  # first use of this agent: bring in its threads from the server
 
@@ -312,8 +351,12 @@ class FleetApp(SafeApp):
         self.chat.show_connection()
 
     @work(exclusive=True, group="sync-threads", exit_on_error=False)
-    async def sync_from_server(self) -> None:
-        """Add the agent's server threads (the web UI's, the SDK's) to the sidebar."""
+    async def sync_from_server(self, *, asked: bool = False) -> None:
+        """Add the agent's server threads (the web UI's, the SDK's) to the sidebar.
+
+        The sync at an agent's first use says something only when it changed the list; one
+        the user asked for always answers.
+        """
         client, agent = self.client, self.agent
         if client is None or agent is None:
             return
@@ -329,18 +372,16 @@ class FleetApp(SafeApp):
         if client is not self.client:
             return
         self.chat.conversations_changed()
-        tell(
-            self,
-            f"Synced {report.seen} server thread{'s' if report.seen != 1 else ''}: "
-            f"{report.added} new, {report.updated} updated.",
-            timeout=4,
-        )
+        if report.added or report.updated:
+            tell(self, sync_summary(report.added, report.updated), timeout=4)
+        elif asked:
+            tell(self, "Already up to date: no new or changed threads on the server.", timeout=4)
 
     def action_sync(self) -> None:
         if self.client is None:
             tell(self, "Set up the agent first (ctrl+o).", severity="warning")
             return
-        self.sync_from_server()
+        self.sync_from_server(asked=True)
 
     def action_export(self) -> None:
         from fleet_tui.tui.screens.export import ExportScreen
@@ -359,7 +400,7 @@ class FleetApp(SafeApp):
 
         thread_state = self.store.thread_state(conversation.id)
         screen = ExportScreen(
-            conversation, messages, self.agent_name, url, thread_state=thread_state
+            conversation, messages, self.agent_label, url, thread_state=thread_state
         )
         self.push_screen(screen, done)
 
@@ -388,7 +429,12 @@ class FleetApp(SafeApp):
             # came from outside the file, so saving never copies them into it
             working.replace_profile(self.resolved.profile, make_current=True)
         self.push_screen(
-            SettingsScreen(working, config_path=self.config_path, env_sources=env_sources),
+            SettingsScreen(
+                working,
+                config_path=self.config_path,
+                env_sources=env_sources,
+                labels={name: self.label_of(name) for name in working.profiles},
+            ),
             self._settings_closed,
         )
 

@@ -20,7 +20,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer
 
 from fleet_tui.domain.deep_state import plan_progress, plan_summary
-from fleet_tui.domain.transcript import InterruptItem, Transcript
+from fleet_tui.domain.transcript import InterruptItem, Item, NoticeItem, Transcript
 from fleet_tui.services.approvals import STATELESS_NOTICE
 from fleet_tui.services.conversation_service import ConversationService
 from fleet_tui.services.conversation_state import Cancellable, ConversationState
@@ -100,6 +100,8 @@ class ChatScreen(Screen[None]):
         super().__init__()
         self.current: ConversationState | None = None
         self.new_is_stateless = False
+        # the greeting of an empty new conversation: it leaves when the first message is sent
+        self._greeting: Item | None = None
         self._service: ConversationService | None = None
 
     @property
@@ -176,7 +178,24 @@ class ChatScreen(Screen[None]):
         app = self.app
         url = app.profile.url if app.profile else ""
         detail = app.connection_detail[:120]
-        self.query_one(AgentBar).show(app.agent_name, url, app.connection_state, detail)
+        self.query_one(AgentBar).show(app.agent_label, url, app.connection_state, detail)
+
+    def agent_renamed(self) -> None:
+        """The server named the agent: the header and an empty conversation's greeting say it."""
+        self.show_connection()
+        greeting = self._greeting
+        transcript = self.pane.transcript
+        if isinstance(greeting, NoticeItem) and self.current is None:
+            for index, item in enumerate(transcript.items):
+                if item is greeting:
+                    greeting.text = self._greeting_text()
+                    transcript.changed(index)
+
+    def _greeting_text(self) -> str:
+        return (
+            f"New conversation with {self.app.agent_label or 'the agent'}: enter sends, "
+            "ctrl+j starts a new line, ctrl+p lists every action."
+        )
 
     def agent_changed(self) -> None:
         """The app switched to another agent: new sidebar, new blank conversation."""
@@ -191,6 +210,7 @@ class ChatScreen(Screen[None]):
         self.service.unfocus()
         self.new_is_stateless = stateless
         self.sidebar.current_id = None
+        self._greeting = None
         transcript = Transcript()
         self.pane.set_transcript(transcript)
         self.plan_panel.todos = ()
@@ -200,10 +220,8 @@ class ChatScreen(Screen[None]):
                 "thread and no history (kept locally)."
             )
         elif self.app.agent_ready:
-            self.pane.add_notice(
-                f"New conversation with {self.app.agent_name or 'the agent'}: enter sends, "
-                "ctrl+j starts a new line, ctrl+p lists every action."
-            )
+            index = self.pane.add_notice(self._greeting_text())
+            self._greeting = transcript.items[index]
         self.composer.focus()
         self.show_status()
 
@@ -249,12 +267,22 @@ class ChatScreen(Screen[None]):
             agent = self.app.agent
             assert agent is not None
             state = self.service.create(
-                agent.id, stateless=self.new_is_stateless, transcript=self.pane.transcript
+                agent.id, stateless=self.new_is_stateless, transcript=self._without_greeting()
             )
             self.current = state
             self.sidebar.current_id = state.id
             self.sidebar.reload(keep=state.id)
         self.service.send(state.id, text)
+
+    def _without_greeting(self) -> Transcript:
+        """The new conversation's transcript, minus the greeting that only an empty one shows."""
+        transcript = self.pane.transcript
+        greeting, self._greeting = self._greeting, None
+        if greeting is None or not any(i is greeting for i in transcript.items):
+            return transcript
+        kept = Transcript(i for i in transcript.items if i is not greeting)
+        self.pane.set_transcript(kept)
+        return kept
 
     def _client_or_say(self) -> FleetClient | None:
         """The agent's client, or None after telling the user what is missing and opening the

@@ -74,6 +74,7 @@ class SettingsScreen(SettingsForm):
         config_path: Path | None = None,
         env_sources: Mapping[str, str] | None = None,
         client_factory: ClientFactory | None = None,
+        labels: Mapping[str, str] | None = None,
         name: str | None = None,
         id: str | None = None,
         classes: str | None = None,
@@ -84,6 +85,7 @@ class SettingsScreen(SettingsForm):
         self._config_path = config_path
         self._env_sources = dict(env_sources or {})
         self._client_factory: ClientFactory = client_factory or FleetClient
+        self._labels = dict(labels or {})
         self._first_run = not self._working.profiles
         if self._first_run:
             self._working.replace_profile(AgentProfile(name=DEFAULT_PROFILE_NAME))
