@@ -23,14 +23,13 @@ from fleet_tui.common.sanitize import for_row
 from fleet_tui.domain.agent_names import agent_label
 from fleet_tui.settings.config import (
     AgentProfile,
-    ConfigError,
     Resolved,
     Settings,
-    save_settings,
     validate_profile,
 )
 from fleet_tui.storage.store import Agent, Store
 from fleet_tui.tui.app_safety import SafeApp
+from fleet_tui.tui.app_settings import label_of_saved, save_app_settings
 from fleet_tui.tui.commands import ConversationCommands, app_commands
 from fleet_tui.tui.conversation_edits import ask_delete, ask_rename
 from fleet_tui.tui.screens import DIALOGS_CSS
@@ -42,17 +41,7 @@ if TYPE_CHECKING:
     from fleet_tui.agent_server.client import FleetClient
     from fleet_tui.domain.events import ServerWait
 
-__all__ = ["ConversationCommands", "FleetApp", "sync_summary"]
-
-
-def sync_summary(added: int, updated: int) -> str:
-    """What a sync changed, in words ("2 new threads from the server, 1 updated")."""
-    parts = []
-    if added:
-        parts.append(f"{added} new thread{'s' if added != 1 else ''} from the server")
-    if updated:
-        parts.append(f"{updated} thread{'s' if updated != 1 else ''} updated from the server")
-    return "Synced: " + ", ".join(parts) + "."
+__all__ = ["ConversationCommands", "FleetApp"]
 
 
 class FleetApp(SafeApp):
@@ -113,24 +102,7 @@ class FleetApp(SafeApp):
 
     def label_of(self, profile_name: str) -> str:
         """`agent_label` for any saved agent: the server's name as last seen in the store."""
-        profile = self.settings.profiles.get(profile_name)
-        if profile is None or not profile.url or not profile.agent_id:
-            return agent_label(profile_name)
-        if profile is self.profile or (
-            self.profile is not None
-            and (profile.url, profile.agent_id) == (self.profile.url, self.profile.agent_id)
-        ):
-            return agent_label(profile_name, self.agent_name)
-        url = profile.url.rstrip("/")
-        known = next(
-            (
-                a.name
-                for a in self.store.list_agents()
-                if (a.url, a.agent_id) == (url, profile.agent_id)
-            ),
-            None,
-        )
-        return agent_label(profile_name, known)
+        return label_of_saved(self, profile_name)
 
     @property
     def agent_ready(self) -> bool:
@@ -372,10 +344,8 @@ class FleetApp(SafeApp):
         if client is not self.client:
             return
         self.chat.conversations_changed()
-        if report.added or report.updated:
-            tell(self, sync_summary(report.added, report.updated), timeout=4)
-        elif asked:
-            tell(self, "Already up to date: no new or changed threads on the server.", timeout=4)
+        if report.added or report.updated or asked:
+            tell(self, report.summary(), timeout=4)
 
     def action_sync(self) -> None:
         if self.client is None:
@@ -434,6 +404,7 @@ class FleetApp(SafeApp):
                 config_path=self.config_path,
                 env_sources=env_sources,
                 labels={name: self.label_of(name) for name in working.profiles},
+                demo=self.demo,
             ),
             self._settings_closed,
         )
@@ -503,13 +474,7 @@ class FleetApp(SafeApp):
             self._save_settings("the theme")
 
     def _save_settings(self, what: str) -> None:
-        notes: list[str] = []
-        try:
-            save_settings(self.settings, self.config_path, notes=notes)
-        except ConfigError as exc:
-            tell(self, f"Could not save {what}: {exc}", severity="warning")
-        for note in notes:  # e.g. the keyring refused the token and the file keeps it
-            tell(self, note, severity="warning", timeout=10)
+        save_app_settings(self, what)
 
     @work(thread=True, group="keyring-warmup", exit_on_error=False)
     def _find_keyring(self) -> None:

@@ -35,16 +35,19 @@ from fleet_tui.settings.config import (
     parse_snippet,
     save_settings,
 )
+from fleet_tui.settings.config_lasting import lasting_names, save_lasting
 from fleet_tui.tui.screens import DIALOGS_CSS
 from fleet_tui.tui.screens.confirm import ConfirmResult, ConfirmScreen
 from fleet_tui.tui.screens.settings_form import SettingsForm
 from fleet_tui.tui.screens.settings_parts import (
+    DEMO_NOTE,
     FIELD_LABELS,
     FIELDS,
     FORM_FIELDS,
     ClientFactory,
     ConnectionChecker,
     SnippetArea,
+    demo_save_message,
     join,
     unique_name,
 )
@@ -75,6 +78,7 @@ class SettingsScreen(SettingsForm):
         env_sources: Mapping[str, str] | None = None,
         client_factory: ClientFactory | None = None,
         labels: Mapping[str, str] | None = None,
+        demo: bool = False,
         name: str | None = None,
         id: str | None = None,
         classes: str | None = None,
@@ -86,6 +90,9 @@ class SettingsScreen(SettingsForm):
         self._env_sources = dict(env_sources or {})
         self._client_factory: ClientFactory = client_factory or FleetClient
         self._labels = dict(labels or {})
+        # In the demo, Save writes only the user's own agents, to their real settings file.
+        self._demo = demo
+        self._lasting = lasting_names(self._working)
         self._first_run = not self._working.profiles
         if self._first_run:
             self._working.replace_profile(AgentProfile(name=DEFAULT_PROFILE_NAME))
@@ -106,6 +113,8 @@ class SettingsScreen(SettingsForm):
         with Container(id="settings-body"):
             # Not focusable itself: every child is, and focus scrolls it into view.
             with VerticalScroll(id="settings-form", can_focus=False):
+                if self._demo:
+                    yield Static(DEMO_NOTE, id="demo-note", classes="hint")
                 yield Static(id="editing-label")
                 with Vertical(id="snippet-box", classes="settings-section"):
                     yield Label("Paste snippet", classes="section-title")
@@ -390,11 +399,17 @@ class SettingsScreen(SettingsForm):
         self._working.current = self._editing
         notes: list[str] = []
         try:
-            path = save_settings(self._working, self._config_path, notes=notes)
+            if self._demo:
+                kept = save_lasting(
+                    self._working, self._config_path, known=self._lasting, notes=notes
+                )
+                tell(self.app, demo_save_message(kept), timeout=10)
+            else:
+                path = save_settings(self._working, self._config_path, notes=notes)
+                log.info("saved settings for agent %r to %s", self._editing, path)
         except ConfigError as exc:
             self._set_line("general-message", f"Not saved: {exc}", "error")
             return
-        log.info("saved settings for agent %r to %s", self._editing, path)
         for note in notes:  # e.g. a locked keyring: the token went to the settings file
             tell(self.app, note, severity="warning", timeout=15)
         self.dismiss(self._working)
