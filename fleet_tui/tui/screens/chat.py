@@ -91,7 +91,14 @@ class ChatScreen(Screen[None]):
             "ctrl+g", "toggle_plan", "Plan", id="plan", tooltip="Show or hide the agent's plan"
         ),
         Binding("f3", "files", "Files", id="files", tooltip="The agent's files"),
-        Binding("ctrl+l", "focus_composer", "Compose", id="compose", show=False),
+        Binding(
+            "ctrl+l",
+            "focus_composer",
+            "Compose",
+            id="compose",
+            show=False,
+            tooltip="Back to the composer",
+        ),
     ]
 
     app: FleetApp

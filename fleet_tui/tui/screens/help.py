@@ -41,6 +41,8 @@ class BindingRow:
     description: str
     heading: str
     enabled: bool = True
+    text: str = ""
+    """What the help says the key does: the binding's tooltip, else its description."""
 
 
 def _ours(node: DOMNode) -> bool:
@@ -79,7 +81,7 @@ def collect_bindings(screen: Screen) -> list[BindingRow]:
         row = rows.get((binding.description, heading))
         if row is None:
             rows[(binding.description, heading)] = BindingRow(
-                key, binding.description, heading, enabled
+                key, binding.description, heading, enabled, binding.tooltip or ""
             )
         elif key not in row.key.split(", "):
             rows[(binding.description, heading)] = replace(row, key=f"{row.key}, {key}")
@@ -91,9 +93,10 @@ def collect_bindings(screen: Screen) -> list[BindingRow]:
     for node in nodes:
         # `_bindings` holds the node's merged class BINDINGS plus any added at run time.
         for _key, binding in node._bindings:
-            state = app._check_action_state(binding.action, node)
-            if state is not False:
-                add(node, binding, bool(state))
+            # listed even when not usable right now (escape while no run goes), dimmed; the
+            # app's own keys are judged as if the help were not open over them
+            state = True if node is app else app._check_action_state(binding.action, node)
+            add(node, binding, bool(state))
     return list(rows.values())
 
 
@@ -166,7 +169,8 @@ class HelpScreen(ModalScreen[None]):
             table.add_row(Text(heading, style="bold underline"), "")
             for row in rows:
                 style = "" if row.enabled else "dim"
-                table.add_row(Text(row.key, style=style), Text(row.description, style=style))
+                shown = row.text or row.description
+                table.add_row(Text(row.key, style=style), Text(shown, style=style))
         return table
 
     def action_close(self) -> None:
