@@ -94,7 +94,7 @@ async def test_an_event_over_the_limit_ends_the_run_and_keeps_the_reply(
         items = app.chat.pane.transcript.items
         assert assistant_texts(items) == ["Hello from"]
         errors = [i for i in items if isinstance(i, ErrorItem)]
-        assert [e.title for e in errors] == ["EventTooLarge"]
+        assert [e.title for e in errors] == ["The server sent an event too large to read"]
         assert "16 MB" in errors[0].message
         assert app.is_running
 

@@ -125,7 +125,10 @@ def test_stderr_of_ask_is_cleaned_and_redacted(tmp_path: Path, hostile_url: str,
         lines = result.stderr.splitlines()
         assert any(line.startswith("→ tool call lookup(") and masked in line for line in lines)
         assert any(line.startswith("← lookup: result ") and masked in line for line in lines)
-        assert any(line.startswith("error: ValueError: boom ") and masked in line for line in lines)
+        assert any(
+            line.startswith("✗ The agent's run failed: ValueError: boom ") and masked in line
+            for line in lines
+        )
 
 
 # --- threads: JSON escaped, a closed stdout ends it quietly --------------------------------

@@ -135,7 +135,7 @@ def test_markdown_contains_every_message_in_order() -> None:
         text.index("Let me look that up."),
         text.index("### Tool result: `lookup`"),
         text.index("It is **21 °C** and clear."),
-        text.index("### Error\n\n> ValueError: the tool exploded"),
+        text.index("### Error\n\n> The agent's run failed: ValueError: the tool exploded"),
         text.index("### Agent (incomplete)\n\nPartial answ"),
     ]
     assert positions == sorted(positions)

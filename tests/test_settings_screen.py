@@ -28,7 +28,7 @@ from textual.widgets import Button, Checkbox, Input, OptionList, Static
 from fleet_tui.agent_server.client import FleetClient, FleetError
 from fleet_tui.settings.config import AgentProfile, Settings
 from fleet_tui.tui.screens.confirm import ConfirmResult, ConfirmScreen
-from fleet_tui.tui.screens.help import FIXED_KEYS, HelpScreen
+from fleet_tui.tui.screens.help import HelpScreen
 from fleet_tui.tui.screens.settings import SettingsScreen, SnippetArea
 
 TCSS = Path(__file__).resolve().parent.parent / "fleet_tui" / "tui" / "fleet.tcss"
@@ -839,8 +839,7 @@ async def test_help_lists_fixed_and_active_bindings() -> None:
         app.push_screen(HelpScreen(), app.results.append)
         await pilot.pause()
         shot = screen_text(app)
-        for key, description in FIXED_KEYS:
-            assert description.split(":")[0] in shot, key
+        assert "Command palette" in shot and "Everywhere" in shot
         assert "Do nothing in particular" in shot  # the screen below
         assert "App-wide thing" in shot  # the app
         assert "Close help" in shot  # footer

@@ -135,7 +135,9 @@ def test_interrupts_errors_and_run_end() -> None:
     assert t.apply(InterruptRequest("i1", value)) == []
     t.apply(RunError("ValueError", "bad input"))
     error = t.items[1]
-    assert isinstance(error, ErrorItem) and error.title == "ValueError" and error.retryable
+    assert isinstance(error, ErrorItem) and error.retryable
+    # the agent's own exception class stays in the text, never the title
+    assert (error.title, error.message) == ("The agent's run failed", "ValueError: bad input")
     assert t.resolve_interrupts() == [0]
     interrupt = t.items[0]
     assert isinstance(interrupt, InterruptItem) and interrupt.resolved

@@ -12,6 +12,7 @@ from typing import TextIO
 from fleet_tui.cli.ask_json import json_event
 from fleet_tui.cli.ask_progress import TASK_TOOL, SubagentTies, compact_args, plan_line
 from fleet_tui.cli.output import OutputClosed, json_text, write_out
+from fleet_tui.common.errors import error_words
 from fleet_tui.common.redaction import StreamRedactor, redact
 from fleet_tui.common.sanitize import clean_text, print_err
 from fleet_tui.domain.events import (
@@ -86,7 +87,7 @@ class ReplyPrinter:
             else:
                 self.note(f"no data for {seconds}; the run may still be working (Ctrl-C cancels)")
         elif isinstance(event, RunError):
-            self.note(f"error: {event.error}: {event.message}")
+            self.note("✗ {}: {}".format(*error_words(event.error, event.message)))
 
     def _track(self, event: Event) -> None:
         """What the run's outcome and the sub-agent lines need, whatever the output mode."""
@@ -132,7 +133,7 @@ class ReplyPrinter:
             self._subagent_finished(inner, inner.tool_call_id)
         elif isinstance(inner, RunError):
             agent = self.ties.agent_of(event.namespace) or "sub-agent"
-            self.note(f"{agent}: error: {inner.error}: {inner.message}")
+            self.note("{}: ✗ {}: {}".format(agent, *error_words(inner.error, inner.message)))
 
     def _subagent_finished(self, event: ToolResult, call_id: str) -> None:
         agent = self.ties.agent_of_call(call_id) or "sub-agent"

@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from fleet_tui.common.errors import error_words, split_stored_error
 from fleet_tui.domain.events import (
     Event,
     InterruptRequest,
@@ -253,7 +254,8 @@ class Transcript(SubagentRuns):
                 tool_item.set_result(content, failed=getattr(message, "status", "") == "error")
                 changed.append(index)
             elif role == "error":
-                changed.append(self._append(ErrorItem("Error", content, retryable=False)))
+                title, text = split_stored_error(content)
+                changed.append(self._append(ErrorItem(title, text, retryable=False)))
             # system messages are instructions to the model, not part of the conversation
         return sorted(set(changed))
 
@@ -288,7 +290,7 @@ class Transcript(SubagentRuns):
             )
             return [self._append(item), *self._mark_waiting(event.namespace, True)]
         if isinstance(event, RunError):
-            return [self._append(ErrorItem(event.error or "Error", event.message))]
+            return [self._append(ErrorItem(*error_words(event.error, event.message)))]
         if isinstance(event, RunEnded):
             if event.status in ("cancelled", "error"):
                 ended: ToolState = "failed" if event.status == "error" else "stopped"

@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from fleet_tui.common.errors import error_words
 from fleet_tui.domain.events import Event, InterruptRequest, RunError
 from fleet_tui.domain.interrupt_model import Interrupt
 from fleet_tui.domain.transcript import InterruptItem
@@ -108,7 +109,8 @@ def on_event(state: ConversationState, event: Event) -> bool:
         mark_awaiting(state.transcript, event.interrupt)
         return True
     if isinstance(event, RunError) and state.answering:
-        state.answer_error = f"{event.error}: {event.message}" if event.error else event.message
+        title, text = error_words(event.error, event.message)
+        state.answer_error = f"{title}: {text}"
     return False
 
 

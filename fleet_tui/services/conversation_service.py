@@ -123,7 +123,7 @@ class ConversationService:
         conversation = self.store.create_conversation(
             agent_pk, stateless=stateless, thread_id=thread_id
         )
-        state = self._track(conversation, transcript or Transcript())
+        state = self._track(conversation, transcript if transcript is not None else Transcript())
         self.focused = conversation.id
         return state
 

@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final, Literal
 
+from fleet_tui.common.errors import split_stored_error
 from fleet_tui.common.redaction import redact, redact_value
 from fleet_tui.common.sanitize import clean_line, clean_text
 from fleet_tui.domain.deep_state import human_size
@@ -173,7 +174,8 @@ def _message_markdown(msg: StoredMessage, nested: Nested | None = None) -> str:
         parts.append(_details("Reasoning", msg.reasoning))
     if msg.role == "error":
         # A quote keeps an error visibly apart from the agent's own words.
-        lines = clean_text(msg.content).strip().splitlines() or [""]
+        title, text = split_stored_error(msg.content)
+        lines = clean_text(f"{title}: {text}").strip().splitlines() or [""]
         parts.append("\n".join(f"> {line}".rstrip() for line in lines))
     elif msg.content.strip():
         parts.append(clean_text(msg.content).strip())

@@ -165,6 +165,18 @@ class SyncReport:
     added: int = 0
     updated: int = 0
 
+    def summary(self) -> str:
+        """What the sync changed, in words ("Synced: 2 new threads from the server.")."""
+        parts = []
+        if self.added:
+            parts.append(f"{self.added} new thread{'s' if self.added != 1 else ''} from the server")
+        if self.updated:
+            n = self.updated
+            parts.append(f"{n} thread{'s' if n != 1 else ''} updated from the server")
+        if not parts:
+            return "Already up to date: no new or changed threads on the server."
+        return "Synced: " + ", ".join(parts) + "."
+
 
 async def sync_threads(
     client: FleetClient, store: Store, agent: Agent, assistant_id: str

@@ -91,6 +91,11 @@ class AgentProfile:
 
     __str__ = __repr__
 
+    @property
+    def session_only(self) -> bool:
+        """Made for one session (the demo's agent): never written to the lasting settings."""
+        return self._session_only
+
     def copy(self) -> AgentProfile:
         return copy.deepcopy(self)
 

@@ -20,16 +20,16 @@ from textual.screen import ModalScreen, Screen
 from fleet_tui.common import gc_policy
 from fleet_tui.common.errors import FleetError
 from fleet_tui.common.sanitize import for_row
+from fleet_tui.domain.agent_names import agent_label
 from fleet_tui.settings.config import (
     AgentProfile,
-    ConfigError,
     Resolved,
     Settings,
-    save_settings,
     validate_profile,
 )
 from fleet_tui.storage.store import Agent, Store
 from fleet_tui.tui.app_safety import SafeApp
+from fleet_tui.tui.app_settings import label_of_saved, save_app_settings
 from fleet_tui.tui.commands import ConversationCommands, app_commands
 from fleet_tui.tui.conversation_edits import ask_delete, ask_rename
 from fleet_tui.tui.forget import AgentData
@@ -95,6 +95,16 @@ class FleetApp(SafeApp):
         self._use_profile(profile)
 
     # ----------------------------------------------------------------- agent
+    @property
+    def agent_label(self) -> str:
+        """The agent's name wherever the app shows it: the saved agent's name, with the
+        server's name for the assistant beside it when that differs ("demo (fleet-demo)")."""
+        return agent_label(self.profile.name if self.profile else "", self.agent_name)
+
+    def label_of(self, profile_name: str) -> str:
+        """`agent_label` for any saved agent: the server's name as last seen in the store."""
+        return label_of_saved(self, profile_name)
+
     @property
     def agent_ready(self) -> bool:
         return self._client_wanted
@@ -162,7 +172,7 @@ class FleetApp(SafeApp):
             return
         self._client_wanted = True
         self.agent = self.store.ensure_agent(profile.url, profile.agent_id)
-        self.agent_name = self.agent.name or profile.name
+        self.agent_name = self.agent.name
         self.connection_state = "checking"
 
     def get_default_screen(self) -> Screen[None]:
@@ -306,6 +316,7 @@ class FleetApp(SafeApp):
         self.store.rename_agent(agent.id, info.name)
         self.assistant_id = info.assistant_id
         self._set_connection("connected")
+        self.chat.agent_renamed()
         if self.store.count_conversations(agent.id) == 0:
             self.sync_from_server()  # first use of this agent: bring in its threads from the server
 
@@ -346,8 +357,12 @@ class FleetApp(SafeApp):
         self._set_connection(outcome, detail)
 
     @work(exclusive=True, group="sync-threads", exit_on_error=False)
-    async def sync_from_server(self) -> None:
-        """Add the agent's server threads (the web UI's, the SDK's) to the sidebar."""
+    async def sync_from_server(self, *, asked: bool = False) -> None:
+        """Add the agent's server threads (the web UI's, the SDK's) to the sidebar.
+
+        The sync at an agent's first use says something only when it changed the list; one
+        the user asked for always answers.
+        """
         client, agent = self.client, self.agent
         if client is None or agent is None:
             return
@@ -363,18 +378,14 @@ class FleetApp(SafeApp):
         if client is not self.client:
             return
         self.chat.conversations_changed()
-        tell(
-            self,
-            f"Synced {report.seen} server thread{'s' if report.seen != 1 else ''}: "
-            f"{report.added} new, {report.updated} updated.",
-            timeout=4,
-        )
+        if report.added or report.updated or asked:
+            tell(self, report.summary(), timeout=4)
 
     def action_sync(self) -> None:
         if self.client is None:
             tell(self, "Set up the agent first (ctrl+o).", severity="warning")
             return
-        self.sync_from_server()
+        self.sync_from_server(asked=True)
 
     def action_export(self) -> None:
         from fleet_tui.tui.screens.export import ExportScreen
@@ -393,7 +404,7 @@ class FleetApp(SafeApp):
 
         thread_state = self.store.thread_state(conversation.id)
         screen = ExportScreen(
-            conversation, messages, self.agent_name, url, thread_state=thread_state
+            conversation, messages, self.agent_label, url, thread_state=thread_state
         )
         self.push_screen(screen, done)
 
@@ -430,6 +441,8 @@ class FleetApp(SafeApp):
                 env_sources=env_sources,
                 focus_field=focus,
                 local_data=AgentData(self),
+                labels={name: self.label_of(name) for name in working.profiles},
+                demo=self.demo,
             ),
             self._settings_closed,
         )
@@ -499,13 +512,7 @@ class FleetApp(SafeApp):
             self._save_settings("the theme")
 
     def _save_settings(self, what: str) -> None:
-        notes: list[str] = []
-        try:
-            save_settings(self.settings, self.config_path, notes=notes)
-        except ConfigError as exc:
-            tell(self, f"Could not save {what}: {exc}", severity="warning")
-        for note in notes:  # e.g. the keyring refused the token and the file keeps it
-            tell(self, note, severity="warning", timeout=10)
+        save_app_settings(self, what)
 
     @work(thread=True, group="keyring-warmup", exit_on_error=False)
     def _find_keyring(self) -> None:

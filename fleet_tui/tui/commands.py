@@ -141,7 +141,7 @@ def app_commands(app: FleetApp) -> Iterable[SystemCommand]:
     for name in app.settings.profiles:
         if name != app.settings.current:
             yield SystemCommand(
-                f"Switch agent: {for_row(name)}",
+                f"Switch agent: {for_row(app.label_of(name))}",
                 "Use this saved agent",
                 partial(app.switch_agent, name),
             )

@@ -7,7 +7,7 @@ import contextlib
 import sqlite3
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -43,7 +43,7 @@ def run_tui(args: argparse.Namespace) -> int:
 
 def _run_tui(args: argparse.Namespace) -> int:
     # The demo's server forgets everything when it stops, and its port changes each time:
-    # keep its conversations and settings out of the user's own store and settings file.
+    # keep its conversations out of the user's own store.
     scratch = tempfile.TemporaryDirectory(prefix="fleet-tui-demo-") if args.demo else None
     try:
         # the page-by-page check runs after the first frame (FleetApp.verify_store)
@@ -53,12 +53,13 @@ def _run_tui(args: argparse.Namespace) -> int:
         return ExitCode.RUN_FAILED
     try:
         with _target(args) as target:
-            if scratch:
-                config_path: Path | None = Path(scratch.name) / "settings.json"
-            else:
-                config_path = target.resolved.config_path if target.resolved else None
+            # The demo runs on the user's own settings plus its own agent: agents the user
+            # saves during the demo are theirs to keep (config_lasting.py); the demo's agent,
+            # marked session-only, is never written.
+            config_path = target.resolved.config_path if target.resolved else None
             settings, notes = load_settings(config_path)
             if target.demo:
+                target.profile.name = _free_name(target.profile.name, settings.profiles)
                 settings.replace_profile(target.profile, make_current=True)
             notes = list(target.warnings) + [n for n in notes if n not in target.warnings]
             profile: AgentProfile | None = target.profile
@@ -93,6 +94,16 @@ def _run_tui(args: argparse.Namespace) -> int:
         store.close()
         if scratch:
             scratch.cleanup()
+
+
+def _free_name(name: str, taken: Iterable[str]) -> str:
+    """`name`, or "name 2", "name 3"… when a saved agent already has it."""
+    names = set(taken)
+    candidate, n = name, 1
+    while candidate in names:
+        n += 1
+        candidate = f"{name} {n}"
+    return candidate
 
 
 def _use_tolerant_driver(app: FleetApp) -> None:

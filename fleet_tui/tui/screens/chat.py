@@ -20,7 +20,7 @@ from textual.reactive import var
 from textual.screen import ModalScreen, Screen
 
 from fleet_tui.domain.deep_state import plan_progress, plan_summary
-from fleet_tui.domain.transcript import InterruptItem, Transcript
+from fleet_tui.domain.transcript import InterruptItem, Item, NoticeItem, Transcript
 from fleet_tui.services.approvals import STATELESS_NOTICE
 from fleet_tui.services.conversation_service import ConversationService
 from fleet_tui.services.conversation_state import Cancellable, ConversationState
@@ -112,7 +112,14 @@ class ChatScreen(Screen[None]):
             "ctrl+g", "toggle_plan", "Plan", id="plan", tooltip="Show or hide the agent's plan"
         ),
         Binding("f3", "files", "Files", id="files", tooltip="The agent's files"),
-        Binding("ctrl+l", "focus_composer", "Compose", id="compose", show=False),
+        Binding(
+            "ctrl+l",
+            "focus_composer",
+            "Compose",
+            id="compose",
+            show=False,
+            tooltip="Back to the composer",
+        ),
     ]
 
     app: FleetApp
@@ -124,6 +131,8 @@ class ChatScreen(Screen[None]):
         super().__init__()
         self.current: ConversationState | None = None
         self.new_is_stateless = False
+        # the greeting of an empty new conversation: it leaves when the first message is sent
+        self._greeting: Item | None = None
         self._service: ConversationService | None = None
 
     @property
@@ -200,7 +209,24 @@ class ChatScreen(Screen[None]):
         detail = app.connection_detail[:120]
         bar = self.query_one(AgentBar)
         bar.demo = app.demo
-        bar.show(app.agent_name, url, app.connection_state, detail)
+        bar.show(app.agent_label, url, app.connection_state, detail)
+
+    def agent_renamed(self) -> None:
+        """The server named the agent: the header and an empty conversation's greeting say it."""
+        self.show_connection()
+        greeting = self._greeting
+        transcript = self.pane.transcript
+        if isinstance(greeting, NoticeItem) and self.current is None:
+            for index, item in enumerate(transcript.items):
+                if item is greeting:
+                    greeting.text = self._greeting_text()
+                    transcript.changed(index)
+
+    def _greeting_text(self) -> str:
+        return (
+            f"New conversation with {self.app.agent_label or 'the agent'}: enter sends, "
+            "ctrl+j starts a new line, ctrl+p lists every action."
+        )
 
     def agent_changed(self) -> None:
         """The app switched to another agent: new sidebar, new blank conversation."""
@@ -215,6 +241,7 @@ class ChatScreen(Screen[None]):
         self.service.unfocus()
         self.new_is_stateless = stateless
         self.sidebar.current_id = None
+        self._greeting = None
         transcript = Transcript()
         self.pane.set_transcript(transcript)
         self.plan_panel.opened = False
@@ -225,10 +252,8 @@ class ChatScreen(Screen[None]):
                 "thread and no history (kept locally)."
             )
         elif self.app.agent_ready:
-            self.pane.add_notice(
-                f"New conversation with {self.app.agent_name or 'the agent'}: enter sends, "
-                "ctrl+j starts a new line, ctrl+p lists every action."
-            )
+            index = self.pane.add_notice(self._greeting_text())
+            self._greeting = transcript.items[index]
         self.composer.focus()
         self.show_status()
 
@@ -276,13 +301,23 @@ class ChatScreen(Screen[None]):
             agent = self.app.agent
             assert agent is not None
             state = self.service.create(
-                agent.id, stateless=self.new_is_stateless, transcript=self.pane.transcript
+                agent.id, stateless=self.new_is_stateless, transcript=self._without_greeting()
             )
             self.current = state
             self.sidebar.current_id = state.id
             self.sidebar.reload(keep=state.id)
         self.service.send(state.id, text)
         self.pane.follow_latest()
+
+    def _without_greeting(self) -> Transcript:
+        """The new conversation's transcript, minus the greeting that only an empty one shows."""
+        transcript = self.pane.transcript
+        greeting, self._greeting = self._greeting, None
+        if greeting is None or not any(i is greeting for i in transcript.items):
+            return transcript
+        kept = Transcript(i for i in transcript.items if i is not greeting)
+        self.pane.set_transcript(kept)
+        return kept
 
     def _client_or_say(self) -> FleetClient | None:
         """The agent's client, or None after telling the user what is missing and opening the

@@ -1,4 +1,10 @@
-"""The help screen (f1): the product's fixed keys, then every binding active where it was opened."""
+"""The help screen (f1): every key of the screen it was opened over, under human headings.
+
+The rows come from the bindings themselves (the app's, the screen's and its widgets'), so the
+help cannot list a key that does not exist or miss one that does; `key_groups` says which
+heading each belongs under. tests/test_key_list.py checks the README's table against the same
+bindings.
+"""
 
 from __future__ import annotations
 
@@ -15,22 +21,17 @@ from textual.dom import DOMNode
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, Static
 
+from fleet_tui.tui.key_groups import EVERYWHERE, HEADINGS, SIDEBAR, heading_for, key_text
 from fleet_tui.tui.screens import DIALOGS_CSS
 
-# The keys issue 4 fixes for the whole product, so scripts and users can rely on them.
-FIXED_KEYS: tuple[tuple[str, str], ...] = (
-    ("enter", "Send the message"),
-    ("ctrl+j", "Insert a newline in the message"),
-    ("ctrl+n", "New conversation"),
-    ("ctrl+o", "Settings"),
-    ("escape", "Cancel the running reply, or close a dialog"),
-    ("ctrl+b", "Show or hide the sidebar"),
-    ("ctrl+f", "Filter conversations"),
-    ("f1", "This help"),
-    ("ctrl+p", "Command palette: every action, conversations, saved agents"),
-    ("ctrl+q", "Quit"),
-    ("up / down", "Move through conversations in the sidebar"),
-    ("enter (sidebar)", "Open the highlighted conversation"),
+# Keys Textual itself provides (no binding of ours to read them from): (heading, key, action).
+TEXTUAL_KEYS: tuple[tuple[str, str, str], ...] = (
+    (
+        EVERYWHERE,
+        App.COMMAND_PALETTE_BINDING,
+        "Command palette: every action, conversations, saved agents",
+    ),
+    (SIDEBAR, "up / down", "Move through the conversations"),
 )
 
 
@@ -38,58 +39,79 @@ FIXED_KEYS: tuple[tuple[str, str], ...] = (
 class BindingRow:
     key: str
     description: str
-    where: str
+    heading: str
     enabled: bool = True
+    text: str = ""
+    """What the help says the key does: the binding's tooltip, else its description."""
 
 
-def _where(node: DOMNode) -> str:
-    if isinstance(node, App):
-        return "everywhere"
-    if isinstance(node, Screen):
-        return node.__class__.__name__.removesuffix("Screen").lower() or "screen"
-    return node.__class__.__name__
+def _ours(node: DOMNode) -> bool:
+    return type(node).__module__.startswith("fleet_tui.")
+
+
+def _declared_by_us(node: DOMNode, binding: Binding) -> bool:
+    """Whether one of our classes declares `binding` (not a Textual base class it extends)."""
+    for cls in type(node).__mro__:
+        if cls.__module__.startswith("fleet_tui.") and any(
+            isinstance(b, Binding) and (b.key, b.action) == (binding.key, binding.action)
+            for b in vars(cls).get("BINDINGS", ())
+        ):
+            return True
+    return False
 
 
 def collect_bindings(screen: Screen) -> list[BindingRow]:
-    """Every described binding of `screen`: its focused widget's chain, the screen, the app.
+    """Every described binding of `screen`: the app's, the screen's, and its widgets'.
 
-    A widget's hidden bindings (cursor keys in an Input, say) are editing details and are left
-    out. The screen's and the app's own bindings are listed even when the focused widget
-    currently takes the key, so the table does not depend on where the focus happens to be.
+    Our own widgets' bindings are listed wherever the focus is, hidden ones too (they are the
+    keys of the message pane, the sidebar, the composer); Textual's hidden bindings (cursor
+    keys in an Input, tab between widgets) are editing details and are left out.
     """
     app = screen.app
-    # (description, where) -> row; one action bound to several keys becomes one row.
+    # (description, heading) -> row; one action bound to several keys becomes one row.
     rows: dict[tuple[str, str], BindingRow] = {}
 
     def add(node: DOMNode, binding: Binding, enabled: bool) -> None:
         if not binding.description or binding.system:
             return
-        if not binding.show and not isinstance(node, (Screen, App)):
+        if not binding.show and not _declared_by_us(node, binding):
             return
-        # Spelled like the fixed keys ("ctrl+s", not "^s") so the two tables read alike.
-        key = binding.key_display or binding.key
-        where = _where(node)
-        row = rows.get((binding.description, where))
+        key = key_text(binding)
+        heading = heading_for(node, binding, screen)
+        row = rows.get((binding.description, heading))
         if row is None:
-            rows[(binding.description, where)] = BindingRow(
-                key, binding.description, where, enabled
+            rows[(binding.description, heading)] = BindingRow(
+                key, binding.description, heading, enabled, binding.tooltip or ""
             )
         elif key not in row.key.split(", "):
-            rows[(binding.description, where)] = replace(row, key=f"{row.key}, {key}")
+            rows[(binding.description, heading)] = replace(row, key=f"{row.key}, {key}")
 
     for active in screen.active_bindings.values():
         add(active.node, active.binding, active.enabled)
-    for node in (screen, app):
+    nodes: list[DOMNode] = [app, screen]
+    nodes += [w for w in screen.walk_children() if _ours(w) and w._bindings.key_to_bindings]
+    for node in nodes:
         # `_bindings` holds the node's merged class BINDINGS plus any added at run time.
         for _key, binding in node._bindings:
-            state = app._check_action_state(binding.action, node)
-            if state is not False:
-                add(node, binding, bool(state))
+            # listed even when not usable right now (escape while no run goes), dimmed; the
+            # app's own keys are judged as if the help were not open over them
+            state = True if node is app else app._check_action_state(binding.action, node)
+            add(node, binding, bool(state))
     return list(rows.values())
 
 
+def grouped(rows: list[BindingRow], *, with_textual: bool = True) -> dict[str, list[BindingRow]]:
+    """Rows by heading, in the order of `HEADINGS`; Textual's own keys added where they fit."""
+    extra = [BindingRow(k, d, h) for h, k, d in TEXTUAL_KEYS] if with_textual else []
+    present = {row.heading for row in rows}
+    by_heading: dict[str, list[BindingRow]] = {h: [] for h in HEADINGS}
+    for row in rows + [r for r in extra if r.heading in present or r.heading == EVERYWHERE]:
+        by_heading.setdefault(row.heading, []).append(row)
+    return {h: found for h, found in by_heading.items() if found}
+
+
 class HelpScreen(ModalScreen[None]):
-    """Lists the fixed keys and the bindings of the screen it was opened over."""
+    """Lists the keys of the screen it was opened over, by heading."""
 
     CSS_PATH = DIALOGS_CSS
 
@@ -114,7 +136,6 @@ class HelpScreen(ModalScreen[None]):
         with Vertical(id="help-dialog", classes="dialog"):
             yield Static("Keys", id="help-title", classes="dialog-title")
             with VerticalScroll(id="help-body"):
-                yield Static(self._fixed_table(), id="help-fixed")
                 yield Static(id="help-active")
             yield Static("escape or f1 closes this help", id="help-hint")
         yield Footer()
@@ -122,7 +143,7 @@ class HelpScreen(ModalScreen[None]):
     def on_mount(self) -> None:
         source = self._source or self._screen_below()
         rows = collect_bindings(source) if source is not None else []
-        self.query_one("#help-active", Static).update(self._active_table(rows))
+        self.query_one("#help-active", Static).update(self._tables(grouped(rows)))
         self.query_one("#help-body", VerticalScroll).focus()
 
     def _screen_below(self) -> Screen | None:
@@ -133,11 +154,8 @@ class HelpScreen(ModalScreen[None]):
         return stack[-1] if stack and stack[-1] is not self else None
 
     @staticmethod
-    def _table(title: str) -> Table:
+    def _tables(groups: dict[str, list[BindingRow]]) -> Table:
         table = Table(
-            title=title,
-            title_justify="left",
-            title_style="bold",
             box=box.SIMPLE_HEAD,
             expand=True,
             show_edge=False,
@@ -145,26 +163,14 @@ class HelpScreen(ModalScreen[None]):
         )
         table.add_column("Key", style="bold", no_wrap=True, min_width=16)
         table.add_column("Action", ratio=1)
-        return table
-
-    def _fixed_table(self) -> Table:
-        table = self._table("Everywhere")
-        for key, description in FIXED_KEYS:
-            table.add_row(Text(key), Text(description))
-        return table
-
-    def _active_table(self, rows: list[BindingRow]) -> Table:
-        table = self._table("On this screen")
-        table.add_column("Where", style="dim", no_wrap=True)
-        if not rows:
-            table.add_row(Text("—"), Text("no other keys here"), Text(""))
-        for row in rows:
-            style = "" if row.enabled else "dim"
-            table.add_row(
-                Text(row.key, style=style),
-                Text(row.description, style=style),
-                Text(row.where),
-            )
+        for number, (heading, rows) in enumerate(groups.items()):
+            if number:
+                table.add_row("", "")
+            table.add_row(Text(heading, style="bold underline"), "")
+            for row in rows:
+                style = "" if row.enabled else "dim"
+                shown = row.text or row.description
+                table.add_row(Text(row.key, style=style), Text(shown, style=style))
         return table
 
     def action_close(self) -> None:

@@ -35,11 +35,13 @@ from fleet_tui.settings.config import (
     parse_snippet,
     save_settings,
 )
+from fleet_tui.settings.config_lasting import lasting_names, save_lasting
 from fleet_tui.tui.forget import conversations_phrase
 from fleet_tui.tui.screens import DIALOGS_CSS
 from fleet_tui.tui.screens.confirm import ConfirmResult, ConfirmScreen
 from fleet_tui.tui.screens.settings_form import SettingsForm
 from fleet_tui.tui.screens.settings_parts import (
+    DEMO_NOTE,
     FIELD_LABELS,
     FIELDS,
     FORM_FIELDS,
@@ -47,6 +49,7 @@ from fleet_tui.tui.screens.settings_parts import (
     ConnectionChecker,
     LocalData,
     SnippetArea,
+    demo_save_message,
     join,
     unique_name,
 )
@@ -79,6 +82,8 @@ class SettingsScreen(SettingsForm):
         client_factory: ClientFactory | None = None,
         focus_field: str | None = None,
         local_data: LocalData | None = None,
+        labels: Mapping[str, str] | None = None,
+        demo: bool = False,
         name: str | None = None,
         id: str | None = None,
         classes: str | None = None,
@@ -89,6 +94,10 @@ class SettingsScreen(SettingsForm):
         self._config_path = config_path
         self._env_sources = dict(env_sources or {})
         self._client_factory: ClientFactory = client_factory or FleetClient
+        self._labels = dict(labels or {})
+        # In the demo, Save writes only the user's own agents, to their real settings file.
+        self._demo = demo
+        self._lasting = lasting_names(self._working)
         self._first_run = not self._working.profiles
         if self._first_run:
             self._working.replace_profile(AgentProfile(name=DEFAULT_PROFILE_NAME))
@@ -114,6 +123,8 @@ class SettingsScreen(SettingsForm):
         with Container(id="settings-body"):
             # Not focusable itself: every child is, and focus scrolls it into view.
             with VerticalScroll(id="settings-form", can_focus=False):
+                if self._demo:
+                    yield Static(DEMO_NOTE, id="demo-note", classes="hint")
                 yield Static(id="editing-label")
                 with Vertical(id="snippet-box", classes="settings-section"):
                     yield Label("Paste snippet", classes="section-title")
@@ -400,11 +411,17 @@ class SettingsScreen(SettingsForm):
         self._working.current = self._editing
         notes: list[str] = []
         try:
-            path = save_settings(self._working, self._config_path, notes=notes)
+            if self._demo:
+                kept = save_lasting(
+                    self._working, self._config_path, known=self._lasting, notes=notes
+                )
+                tell(self.app, demo_save_message(kept), timeout=10)
+            else:
+                path = save_settings(self._working, self._config_path, notes=notes)
+                log.info("saved settings for agent %r to %s", self._editing, path)
         except ConfigError as exc:
             self._set_line("general-message", f"Not saved: {exc}", "error")
             return
-        log.info("saved settings for agent %r to %s", self._editing, path)
         for note in notes:  # e.g. a locked keyring: the token went to the settings file
             tell(self.app, note, severity="warning", timeout=15)
         self._forget_removed()

@@ -46,6 +46,8 @@ class SettingsForm(Screen[Settings | None]):
     _env_sources: dict[str, str]
     _insecure_ok_url: str | None
     _save_attempted: bool
+    _labels: dict[str, str]
+    """How the app names each saved agent (with the server's name), by profile name."""
 
     # ------------------------------------------------------------------ helpers
     def _input(self, field: str) -> Input:
@@ -72,7 +74,8 @@ class SettingsForm(Screen[Settings | None]):
         options = []
         for pname in self._working.profiles:
             marker = "● " if pname == self._working.current else "  "
-            parts: list[str | tuple[str, str]] = [marker, pname]
+            label = self._labels.get(pname) or pname
+            parts: list[str | tuple[str, str]] = [marker, clean_text(label)]
             if pname == self._working.current:
                 parts.append(("  current", "dim"))
             if pname == self._editing:

@@ -14,6 +14,7 @@ from textual.widgets import TextArea
 from fleet_tui.agent_server.client import AgentInfo
 from fleet_tui.settings.config import DEFAULT_AUTH_SCHEME, SECRET_FIELDS, AgentProfile, Problem
 from fleet_tui.settings.config_keyring import KEYRING, secret_location
+from fleet_tui.settings.config_lasting import Kept
 
 
 class ConnectionChecker(Protocol):
@@ -99,6 +100,8 @@ def storage_note(profile: AgentProfile, field: str) -> str | None:
     """Where a saved secret is kept: the system keyring or the settings file."""
     if field not in SECRET_FIELDS:
         return None
+    if profile.session_only:
+        return "Made for this session only: never saved." if getattr(profile, field) else None
     where = secret_location(profile, field)
     if where == KEYRING:
         return "Kept in the system keyring."
@@ -136,3 +139,23 @@ class LocalData(Protocol):
     def count(self, url: str, agent_id: str) -> int: ...
 
     def forget(self, url: str, agent_id: str) -> int: ...
+
+
+DEMO_NOTE = (
+    "Demo: agents you add or change here are saved to your settings and stay after the demo; "
+    "the demo's own agent, its conversations and the theme do not."
+)
+
+
+def demo_save_message(kept: Kept) -> str:
+    """What a save in the demo kept, in words."""
+    if not kept.saved and not kept.removed:
+        return "The demo agent's settings last until you quit; nothing else changed."
+    parts = []
+    if kept.saved:
+        parts.append(join([repr(n) for n in kept.saved]) + " saved to your settings")
+    if kept.removed:
+        parts.append(join([repr(n) for n in kept.removed]) + " removed from them")
+    where = f" ({kept.path})" if kept.path else ""
+    lasts = "it stays" if len(kept.saved) + len(kept.removed) == 1 else "this stays"
+    return f"{'; '.join(parts)}{where}: {lasts} after the demo."
