@@ -42,7 +42,7 @@ def build(tmp_path: Path, titles: tuple[str, ...] = TITLES) -> FleetApp:
 async def ready(pilot: Pilot[object]) -> FleetApp:
     app = pilot.app
     assert isinstance(app, FleetApp)
-    await wait_until(pilot, lambda: app.connection_state == "offline", timeout=10)
+    await wait_until(pilot, lambda: app.connection_state == "unreachable", timeout=10)
     await pilot.pause(0.1)
     return app
 
