@@ -107,7 +107,9 @@ class FilterInput(Input):
 
     BINDINGS = [
         Binding("down", "into_list", "To the list", show=False),
-        Binding("escape", "leave", "Clear filter", tooltip="Clear the filter, back to the message"),
+        Binding(
+            "escape", "leave", "Clear filter", tooltip="Clear the filter, back to the composer"
+        ),
     ]
 
     class Left(Message):
