@@ -22,6 +22,7 @@ from textual.widgets import Button, Checkbox, Static
 
 from fleet_tui.tui.screens import DIALOGS_CSS
 from fleet_tui.tui.widgets.footer import FittedFooter
+from fleet_tui.tui.widgets.toggles import ClearCheckbox
 
 
 @dataclass(frozen=True)
@@ -80,7 +81,7 @@ class ConfirmScreen(ModalScreen[bool | ConfirmResult]):
             yield Static(Content(self._title), id="confirm-title", classes="dialog-title")
             yield Static(Content(self._message), id="confirm-message")
             if self._checkbox_label is not None:
-                yield Checkbox(
+                yield ClearCheckbox(
                     Content(self._checkbox_label), self._checkbox_default, id="confirm-checkbox"
                 )
             with Horizontal(id="confirm-buttons", classes="dialog-buttons"):

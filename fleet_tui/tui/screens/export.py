@@ -17,7 +17,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Static
+from textual.widgets import Button, Input, Label, RadioSet, Static
 
 from fleet_tui.common.sanitize import for_row
 from fleet_tui.services.export import (
@@ -31,6 +31,7 @@ from fleet_tui.services.export import (
 from fleet_tui.storage.store import Conversation, StoredMessage, ThreadState
 from fleet_tui.tui.screens import DIALOGS_CSS
 from fleet_tui.tui.widgets.footer import FittedFooter
+from fleet_tui.tui.widgets.toggles import ClearRadioButton
 
 _FORMATS: dict[str, ExportFormat] = {"export-markdown": "markdown", "export-json": "json"}
 
@@ -82,8 +83,8 @@ class ExportScreen(ModalScreen[Path | None]):
                 id="export-subject",
             )
             with RadioSet(id="export-format"):
-                yield RadioButton("Markdown (.md)", value=True, id="export-markdown")
-                yield RadioButton("JSON (.json)", id="export-json")
+                yield ClearRadioButton("Markdown (.md)", value=True, id="export-markdown")
+                yield ClearRadioButton("JSON (.json)", id="export-json")
             yield Label("Save to", id="export-path-label")
             yield Input(str(self._default), id="export-path", select_on_focus=False)
             yield Static(id="export-message")

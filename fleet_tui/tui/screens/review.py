@@ -54,6 +54,7 @@ from fleet_tui.tui.screens.review_parts import (
     InboxDecisionSet,
     Slot,
     compose_raw,
+    decision_hint,
     describe_answer,
     json_content,
     json_error,
@@ -160,6 +161,8 @@ class ReviewScreen(ModalScreen[Answers | None]):
 
     def _compose_actions(self) -> ComposeResult:
         yield Static(id="review-error", classes="field-error")
+        if self.slots and not self.raw:
+            yield Static(Content.styled(decision_hint(self.slots), "dim"), id="review-hint")
         with Horizontal(id="review-buttons"):
             yield Button(Content("Send  ctrl+s"), id="review-send", variant="primary")
             if self.slots and not self.raw:

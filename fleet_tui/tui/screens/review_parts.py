@@ -12,10 +12,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.content import Content
 from textual.highlight import highlight
-from textual.widgets import Checkbox, RadioButton, RadioSet, Static, TextArea
+from textual.widgets import RadioButton, RadioSet, Static, TextArea
 
 from fleet_tui.common.sanitize import clean_text, for_row
 from fleet_tui.domain.interrupts import RawReview, dumps_json, fold_value, parse_json
+from fleet_tui.tui.widgets.toggles import ClearCheckbox, ClearRadioButton
 
 Kind = Literal["hitl", "inbox"]
 
@@ -63,7 +64,7 @@ class DecisionSet(RadioSet):
         self.allowed = [c for c in self.CHOICES if c in allowed]
         super().__init__(
             *(
-                RadioButton(Content(f"{self.CHOICES[c][1]} ({self.CHOICES[c][0]})"))
+                ClearRadioButton(Content(f"{self.CHOICES[c][1]} ({self.CHOICES[c][0]})"))
                 for c in self.allowed
             ),
             id=id,
@@ -133,6 +134,15 @@ class Slot:
         return f"{self.index + 1}. {self.name}"
 
 
+def decision_hint(slots: list[Slot]) -> str:
+    """A letter only picks a decision: say so, and that nothing goes before Send."""
+    keys: dict[str, None] = {}
+    for slot in slots:
+        choices = HITL_CHOICES if slot.kind == "hitl" else INBOX_CHOICES
+        keys.update((choices[c][0], None) for c in slot.allowed if c in choices)
+    return f"{'/'.join(keys)} pick a decision · nothing is sent until Send (ctrl+s)"
+
+
 def json_content(value: Any) -> Content:
     # dumps_json escapes control characters inside strings; clean_text is the backstop.
     return highlight(clean_text(dumps_json(value)), language="json")
@@ -176,7 +186,7 @@ def compose_raw(n: int, review: RawReview, value: Content) -> ComposeResult:
         classes="section-label",
     )
     yield TextArea(id=f"raw-answer-{n}", classes="raw-answer", soft_wrap=True)
-    yield Checkbox(
+    yield ClearCheckbox(
         Content("Send as plain text, even if it parses as JSON"),
         id=f"raw-as-text-{n}",
         classes="raw-as-text",
