@@ -69,7 +69,8 @@ def test_a_hanging_tool_is_given_up(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     monkeypatch.setattr(clipboard, "TOOL_TIMEOUT", 0.3)
     fake_tool(tmp_path, "xclip", sleep=5)
     outcome = copy_text("x", environ=env(tmp_path, DISPLAY=":0"), platform="linux")
-    assert outcome.how == "none" and "did not finish within 0.3 s" in outcome.message
+    # the tool gave up: OSC 52 is the way left, and the message says why the tool failed
+    assert outcome.how == "osc52" and "did not finish within 0.3 s" in outcome.message
 
 
 def test_osc52_is_chosen_only_where_it_is_known_to_work(tmp_path: Path) -> None:
@@ -78,8 +79,9 @@ def test_osc52_is_chosen_only_where_it_is_known_to_work(tmp_path: Path) -> None:
     assert osc52_known({"TERM": "xterm-256color"}) is None
     outcome = copy_text("x", environ=env(tmp_path, TERM_PROGRAM="iTerm.app"), platform="linux")
     assert outcome.how == "osc52" and "set -g set-clipboard on" in outcome.message
+    # an unknown terminal most likely takes it: sent, with what to do if it did not
     outcome = copy_text("x", environ=env(tmp_path, TERM="xterm-256color"), platform="linux")
-    assert outcome.how == "none" and "not known to take OSC 52" in outcome.message
+    assert outcome.how == "osc52" and "install wl-copy, xclip or xsel" in outcome.message
 
 
 def test_tmux_passes_osc52_on_only_when_set_clipboard_is_on(tmp_path: Path) -> None:
@@ -115,11 +117,21 @@ async def test_the_app_says_which_way_it_copied(
         await wait_until(pilot, lambda: out.exists() and app._notifications, 10)
         assert out.read_text() == "the reply" and sent == []
         assert [str(n.message) for n in app._notifications] == ["Copied the text (xclip)"]
-        # no tool, a terminal not known to take OSC 52: sent anyway, and a file is offered
+        # no tool, an unknown terminal: OSC 52, saying what to do if nothing was copied
         monkeypatch.delenv("DISPLAY")
         monkeypatch.setenv("TERM", "xterm-256color")
         monkeypatch.delenv("TERM_PROGRAM", raising=False)
+        app.clear_notifications()
+        copy(app, "the reply", "the text")
+        await wait_until(pilot, lambda: bool(app._notifications), 10)
+        assert sent == ["the reply"] and not isinstance(app.screen, SaveFileScreen)
+        assert "install wl-copy, xclip or xsel" in str(list(app._notifications)[-1].message)
+        # no tool, and tmux not passing OSC 52 on: nothing can work, a file is offered
+        tmux = tools / "tmux"
+        tmux.write_text("#!/bin/sh\necho external\n")
+        tmux.chmod(0o755)
+        monkeypatch.setenv("TMUX", "/tmp/tmux-0/default,1,0")
         copy(app, "the reply", "the text")
         await wait_until(pilot, lambda: isinstance(app.screen, SaveFileScreen), 10)
-        assert sent == ["the reply"]
+        assert sent == ["the reply", "the reply"]
         assert app.screen.file.content == "the reply"  # type: ignore[attr-defined]

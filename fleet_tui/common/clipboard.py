@@ -136,12 +136,20 @@ def copy_text(
         if problem is None:
             return CopyOutcome("tool", f"Copied ({tool.name})", tool.name)
     why = f" ({problem})" if problem else ""
-    if osc52_known(environ):
+    known = osc52_known(environ)
+    if known:
         return CopyOutcome(
             "osc52", f"Sent to the terminal's clipboard (OSC 52) — {TMUX_HINT}.{why}"
         )
+    if known is None:
+        # most terminals take OSC 52; a file dialog on every copy would punish those that do
+        return CopyOutcome(
+            "osc52",
+            "Sent to the terminal's clipboard (OSC 52); if nothing was copied, this terminal "
+            f"does not take it: install wl-copy, xclip or xsel.{why}",
+        )
     return CopyOutcome(
         "none",
-        "No clipboard tool (wl-copy, xclip, xsel, pbcopy, clip.exe) worked and this terminal "
-        f"is not known to take OSC 52 ({TMUX_HINT}): it may not have been copied.{why}",
+        "No clipboard tool (wl-copy, xclip, xsel, pbcopy, clip.exe) worked and tmux does not "
+        f"pass OSC 52 on ({TMUX_HINT}): nothing was copied.{why}",
     )
