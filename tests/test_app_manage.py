@@ -201,4 +201,5 @@ async def test_damaged_store_found_after_start_is_moved_aside(tmp_path: Path) ->
         assert app.store.recovered_from.exists()
         messages = [n.message for n in app._notifications]
         # the path is on its own line, shortened from the middle when long: its end stays
-        assert any(app.store.recovered_from.name in m for m in messages)
+        stamp = app.store.recovered_from.name.rsplit("-", 2)[-2:]  # "corrupt-<date>-<time>"
+        assert any("-".join(stamp) in m for m in messages), messages
