@@ -1,6 +1,7 @@
 """The Textual app: holds the settings, the store and the client; wires screens together.
 
-Its toasts and crash handling are in app_safety.py (`SafeApp`), its palette in commands.py.
+Its toasts and crash handling are in app_safety.py (`SafeApp`), how it follows the agent's
+connection in app_connection.py, its palette in commands.py.
 """
 
 from __future__ import annotations
@@ -28,6 +29,12 @@ from fleet_tui.settings.config import (
     validate_profile,
 )
 from fleet_tui.storage.store import Agent, Store
+from fleet_tui.tui.app_connection import (
+    confirm_cleartext,
+    request_outcome,
+    server_wait,
+    set_connection,
+)
 from fleet_tui.tui.app_safety import SafeApp
 from fleet_tui.tui.app_settings import label_of_saved, save_app_settings
 from fleet_tui.tui.commands import ConversationCommands, app_commands
@@ -39,8 +46,7 @@ from fleet_tui.tui.widgets.notices import tell, toast_path
 from fleet_tui.tui.widgets.status import ConnectionState, state_after_check
 
 if TYPE_CHECKING:
-    from fleet_tui.agent_server.client import FleetClient, Reachability
-    from fleet_tui.domain.events import ServerWait
+    from fleet_tui.agent_server.client import FleetClient
 
 __all__ = ["ConversationCommands", "FleetApp"]
 
@@ -129,9 +135,9 @@ class FleetApp(SafeApp):
                     self.chat.show_connection()
                     tell(self, str(exc), title="Cannot use the agent", severity="error", timeout=20)
             else:
-                client.on_wait = self._server_wait
-                client.on_outcome = lambda outcome, error: self._request_outcome(
-                    client, outcome, error
+                client.on_wait = lambda wait: server_wait(self, wait)
+                client.on_outcome = lambda outcome, error: request_outcome(
+                    self, client, outcome, error
                 )
                 self._client = client
         return self._client
@@ -258,43 +264,11 @@ class FleetApp(SafeApp):
     def _start_agent(self, *, open_settings: bool = False) -> None:
         """Check the agent, ask about a cleartext token first, or open the settings."""
         if self._unconfirmed is not None:
-            self._confirm_cleartext(self._unconfirmed)
+            confirm_cleartext(self, self._unconfirmed)
         elif self.agent_ready:
             self.call_after_refresh(self.check_agent)
         elif open_settings:
             self.action_settings()
-
-    def _confirm_cleartext(self, profile: AgentProfile) -> None:
-        from fleet_tui.settings.config import cleartext_question
-        from fleet_tui.tui.screens.confirm import ConfirmScreen
-
-        question = cleartext_question(profile)
-        if question is None:
-            return
-
-        def answered(yes: object) -> None:
-            if not yes:
-                tell(
-                    self,
-                    "Nothing was sent. Use an https:// URL in the settings (ctrl+o).",
-                    severity="warning",
-                )
-                return
-            profile.allow_insecure_http = True
-            self._use_profile(profile)
-            self.chat.agent_changed()
-            self.check_agent()
-
-        self.push_screen(
-            ConfirmScreen(
-                question.title,
-                question.body,
-                confirm_label=question.confirm_label,
-                cancel_label="Don't send",
-                danger=True,
-            ),
-            answered,
-        )
 
     @work(exclusive=True, group="check-agent", exit_on_error=False)
     async def check_agent(self) -> None:
@@ -306,7 +280,7 @@ class FleetApp(SafeApp):
         except FleetError as exc:
             if client is not self.client:
                 return
-            self._set_connection(state_after_check(exc), str(exc))
+            set_connection(self, state_after_check(exc), str(exc))
             if self.connection_state != "authentication failed":  # that one has its own toast
                 tell(self, str(exc), title="Cannot use the agent", severity="error", timeout=20)
             return
@@ -315,46 +289,10 @@ class FleetApp(SafeApp):
         self.agent_name = info.name
         self.store.rename_agent(agent.id, info.name)
         self.assistant_id = info.assistant_id
-        self._set_connection("connected")
+        set_connection(self, "connected")
         self.chat.agent_renamed()
         if self.store.count_conversations(agent.id) == 0:
             self.sync_from_server()  # first use of this agent: bring in its threads from the server
-
-    def _server_wait(self, wait: ServerWait) -> None:
-        """The server asked to wait before a request is retried: the header says so."""
-        from fleet_tui.tui.widgets.status import AgentBar
-
-        self.chat.query_one(AgentBar).show_wait(wait)
-
-    def _set_connection(self, state: ConnectionState, detail: str = "") -> None:
-        was = self.connection_state
-        self.connection_state, self.connection_detail = state, detail
-        self.chat.show_connection()
-        if state == "authentication failed" and was != state:
-            # an expired or revoked token is the usual cause: say where to fix it
-            tell(
-                self,
-                "The server refused the Personal Access Token (it may have expired or been "
-                "revoked). Press ctrl+o to enter a new one.",
-                title="Authentication failed",
-                severity="error",
-                timeout=20,
-            )
-
-    def _request_outcome(
-        self, client: FleetClient, outcome: Reachability, error: FleetError | None
-    ) -> None:
-        """Every request of the agent's client ends here: the header follows the last one."""
-        if self._thread_id != threading.get_ident():
-            with suppress(RuntimeError):  # the app is closing: nobody left to tell
-                self.call_from_thread(self._request_outcome, client, outcome, error)
-            return
-        if client is not self._client or not self.is_running:
-            return  # the user switched agents meanwhile
-        detail = "" if error is None else str(error)
-        if outcome == self.connection_state and (error is None or detail == self.connection_detail):
-            return
-        self._set_connection(outcome, detail)
 
     @work(exclusive=True, group="sync-threads", exit_on_error=False)
     async def sync_from_server(self, *, asked: bool = False) -> None:

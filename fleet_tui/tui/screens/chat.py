@@ -4,6 +4,9 @@ A view: user intents go to the conversation service, whose events come back as
 `ServiceMessage`s that update the pane, the sidebar and the status line. Each running
 conversation has its own worker; a run keeps streaming into its own transcript when the user
 switches to another conversation, and only the visible one is rendered.
+
+The events are followed in chat_events.py, the status line drawn in chat_status.py, an empty
+conversation's greeting kept in chat_greeting.py.
 """
 
 from __future__ import annotations
@@ -15,32 +18,23 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.message import Message
 from textual.reactive import var
 from textual.screen import ModalScreen, Screen
 
-from fleet_tui.domain.deep_state import plan_progress, plan_summary
-from fleet_tui.domain.transcript import InterruptItem, Item, NoticeItem, Transcript
+from fleet_tui.domain.transcript import InterruptItem, Item, Transcript
 from fleet_tui.services.approvals import STATELESS_NOTICE
 from fleet_tui.services.conversation_service import ConversationService
 from fleet_tui.services.conversation_state import Cancellable, ConversationState
-from fleet_tui.services.service_events import (
-    ActivityChanged,
-    AnswerRejected,
-    BusyChoice,
-    ConversationChanged,
-    FilesUpdated,
-    PlanChanged,
-    Problem,
-    RunBegan,
-    RunEventFor,
-    RunFinished,
-    ServiceEvent,
-    ThreadBusy,
-    TranscriptReplaced,
-)
+from fleet_tui.services.service_events import RunEventFor, ServiceEvent
 from fleet_tui.storage.store import Conversation
-from fleet_tui.tui.screens import chat_review, chat_sidebar
+from fleet_tui.tui.screens import (
+    chat_events,
+    chat_greeting,
+    chat_review,
+    chat_sidebar,
+    chat_status,
+)
+from fleet_tui.tui.screens.chat_events import ServiceMessage
 from fleet_tui.tui.widgets.composer import Composer
 from fleet_tui.tui.widgets.footer import FittedFooter
 from fleet_tui.tui.widgets.message_pane import MessagePane
@@ -52,14 +46,6 @@ from fleet_tui.tui.widgets.status import AgentBar, RunStatus
 if TYPE_CHECKING:
     from fleet_tui.agent_server.client import FleetClient
     from fleet_tui.tui.app import FleetApp
-
-
-class ServiceMessage(Message):
-    """A conversation service event, delivered to the screen on its message queue."""
-
-    def __init__(self, event: ServiceEvent) -> None:
-        super().__init__()
-        self.event = event
 
 
 class ChatScreen(Screen[None]):
@@ -213,20 +199,7 @@ class ChatScreen(Screen[None]):
 
     def agent_renamed(self) -> None:
         """The server named the agent: the header and an empty conversation's greeting say it."""
-        self.show_connection()
-        greeting = self._greeting
-        transcript = self.pane.transcript
-        if isinstance(greeting, NoticeItem) and self.current is None:
-            for index, item in enumerate(transcript.items):
-                if item is greeting:
-                    greeting.text = self._greeting_text()
-                    transcript.changed(index)
-
-    def _greeting_text(self) -> str:
-        return (
-            f"New conversation with {self.app.agent_label or 'the agent'}: enter sends, "
-            "ctrl+j starts a new line, ctrl+p lists every action."
-        )
+        chat_greeting.agent_renamed(self)
 
     def agent_changed(self) -> None:
         """The app switched to another agent: new sidebar, new blank conversation."""
@@ -252,8 +225,7 @@ class ChatScreen(Screen[None]):
                 "thread and no history (kept locally)."
             )
         elif self.app.agent_ready:
-            index = self.pane.add_notice(self._greeting_text())
-            self._greeting = transcript.items[index]
+            chat_greeting.show_greeting(self)
         self.composer.focus()
         self.show_status()
 
@@ -301,23 +273,15 @@ class ChatScreen(Screen[None]):
             agent = self.app.agent
             assert agent is not None
             state = self.service.create(
-                agent.id, stateless=self.new_is_stateless, transcript=self._without_greeting()
+                agent.id,
+                stateless=self.new_is_stateless,
+                transcript=chat_greeting.without_greeting(self),
             )
             self.current = state
             self.sidebar.current_id = state.id
             self.sidebar.reload(keep=state.id)
         self.service.send(state.id, text)
         self.pane.follow_latest()
-
-    def _without_greeting(self) -> Transcript:
-        """The new conversation's transcript, minus the greeting that only an empty one shows."""
-        transcript = self.pane.transcript
-        greeting, self._greeting = self._greeting, None
-        if greeting is None or not any(i is greeting for i in transcript.items):
-            return transcript
-        kept = Transcript(i for i in transcript.items if i is not greeting)
-        self.pane.set_transcript(kept)
-        return kept
 
     def _client_or_say(self) -> FleetClient | None:
         """The agent's client, or None after telling the user what is missing and opening the
@@ -338,84 +302,12 @@ class ChatScreen(Screen[None]):
     @on(ServiceMessage)
     def _service_event(self, message: ServiceMessage) -> None:
         message.stop()
-        event = message.event
-        current = self.current.id if self.current is not None else None
-        if isinstance(event, RunBegan):
-            state = self.service.get(event.conversation_id)
-            if state is not None:
-                self.sidebar.set_running(state.conversation, True)
-        elif isinstance(event, ConversationChanged):
-            self.sidebar.refresh_row(event.conversation)
-        elif isinstance(event, RunFinished):
-            self._run_finished(event)
-        elif isinstance(event, ThreadBusy):
-            self._ask_busy(event)
-        elif isinstance(event, TranscriptReplaced) and event.conversation_id == current:
-            self.pane.set_transcript(event.transcript)
-        elif isinstance(event, Problem) and event.conversation_id == current:
-            self.pane.add_error(event.title, event.message, retryable=event.retryable)
-        elif isinstance(event, AnswerRejected):
-            self._answer_rejected(event)
-        elif isinstance(event, PlanChanged) and event.conversation_id == current:
-            self.plan_panel.todos = event.todos
-        elif isinstance(event, FilesUpdated):
-            return  # the files view follows the service itself
-        if not isinstance(event, ActivityChanged) or event.conversation_id == current:
-            self.show_status()
-
-    def _run_finished(self, event: RunFinished) -> None:
-        state = self.service.get(event.conversation_id)
-        conversation = state.conversation if state is not None else None
-        conversation = conversation or self.app.store.get_conversation(event.conversation_id)
-        if conversation is not None:
-            self.sidebar.set_running(conversation, False)
-        self.sidebar.reload(keep=self.current.id if self.current else None)
-        if (
-            event.status == "interrupted"
-            and not event.busy
-            and self.current is not None
-            and self.current.id == event.conversation_id
-            and not self.current.running
-        ):
-            self.action_review()
-
-    def _answer_rejected(self, event: AnswerRejected) -> None:
-        chat_review.answer_rejected(self, event)
-
-    def _ask_busy(self, event: ThreadBusy) -> None:
-        """The thread is busy with a run started elsewhere: wait, watch it, or stop it."""
-        from fleet_tui.tui.screens.busy import BusyScreen
-
-        def chosen(choice: BusyChoice | None) -> None:
-            self.service.answer_busy(event.conversation_id, event.text, choice)
-
-        self.app.push_screen(BusyScreen(), chosen)
+        chat_events.follow(self, message.event)
 
     # ----------------------------------------------------------------- status
     def show_status(self) -> None:
         """The status line for the visible conversation (called on every service event)."""
-        status = self.query_one(RunStatus)
-        state = self.current
-        plan = state.plan if state is not None else ()
-        status.plan_note = plan_summary(plan) if plan_progress(plan)[2] is not None else ""
-        self.run_going = state is not None and state.runner is not None
-        if state is not None and state.runner is not None:
-            status.show_run(
-                state.runner.started_at,
-                state.activity_text,
-                state.reconnecting,
-                quiet_since=state.quiet_since,
-            )
-            return
-        running = sum(1 for s in self.service.running() if s is not state)
-        note = (
-            f"{running} other conversation{'s' if running != 1 else ''} running" if running else ""
-        )
-        if state is not None and state.conversation.status == "interrupted":
-            note = "waiting for your decision" + (f" · {note}" if note else "")
-        if self.app.store.problem:  # shown as long as nothing is being saved
-            note = "not saved locally" + (f" · {note}" if note else "")
-        status.show_idle(note)
+        chat_status.show_status(self)
 
     # ----------------------------------------------------------------- events from widgets
     @on(ThreadSidebar.Opened)

@@ -7,6 +7,9 @@ Secrets (the PAT and the custom-auth header value) are shown only while the reve
 and are kept out of worker descriptions, log lines and messages: code here passes whole
 `AgentProfile` objects around (their repr masks secrets) rather than the raw strings, because
 Textual's crash report prints the local variables of every frame.
+
+The form itself is in settings_form.py, what Save writes in settings_saving.py, removing a
+saved agent in settings_removal.py.
 """
 
 from __future__ import annotations
@@ -28,16 +31,13 @@ from fleet_tui.common.errors import FleetError
 from fleet_tui.settings.config import (
     DEFAULT_PROFILE_NAME,
     AgentProfile,
-    ConfigError,
     Settings,
     SnippetError,
     cleartext_question,
     parse_snippet,
-    save_settings,
 )
-from fleet_tui.settings.config_lasting import lasting_names, save_lasting
-from fleet_tui.tui.forget import conversations_phrase
-from fleet_tui.tui.screens import DIALOGS_CSS
+from fleet_tui.settings.config_lasting import lasting_names
+from fleet_tui.tui.screens import DIALOGS_CSS, settings_removal, settings_saving
 from fleet_tui.tui.screens.confirm import ConfirmResult, ConfirmScreen
 from fleet_tui.tui.screens.settings_form import SettingsForm
 from fleet_tui.tui.screens.settings_parts import (
@@ -49,12 +49,10 @@ from fleet_tui.tui.screens.settings_parts import (
     ConnectionChecker,
     LocalData,
     SnippetArea,
-    demo_save_message,
     join,
     unique_name,
 )
 from fleet_tui.tui.widgets.footer import FittedFooter
-from fleet_tui.tui.widgets.notices import tell
 
 log = logging.getLogger("fleet_tui.tui.screens.settings")
 
@@ -396,49 +394,7 @@ class SettingsScreen(SettingsForm):
         self._write()
 
     def _write(self) -> None:
-        problem = self._store_form()
-        if problem:
-            self._show_problems([problem])
-            return
-        for pname in list(self._new_names):
-            profile = self._working.profiles.get(pname)
-            if (
-                pname != self._editing
-                and profile is not None
-                and not (profile.url or profile.agent_id or profile.api_key)
-            ):
-                self._working.remove_profile(pname)
-        self._working.current = self._editing
-        notes: list[str] = []
-        try:
-            if self._demo:
-                kept = save_lasting(
-                    self._working, self._config_path, known=self._lasting, notes=notes
-                )
-                tell(self.app, demo_save_message(kept), timeout=10)
-            else:
-                path = save_settings(self._working, self._config_path, notes=notes)
-                log.info("saved settings for agent %r to %s", self._editing, path)
-        except ConfigError as exc:
-            self._set_line("general-message", f"Not saved: {exc}", "error")
-            return
-        for note in notes:  # e.g. a locked keyring: the token went to the settings file
-            tell(self.app, note, severity="warning", timeout=15)
-        self._forget_removed()
-        self.dismiss(self._working)
-
-    def _forget_removed(self) -> None:
-        """Delete the local conversations of the removed agents the user asked to forget."""
-        if self._local_data is None:
-            return
-        kept = {(p.url.rstrip("/"), p.agent_id) for p in self._working.profiles.values()}
-        deleted = sum(
-            self._local_data.forget(url, agent_id)
-            for url, agent_id in dict.fromkeys(self._forget)
-            if (url.rstrip("/"), agent_id) not in kept
-        )
-        if deleted:
-            tell(self.app, f"Deleted {conversations_phrase(deleted)} of the removed agent.")
+        settings_saving.write(self)
 
     # ------------------------------------------------------------------ saved agents
     @on(OptionList.OptionSelected, "#agent-list")
@@ -482,60 +438,7 @@ class SettingsScreen(SettingsForm):
         self.action_remove_agent()
 
     def action_remove_agent(self) -> None:
-        option_list = self.query_one("#agent-list", OptionList)
-        target = self._editing
-        if option_list.highlighted is not None:
-            target = option_list.get_option_at_index(option_list.highlighted).id or target
-
-        profile = self._working.profiles.get(target)
-        where = (profile.url, profile.agent_id) if profile is not None else ("", "")
-        shared = any(
-            (p.url.rstrip("/"), p.agent_id) == (where[0].rstrip("/"), where[1])
-            for n, p in self._working.profiles.items()
-            if n != target
-        )
-        count = 0
-        if self._local_data is not None and not shared:
-            count = self._local_data.count(*where)
-
-        def answered(confirmed: bool | ConfirmResult | None) -> None:
-            if confirmed:
-                if isinstance(confirmed, ConfirmResult) and confirmed.checked:
-                    self._forget.append(where)
-                self._remove(target)
-
-        self.app.push_screen(
-            ConfirmScreen(
-                "Remove agent?",
-                f"Remove the saved agent {target!r}? Its settings, including a saved Personal "
-                "Access Token, leave the settings file when you save.",
-                confirm_label="Remove",
-                checkbox_label=(
-                    f"Also delete its {conversations_phrase(count)} (on save; the server's "
-                    "threads stay)"
-                    if count
-                    else None
-                ),
-                danger=True,
-            ),
-            answered,
-        )
-
-    def _remove(self, pname: str) -> None:
-        if pname not in self._working.profiles:
-            return
-        if pname != self._editing:
-            self._working.remove_profile(pname)
-            self._new_names.discard(pname)
-            self._refresh_agent_list()
-            return
-        self._working.remove_profile(pname)
-        self._new_names.discard(pname)
-        if not self._working.profiles:
-            fresh = AgentProfile(name=DEFAULT_PROFILE_NAME)
-            self._working.replace_profile(fresh)
-            self._new_names.add(fresh.name)
-        self._load_form(self._working.current or next(iter(self._working.profiles)))
+        settings_removal.ask_removal(self)
 
 
 __all__ = [
