@@ -191,6 +191,8 @@ class StreamingMarkdown:
         """A tail up to this long is parsed whole (see `_update_window`)."""
         self._paragraph: GrowingParagraph | None = None
         """The growing block when it is a plain paragraph: wrapped from its last line on."""
+        self._plain_tried = -1
+        """The `offset` whose tail was last tried as a plain paragraph without parsing it."""
 
     def update(self, tail: str, final: bool, deadline: float | None = None) -> bool:
         """Re-render from the raw text `tail` (the text from `self.offset` on).
@@ -208,6 +210,11 @@ class StreamingMarkdown:
 
     def _update_window(self, tail: str, final: bool, deadline: float | None) -> tuple[bool, int]:
         """One pass of `update` over at most a window of `tail`: (done, characters settled)."""
+        if self._paragraph is None and not final and self._plain_tried != self.offset:
+            # a tail that is one plain paragraph is drawn without parsing it (once it is not,
+            # it is not plain however it grows: tried once per tail)
+            self._plain_tried = self.offset
+            self._paragraph = GrowingParagraph.start(self.renderer)
         if self._paragraph is not None:
             # finished, or no longer plain: parsed and drawn as markdown again below
             growing = None if final else self._paragraph.update(tail)

@@ -72,10 +72,14 @@ class GrowingParagraph:
         """Characters handed to the wrapper so far (tests check a token costs little)."""
 
     @classmethod
-    def start(cls, renderer: BlockRenderer, block: list[Token]) -> GrowingParagraph | None:
-        """A fast path for the growing last block (parsed as `block`) when it is a plain
-        paragraph and this renderer draws a paragraph the way `update` does."""
-        if not renderer.draws_plain_paragraphs or not _plain_tokens(block):
+    def start(
+        cls, renderer: BlockRenderer, block: list[Token] | None = None
+    ) -> GrowingParagraph | None:
+        """A fast path for a growing block when this renderer draws a paragraph the way
+        `update` does, and the block (if it was parsed, as `block`) is a plain paragraph.
+        Unparsed, the first `update` tells: text that passes its check is one plain paragraph
+        (nothing in it can start another block or any markup)."""
+        if not renderer.draws_plain_paragraphs or (block is not None and not _plain(block)):
             return None
         return cls(renderer)
 
@@ -122,7 +126,7 @@ class GrowingParagraph:
         return pack_lines(renderer.console.render_lines(paragraph, renderer.options, pad=False))
 
 
-def _plain_tokens(block: list[Token]) -> bool:
+def _plain(block: list[Token]) -> bool:
     if [token.type for token in block] != ["paragraph_open", "inline", "paragraph_close"]:
         return False
     children = block[1].children or []
