@@ -59,10 +59,30 @@ def finished_card(text: str, transcript: Transcript | None = None) -> tuple[Tran
     return transcript, card
 
 
-def test_a_long_paragraph_is_parsed_twice_at_most_then_once_a_token(
+def test_a_long_plain_paragraph_is_not_parsed_while_it_grows(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     text = paragraph(2000)
+    blocks = BlockRenderer(Console(file=io.StringIO(), width=90), WIDTH, "monokai")
+    sizes = count_parses(monkeypatch)
+    stream = StreamingMarkdown(blocks)
+    assert stream.update(text, False, time.perf_counter() + 60)
+    text += " more"
+    assert stream.update(text, False, time.perf_counter() + 60)
+    assert sizes == []  # plain: wrapped from its last line on, never parsed
+    assert stream.lines == blocks.render_text(text)
+    text += " more *bold*"
+    assert stream.update(text, False, time.perf_counter() + 60)
+    # markup: parsed as markdown again (no window doubling through it)
+    assert len(sizes) <= 2 and sizes[-1] == len(text)
+    assert stream.update(text, True, time.perf_counter() + 60)
+    assert stream.lines == blocks.render_text(text)
+
+
+def test_a_long_paragraph_with_markup_is_parsed_twice_at_most_then_once_a_token(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    text = "*w* " + paragraph(2000)
     assert len(text) > 4 * WINDOW_CHARS
     blocks = BlockRenderer(Console(file=io.StringIO(), width=90), WIDTH, "monokai")
     sizes = count_parses(monkeypatch)

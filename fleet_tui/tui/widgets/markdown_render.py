@@ -33,6 +33,7 @@ from rich.syntax import Syntax
 
 from fleet_tui.common import redaction
 from fleet_tui.tui.widgets.lines import EMPTY, Line, pack_lines, shown
+from fleet_tui.tui.widgets.paragraph_wrap import SAMPLE, GrowingParagraph
 from fleet_tui.tui.widgets.rich_markdown_adapter import set_tokens
 
 # markdown-it skips everything past this depth of nested blocks (commonmark's 20 was reached by
@@ -135,6 +136,18 @@ class BlockRenderer:
         )
         self._markdown = Markdown("", code_theme=code_theme, hyperlinks=False)
         self.max_level = max_level_for(self.width)
+        self._plain_paragraphs: bool | None = None
+
+    @property
+    def draws_plain_paragraphs(self) -> bool:
+        """Whether a plain paragraph's markdown is what `GrowingParagraph` draws (checked once
+        on a sample: a theme or a Rich version could lay a paragraph out otherwise)."""
+        if self._plain_paragraphs is None:
+            self._plain_paragraphs = False  # the sample below must not take the fast path
+            expected = self.render_tokens(_PARSER.parse(SAMPLE))
+            drawn = GrowingParagraph(self).update(SAMPLE)
+            self._plain_paragraphs = drawn == expected
+        return self._plain_paragraphs
 
     def render_tokens(self, tokens: list[Token]) -> list[Line]:
         markdown = self._markdown
@@ -176,6 +189,10 @@ class StreamingMarkdown:
         self._chunks: dict[tuple[int, int], list[Line]] = {}
         self._whole_up_to = 0
         """A tail up to this long is parsed whole (see `_update_window`)."""
+        self._paragraph: GrowingParagraph | None = None
+        """The growing block when it is a plain paragraph: wrapped from its last line on."""
+        self._plain_tried = -1
+        """The `offset` whose tail was last tried as a plain paragraph without parsing it."""
 
     def update(self, tail: str, final: bool, deadline: float | None = None) -> bool:
         """Re-render from the raw text `tail` (the text from `self.offset` on).
@@ -193,6 +210,18 @@ class StreamingMarkdown:
 
     def _update_window(self, tail: str, final: bool, deadline: float | None) -> tuple[bool, int]:
         """One pass of `update` over at most a window of `tail`: (done, characters settled)."""
+        if self._paragraph is None and not final and self._plain_tried != self.offset:
+            # a tail that is one plain paragraph is drawn without parsing it (once it is not,
+            # it is not plain however it grows: tried once per tail)
+            self._plain_tried = self.offset
+            self._paragraph = GrowingParagraph.start(self.renderer)
+        if self._paragraph is not None:
+            # finished, or no longer plain: parsed and drawn as markdown again below
+            growing = None if final else self._paragraph.update(tail)
+            if growing is not None:
+                self._show_growing(growing, container=False)
+                return True, 0
+            self._paragraph = None
         # Far behind (tokens came faster than frames): parse a window of the tail only. A prefix
         # of the text is what streaming would have shown at some moment, so every block in it
         # but the last is settled; the rest waits for the next frame.
@@ -241,10 +270,15 @@ class StreamingMarkdown:
             return False, consumed
         if not final and blocks:
             last = blocks[-1]
-            if self._gap and lines and not last.container:
-                lines.append(EMPTY)
-            lines.extend(self._render_growing(last))
+            self._show_growing(self._render_growing(last, tail[consumed:]), last.container)
         return True, consumed
+
+    def _show_growing(self, block_lines: list[Line], container: bool) -> None:
+        lines = self.lines
+        del lines[self._settled :]
+        if self._gap and lines and not container:
+            lines.append(EMPTY)
+        lines.extend(block_lines)
 
     @property
     def settled_lines(self) -> int:
@@ -259,7 +293,14 @@ class StreamingMarkdown:
         self._settled = len(lines)
         self._gap = block.gap_after
 
-    def _render_growing(self, block: Block) -> list[Line]:
+    def _render_growing(self, block: Block, source: str) -> list[Line]:
+        """The growing last block's lines; `source` is its text."""
+        self._paragraph = GrowingParagraph.start(self.renderer, block.tokens)
+        if self._paragraph is not None:
+            drawn = self._paragraph.update(source)
+            if drawn is not None:
+                return drawn
+            self._paragraph = None
         token = block.tokens[0]
         if token.type != "fence" or token.content.count("\n") < 2 * CODE_CHUNK_LINES:
             return self.renderer.render_tokens(block.tokens)
