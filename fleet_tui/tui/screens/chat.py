@@ -78,7 +78,7 @@ class ChatScreen(Screen[None]):
             "jump_list",
             "Chats",
             id="chats",
-            tooltip="To the list of conversations, and back to the message",
+            tooltip="To the list of conversations, and back to the composer",
         ),
         Binding(
             "ctrl+t",

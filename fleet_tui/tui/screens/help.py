@@ -19,10 +19,11 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.dom import DOMNode
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from fleet_tui.tui.key_groups import EVERYWHERE, HEADINGS, SIDEBAR, heading_for, key_text
 from fleet_tui.tui.screens import DIALOGS_CSS
+from fleet_tui.tui.widgets.footer import FittedFooter
 
 # Keys Textual itself provides (no binding of ours to read them from): (heading, key, action).
 TEXTUAL_KEYS: tuple[tuple[str, str, str], ...] = (
@@ -138,7 +139,7 @@ class HelpScreen(ModalScreen[None]):
             with VerticalScroll(id="help-body"):
                 yield Static(id="help-active")
             yield Static("escape or f1 closes this help", id="help-hint")
-        yield Footer()
+        yield FittedFooter()
 
     def on_mount(self) -> None:
         source = self._source or self._screen_below()

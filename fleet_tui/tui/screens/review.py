@@ -21,7 +21,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widget import Widget
-from textual.widgets import Button, Checkbox, Footer, Input, RadioSet, Static, TextArea
+from textual.widgets import Button, Checkbox, Input, RadioSet, Static, TextArea
 
 from fleet_tui.common.sanitize import clean_text, for_row
 from fleet_tui.domain.interrupt_model import Interrupt
@@ -56,9 +56,11 @@ from fleet_tui.tui.screens.review_parts import (
     compose_raw,
     decision_hint,
     describe_answer,
+    interrupt_heading,
     json_content,
     json_error,
 )
+from fleet_tui.tui.widgets.footer import FittedFooter
 
 __all__ = ["Answers", "DecisionSet", "ReviewScreen"]
 
@@ -157,7 +159,7 @@ class ReviewScreen(ModalScreen[Answers | None]):
                                 yield from self._compose_slot(slot)
             with Vertical(id="review-actions"):
                 yield from self._compose_actions()
-        yield Footer()
+        yield FittedFooter()
 
     def _compose_actions(self) -> ComposeResult:
         yield Static(id="review-error", classes="field-error")
@@ -190,17 +192,7 @@ class ReviewScreen(ModalScreen[Answers | None]):
         return Content.assemble(*parts)
 
     def _interrupt_heading(self, n: int) -> str:
-        """ "Approval 2 of 3 · raised by sub-agent researcher" (several, or a sub-agent's)."""
-        interrupt = self.interrupts[n]
-        source = self.sources.get(interrupt.id) or ("a sub-agent" if interrupt.namespace else "")
-        if len(self.interrupts) == 1 and not source:
-            return ""
-        parts = [f"Approval {n + 1} of {len(self.interrupts)}"]
-        if source:
-            parts.append(f"raised by {source}")
-        if interrupt.id and len(self.interrupts) > 1:
-            parts.append(f"id {interrupt.id[:12]}")
-        return for_row(" · ".join(parts))
+        return interrupt_heading(self.interrupts, self.sources, n)
 
     def _compose_slot(self, slot: Slot) -> ComposeResult:
         i = slot.index

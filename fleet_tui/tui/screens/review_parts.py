@@ -5,6 +5,7 @@ plain text, never as markup.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
 
@@ -15,6 +16,7 @@ from textual.highlight import highlight
 from textual.widgets import RadioButton, RadioSet, Static, TextArea
 
 from fleet_tui.common.sanitize import clean_text, for_row
+from fleet_tui.domain.interrupt_model import Interrupt
 from fleet_tui.domain.interrupts import RawReview, dumps_json, fold_value, parse_json
 from fleet_tui.tui.widgets.toggles import ClearCheckbox, ClearRadioButton
 
@@ -141,6 +143,22 @@ def decision_hint(slots: list[Slot]) -> str:
         choices = HITL_CHOICES if slot.kind == "hitl" else INBOX_CHOICES
         keys.update((choices[c][0], None) for c in slot.allowed if c in choices)
     return f"{'/'.join(keys)} pick a decision · nothing is sent until Send (ctrl+s)"
+
+
+def interrupt_heading(
+    interrupts: Sequence[Interrupt], sources: Mapping[str | None, str], n: int
+) -> str:
+    """ "Approval 2 of 3 · raised by sub-agent researcher" (several, or a sub-agent's)."""
+    interrupt = interrupts[n]
+    source = sources.get(interrupt.id) or ("a sub-agent" if interrupt.namespace else "")
+    if len(interrupts) == 1 and not source:
+        return ""
+    parts = [f"Approval {n + 1} of {len(interrupts)}"]
+    if source:
+        parts.append(f"raised by {source}")
+    if interrupt.id and len(interrupts) > 1:
+        parts.append(f"id {interrupt.id[:12]}")
+    return for_row(" · ".join(parts))
 
 
 def json_content(value: Any) -> Content:
