@@ -21,13 +21,8 @@ from fleet_tui.common.errors import FleetError
 from fleet_tui.domain.events import (
     Event,
     InterruptRequest,
-    Reconnecting,
-    RunEnded,
     RunStarted,
     StreamQuiet,
-    TextDelta,
-    ToolCallStarted,
-    ToolResult,
 )
 from fleet_tui.domain.message_identity import message_ids_in_state
 from fleet_tui.domain.transcript import (
@@ -406,22 +401,11 @@ class ConversationService:
             if isinstance(event, StreamQuiet) and not event.resumed
             else None
         )
-        if isinstance(event, RunStarted):
-            state.activity, state.activity_detail = Activity.WAITING, ""
-            if runner is not None and runner.thread_id != state.conversation.thread_id:
-                # the run made the conversation's thread: known from now on, not at its end
-                state.conversation = replace(state.conversation, thread_id=runner.thread_id)
-        elif isinstance(event, TextDelta):
-            state.activity, state.activity_detail = Activity.WRITING, event.node or ""
-            state.reconnecting = ""
-        elif isinstance(event, ToolCallStarted):
-            state.activity, state.activity_detail = Activity.TOOL, event.call.name
-        elif isinstance(event, ToolResult):
-            state.activity, state.activity_detail = Activity.THINKING, ""
-        elif isinstance(event, Reconnecting):
-            state.reconnecting = f"reconnecting ({event.attempt}/{event.limit})"
-        elif isinstance(event, RunEnded):
-            state.reconnecting = ""
+        state.note_activity(event)
+        made = runner.thread_id if runner is not None and isinstance(event, RunStarted) else None
+        if made is not None and made != state.conversation.thread_id:
+            # the run made the conversation's thread: known from now on, not at its end
+            state.conversation = replace(state.conversation, thread_id=made)
         self._deep.deliver(state, event, running=runner is not None)
         state.transcript.apply(event)
         if runner is None or not runner.ending:

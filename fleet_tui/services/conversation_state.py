@@ -7,7 +7,16 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from fleet_tui.domain.deep_state import StateFile, Todo
-from fleet_tui.domain.events import InterruptRequest
+from fleet_tui.domain.events import (
+    Event,
+    InterruptRequest,
+    Reconnecting,
+    RunEnded,
+    RunStarted,
+    TextDelta,
+    ToolCallStarted,
+    ToolResult,
+)
 from fleet_tui.domain.interrupt_model import Interrupt
 from fleet_tui.domain.transcript import InterruptItem, Transcript
 from fleet_tui.services.deep_tracking import SubagentWork
@@ -85,6 +94,22 @@ class ConversationState:
     def elapsed(self) -> float:
         started = self.started_at
         return 0.0 if started is None else time.monotonic() - started
+
+    def note_activity(self, event: Event) -> None:
+        """What the run is doing, as far as this event of its stream tells."""
+        if isinstance(event, RunStarted):
+            self.activity, self.activity_detail = Activity.WAITING, ""
+        elif isinstance(event, TextDelta):
+            self.activity, self.activity_detail = Activity.WRITING, event.node or ""
+            self.reconnecting = ""
+        elif isinstance(event, ToolCallStarted):
+            self.activity, self.activity_detail = Activity.TOOL, event.call.name
+        elif isinstance(event, ToolResult):
+            self.activity, self.activity_detail = Activity.THINKING, ""
+        elif isinstance(event, Reconnecting):
+            self.reconnecting = f"reconnecting ({event.attempt}/{event.limit})"
+        elif isinstance(event, RunEnded):
+            self.reconnecting = ""
 
     @property
     def activity_text(self) -> str:
