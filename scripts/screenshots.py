@@ -4,7 +4,8 @@
 
 Starts the demo Agent Server on loopback, drives the app headless at 120x40 with Pilot, and
 saves the main screen mid-conversation, the approval review, the settings screen, the help
-screen, a deep-agent run (the plan and a sub-agent's card) and a file of the agent's state. The store and settings live in a temporary folder; the demo token is masked on screen.
+screen, a deep-agent run (the plan and a sub-agent's card) and a file of the agent's state.
+The store and settings live in a temporary folder; the demo token is masked on screen.
 """
 
 from __future__ import annotations
@@ -19,10 +20,10 @@ from pathlib import Path
 from textual.pilot import Pilot
 
 from fleet_tui.demo.server import start_demo
+from fleet_tui.domain.transcript import ToolItem
 from fleet_tui.settings.config import AgentProfile, Settings, save_settings
 from fleet_tui.storage.store import Store
 from fleet_tui.tui.app import FleetApp
-from fleet_tui.domain.transcript import ToolItem
 from fleet_tui.tui.screens.files import FileScreen, FilesScreen
 from fleet_tui.tui.screens.help import HelpScreen
 from fleet_tui.tui.screens.review import ReviewScreen
