@@ -27,7 +27,7 @@ def test_a_newcomer_finds_what_the_first_hour_needs() -> None:
         "fleet-tui config path",
         "fleet-tui config set KEY VALUE",
         "temporary folder",  # the demo keeps nothing
-        '--resume \'{"bf10',  # answering approvals, with the JSON
+        "--resume '{\"bf10",  # answering approvals, with the JSON
         '{"type": "edit", "edited_action"',
         '{"type": "reject", "message"',
         "Focus order",
