@@ -22,7 +22,6 @@ from fleet_tui.tui.app import FleetApp
 from fleet_tui.tui.commands import app_commands
 from fleet_tui.tui.screens.settings import SettingsScreen
 
-FAKE_PAT = "lsv2_pt_0123456789abcdef0123456789abcdef_0123456789"
 CLASS_NAMES = [name for name in ERROR_TITLES if name[0].isupper()]
 
 
