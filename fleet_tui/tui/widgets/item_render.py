@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 from typing import Any, NamedTuple
 
-from rich.cells import cell_len
 from rich.console import Console
 from rich.highlighter import JSONHighlighter
 from rich.style import Style
@@ -27,6 +26,7 @@ from fleet_tui.domain.transcript import (
     ToolItem,
     UserItem,
 )
+from fleet_tui.tui.widgets.cells import fit
 from fleet_tui.tui.widgets.lines import Line, pack_lines, shown, shown_line
 
 INDENT = 2
@@ -181,8 +181,7 @@ class ItemRenderer:
             preview = shown_line(args_preview(redact_value(item.ran_args)))  # type: ignore[arg-type]
             room = self.width - head.cell_len - state.cell_len - 3
             if room > 3:
-                if cell_len(preview) > room:
-                    preview = _truncate_cells(preview, room - 1) + "…"
+                preview = fit(preview, room)
                 head.append(f"({preview})", style=s.tool)
             head.append(" ")
             head.append_text(state)
@@ -315,12 +314,6 @@ def answered_label(decisions: tuple[tuple[str, str], ...]) -> tuple[str, str]:
         mark, style_name = DECISIONS.get(kinds[0], ("•", "meta"))
         mark = mark.split(" ", 1)[0]
     return f"{mark} {len(kinds)} decisions: {', '.join(parts)}", style_name
-
-
-def _truncate_cells(text: str, cells: int) -> str:
-    out = Text(text)
-    out.truncate(max(0, cells))
-    return out.plain
 
 
 def fold_value(value: Any, depth: int = 0) -> Any:
