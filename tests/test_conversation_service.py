@@ -44,7 +44,9 @@ class Harness:
         self.agent = self.store.ensure_agent(server.url, agent_id)
         self.tasks: list[asyncio.Task[Any]] = []
         self.events: list[ServiceEvent] = []
-        self.service = ConversationService(self.store, self.spawn, client=lambda: self.client)
+        self.service = ConversationService(
+            self.store, self.spawn, client=lambda _agent: self.client
+        )
         self.service.subscribe(self.events.append)
 
     def spawn(self, work: Coroutine[Any, Any, Any], name: str) -> asyncio.Task[Any]:

@@ -69,7 +69,7 @@ def record_cancelled_research(store: Store, status: str) -> int:
 
 
 def reopen(store: Store, conversation_id: int) -> Transcript:
-    service = ConversationService(store, lambda *a: None, client=lambda: None)  # type: ignore[arg-type]
+    service = ConversationService(store, lambda *a: None, client=lambda _agent: None)  # type: ignore[arg-type]
     state = service.open(conversation_id, refresh=False)
     assert state is not None
     return state.transcript

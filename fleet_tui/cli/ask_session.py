@@ -80,7 +80,7 @@ class AskSession:
         self.service = self._service(memory_store())
 
     def _service(self, store: Store) -> ConversationService:
-        service = ConversationService(store, self._spawn, client=lambda: self.client)
+        service = ConversationService(store, self._spawn, client=lambda _agent: self.client)
         service.subscribe(self._heard)
         return service
 

@@ -29,7 +29,7 @@ from fleet_tui.domain.transcript import (
     InterruptItem,
     Transcript,
 )
-from fleet_tui.services import approvals, retry_rule
+from fleet_tui.services import approvals, inbox_marks, retry_rule
 from fleet_tui.services.conversation_state import Cancellable, ConversationState, QueuedMessage
 from fleet_tui.services.deep_tracking import DeepTracking
 from fleet_tui.services.service_events import (
@@ -69,11 +69,13 @@ class ConversationService:
         store: Store,
         spawn: Spawn,
         *,
-        client: Callable[[], FleetClient | None],
+        client: Callable[[int], FleetClient | None],
         stream_modes: Callable[[], Sequence[str] | None] = lambda: None,
     ) -> None:
         self.store = store
         self._spawn = spawn
+        # the client of an agent (by its store key): each conversation runs with its own
+        # agent's, so a run goes on when the user switches to another agent
         self._client = client
         self._stream_modes = stream_modes
         self.states: dict[int, ConversationState] = {}
@@ -93,6 +95,9 @@ class ConversationService:
     def _emit(self, event: ServiceEvent) -> None:
         for listener in list(self._listeners):
             listener(event)
+
+    def _client_of(self, state: ConversationState) -> FleetClient | None:
+        return self._client(state.conversation.agent_pk)
 
     # ----------------------------------------------------------------- conversations
     def get(self, conversation_id: int) -> ConversationState | None:
@@ -155,10 +160,12 @@ class ConversationService:
             approvals.restore(self.store, state)
             _settle(state)
         self.focused = conversation_id
+        self.store.mark_seen(conversation_id)
         self.forget_idle()
         self._deep.restore(state, from_store=conversation_id not in self.states)
         self.states[conversation_id] = state
-        if refresh and state.conversation.thread_id and not state.running and self._client():
+        idle = not state.running
+        if refresh and state.conversation.thread_id and idle and self._client_of(state):
             self.refresh(conversation_id)
         return state
 
@@ -246,7 +253,7 @@ class ConversationService:
         return self._spawn(self._join(state), "join")
 
     async def _join(self, state: ConversationState) -> None:
-        client = self._client()
+        client = self._client_of(state)
         thread_id = state.conversation.thread_id
         if client is None or thread_id is None:
             return
@@ -303,7 +310,7 @@ class ConversationService:
 
         `shown`: the message is already in the transcript and the store (a retry, a 409).
         """
-        client = self._client()
+        client = self._client_of(state)
         if client is None:
             return None
         from fleet_tui.services.runner import TurnRunner
@@ -361,6 +368,7 @@ class ConversationService:
         self._set_activity(state, Activity.IDLE)
         self._emit(ConversationChanged(state.conversation))
         status, unsettled = approvals.after_run(self.store, state, runner.status or "success")
+        inbox_marks.run_ended(self.store, state, status, on_screen=state.id == self.focused)
         if unsettled:
             self._spawn(self._settle_answers(state), "refresh")
         self._emit(RunFinished(state.id, status, runner.busy, runner.failure))
@@ -429,7 +437,7 @@ class ConversationService:
     async def _refresh(self, state: ConversationState, *, run_failed: bool = False) -> None:
         from fleet_tui.services.sync import refresh_thread
 
-        client = self._client()
+        client = self._client_of(state)
         if client is None or state.running:
             return
         latest = self.store.messages(state.id, limit=1)

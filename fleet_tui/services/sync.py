@@ -107,6 +107,7 @@ async def refresh_thread(
     thread = await client.get_thread(conversation.thread_id)
     # `/state` is the one source: the thread's own list can be incomplete after a failed resume
     result.interrupts = pending_interrupts(state)
+    store.set_waiting(conversation.id, result.interrupts)
     thread_status = thread.get("status") if isinstance(thread, dict) else None
     status = _status_of(waiting_status(thread_status, result.interrupts))
     if status is not None:

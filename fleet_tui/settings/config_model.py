@@ -14,6 +14,9 @@ APP_NAME = "fleet-tui"
 SETTINGS_FILENAME = "settings.json"
 FILE_FORMAT_VERSION = 1
 DEFAULT_PROFILE_NAME = "default"
+DEFAULT_WATCH_INTERVAL = 60.0
+MIN_WATCH_INTERVAL = 5.0
+MAX_WATCH_INTERVAL = 86_400.0
 KNOWN_STREAM_MODES = frozenset(
     {
         "values",
@@ -48,6 +51,13 @@ Severity = Literal["error", "warning", "confirm"]
 
 class ConfigError(Exception):
     """A settings problem the user must fix (bad --env-file, unknown profile, unwritable file)."""
+
+
+def valid_watch_interval(value: object) -> bool:
+    """0 (the watch is off) or a number of seconds within the allowed range."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    return value == 0 or MIN_WATCH_INTERVAL <= value <= MAX_WATCH_INTERVAL
 
 
 # --------------------------------------------------------------------------- profiles
@@ -161,6 +171,11 @@ class Settings:
     theme: str | None = None
     # a masked debug log in the log folder (crash.setup_logging); off unless asked for
     debug_log: bool = False
+    # seconds between the background watch's looks at each saved agent; 0 turns it off
+    watch_interval: float = DEFAULT_WATCH_INTERVAL
+    # nudges also ring the terminal bell and ask the terminal for a desktop notification
+    # (OSC 9 / OSC 777); a toast is shown regardless
+    nudge_terminal: bool = False
 
     def current_profile(self) -> AgentProfile | None:
         if self.current is None:
@@ -224,6 +239,8 @@ class Settings:
             "current": self.current,
             "theme": self.theme,
             "debug_log": self.debug_log,
+            "watch_interval": self.watch_interval,
+            "nudge_terminal": self.nudge_terminal,
             "profiles": {name: p.to_file_dict() for name, p in self.profiles.items()},
         }
 
@@ -247,6 +264,15 @@ class Settings:
         theme = data.get("theme")
         settings.theme = theme if isinstance(theme, str) and theme else None
         settings.debug_log = data.get("debug_log") is True
+        settings.nudge_terminal = data.get("nudge_terminal") is True
+        interval = data.get("watch_interval", DEFAULT_WATCH_INTERVAL)
+        if valid_watch_interval(interval):
+            settings.watch_interval = float(interval)
+        else:
+            warnings.append(
+                f"settings file: watch_interval must be 0 (off) or {MIN_WATCH_INTERVAL:g} to "
+                f"{MAX_WATCH_INTERVAL:g} seconds; using {DEFAULT_WATCH_INTERVAL:g}"
+            )
         current = data.get("current")
         if isinstance(current, str) and current in settings.profiles:
             settings.current = current

@@ -15,14 +15,15 @@ schema and upgrades in `store_schema`, file handling in `store_files`, streaming
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from fleet_tui.common import redaction
 from fleet_tui.common.redaction import mask_secret
 from fleet_tui.domain.deep_state import StateFile, Todo
-from fleet_tui.storage import store_deep_state
+from fleet_tui.domain.interrupt_model import Interrupt
+from fleet_tui.storage import store_deep_state, store_inbox
 from fleet_tui.storage.store_connection import StoreConnection
 from fleet_tui.storage.store_decisions import (
     DECISIONS_SQL,
@@ -37,6 +38,7 @@ from fleet_tui.storage.store_files import (
     default_db_path,
     fresh_memory,
 )
+from fleet_tui.storage.store_inbox import InboxRow
 from fleet_tui.storage.store_records import (
     AGENT_COLUMNS,
     CONVERSATION_COLUMNS,
@@ -71,6 +73,7 @@ __all__ = [
     "TITLE_MAX",
     "Agent",
     "Conversation",
+    "InboxRow",
     "MessageRole",
     "Store",
     "StoreConnection",
@@ -220,6 +223,19 @@ class Store(StoreConnection):
             f"SELECT {CONVERSATION_COLUMNS} FROM conversations c WHERE c.agent_pk = ?{where}"
             " ORDER BY c.updated_at DESC, c.id DESC LIMIT ? OFFSET ?",
             [agent_pk, *args, limit, offset],
+        )
+        return [conversation_row(row) for row in rows]
+
+    def search_all_agents(self, query: str, *, limit: int = 200) -> list[Conversation]:
+        """Conversations of every agent matching `query` (as the sidebar filter matches),
+        latest activity first."""
+        where, args = self._filter(query)
+        if not where:
+            return []
+        rows = self._all(
+            f"SELECT {CONVERSATION_COLUMNS} FROM conversations c WHERE 1{where}"
+            " ORDER BY c.updated_at DESC, c.id DESC LIMIT ?",
+            [*args, limit],
         )
         return [conversation_row(row) for row in rows]
 
@@ -427,6 +443,31 @@ class Store(StoreConnection):
     def decisions(self, conversation_id: int) -> list[StoredDecision]:
         rows = self._all(DECISIONS_SQL, (conversation_id,))
         return [d for d in map(decision_row, rows) if d is not None]
+
+    # -- the inbox (store_inbox) -------------------------------------------------------------
+    def set_waiting(self, conversation_id: int, interrupts: Sequence[Interrupt]) -> None:
+        store_inbox.set_waiting(self, conversation_id, interrupts)
+
+    def mark_changed(
+        self, conversation_id: int, at: float | None = None, *, failure: str | None = None
+    ) -> None:
+        store_inbox.mark_changed(
+            self, conversation_id, time.time() if at is None else at, failure=failure
+        )
+
+    def mark_seen(self, conversation_id: int, at: float | None = None) -> None:
+        store_inbox.mark_seen(self, conversation_id, time.time() if at is None else at)
+
+    def inbox_rows(
+        self, agent_pks: Iterable[int] | None = None, *, limit: int = 5000
+    ) -> list[InboxRow]:
+        return store_inbox.inbox_rows(self, agent_pks, limit=limit)
+
+    def watch_cursor(self, agent_pk: int) -> str | None:
+        return store_inbox.watch_cursor(self, agent_pk)
+
+    def set_watch_cursor(self, agent_pk: int, cursor: str | None) -> None:
+        store_inbox.set_watch_cursor(self, agent_pk, cursor)
 
 
 def memory_store() -> Store:

@@ -120,7 +120,22 @@ CREATE TABLE decisions (
 );
 """
 
-STEPS: tuple[str, ...] = (_V1, _V2, _V3, _V4)
+# The inbox: what each conversation waits on (its pending interrupts, as `/state` listed them),
+# when it last changed and when the user last had it on screen (both this machine's clock: a
+# change after the last look makes it unread, or a failure to look at), the words of its last
+# failure, and per agent how far the background watch has read the server's thread list (the
+# newest `updated_at` it saw, in the server's own text).
+_V5 = """
+ALTER TABLE conversations ADD COLUMN waiting TEXT;
+ALTER TABLE conversations ADD COLUMN changed_at REAL;
+ALTER TABLE conversations ADD COLUMN seen_at REAL;
+ALTER TABLE conversations ADD COLUMN failure TEXT;
+ALTER TABLE agents ADD COLUMN watch_cursor TEXT;
+CREATE INDEX conversations_for_inbox ON conversations (changed_at DESC)
+    WHERE waiting IS NOT NULL OR changed_at IS NOT NULL;
+"""
+
+STEPS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _V5)
 SCHEMA_VERSION = len(STEPS)
 
 

@@ -98,6 +98,9 @@ class FleetApp(SafeApp):
                 f"The saved theme {for_row(settings.theme)!r} does not exist; using the default. "
                 "Pick one with ctrl+p → Theme."
             )
+        from fleet_tui.services.client_pool import ClientPool
+
+        self.clients = ClientPool(store, lambda: self.settings.profiles.values())
         self._use_profile(profile)
 
     # ----------------------------------------------------------------- agent
@@ -142,10 +145,19 @@ class FleetApp(SafeApp):
                 self._client = client
         return self._client
 
+    def client_for(self, agent_pk: int) -> FleetClient | None:
+        """The client of any stored agent: the one on screen's, or one kept per saved agent
+        (a run of another agent goes on, and its approvals can be answered from the inbox)."""
+        if self.agent is not None and agent_pk == self.agent.id:
+            return self.client if self.agent_ready else None
+        return self.clients.get(agent_pk)
+
     def _use_profile(self, profile: AgentProfile | None) -> None:
+        old, old_agent, old_profile = self._client, self.agent, self.profile
         self.profile = profile
-        if self._client is not None:
-            self.call_later(self._client.aclose)
+        if old is not None and old_agent is not None and old_profile is not None:
+            # the pool keeps it for the runs still going and for the inbox
+            self.clients.adopt(old_agent.id, old_profile, old)
         self._client = None
         self._client_wanted = False
         self.agent = None

@@ -128,7 +128,7 @@ class ChatScreen(Screen[None]):
             self._service = ConversationService(
                 app.store,
                 self._spawn,
-                client=lambda: app.client if app.agent_ready else None,
+                client=app.client_for,
                 stream_modes=lambda: app.profile.stream_modes if app.profile else None,
             )
             self._service.subscribe(self._from_service)
