@@ -127,3 +127,17 @@ def age_words(seconds: float) -> str:
     if seconds < 86400:
         return f"{int(seconds // 3600)} h"
     return f"{int(seconds // 86400)} d"
+
+
+def quick_answer(interrupt: Interrupt, decision: str, reason: str = "") -> object | None:
+    """The resume value that approves (or rejects, with `reason`) every call `interrupt`
+    gates; None when it is not an approval that allows that decision."""
+    from fleet_tui.domain.interrupts import HitlDecision, HitlReview, classify, hitl_resume
+
+    review = classify(interrupt.value, interrupt.response_schema)
+    if not isinstance(review, HitlReview) or decision not in QUICK_DECISIONS:
+        return None
+    if any(decision not in action.allowed for action in review.actions):
+        return None
+    made = HitlDecision.approve() if decision == "approve" else HitlDecision.reject(reason)
+    return hitl_resume([made] * len(review.actions), per_call=review.per_call)

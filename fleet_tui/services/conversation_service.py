@@ -96,7 +96,7 @@ class ConversationService:
         for listener in list(self._listeners):
             listener(event)
 
-    def _client_of(self, state: ConversationState) -> FleetClient | None:
+    def client_of(self, state: ConversationState) -> FleetClient | None:
         return self._client(state.conversation.agent_pk)
 
     # ----------------------------------------------------------------- conversations
@@ -151,23 +151,48 @@ class ConversationService:
     def open(self, conversation_id: int, *, refresh: bool = True) -> ConversationState | None:
         """The conversation with its stored messages, then reconciled with the server."""
         state = self.states.get(conversation_id)
+        fresh = state is None
         if state is None:
-            conversation = self.store.get_conversation(conversation_id)
-            if conversation is None:
+            state = self._from_store(conversation_id)
+            if state is None:
                 return None
-            transcript = Transcript.from_messages(self.store.messages(conversation_id))
-            state = ConversationState(conversation, transcript)
-            approvals.restore(self.store, state)
-            _settle(state)
         self.focused = conversation_id
         self.store.mark_seen(conversation_id)
         self.forget_idle()
-        self._deep.restore(state, from_store=conversation_id not in self.states)
+        self._deep.restore(state, from_store=fresh)
         self.states[conversation_id] = state
         idle = not state.running
-        if refresh and state.conversation.thread_id and idle and self._client_of(state):
+        if refresh and state.conversation.thread_id and idle and self.client_of(state):
             self.refresh(conversation_id)
         return state
+
+    def _from_store(self, conversation_id: int) -> ConversationState | None:
+        conversation = self.store.get_conversation(conversation_id)
+        if conversation is None:
+            return None
+        transcript = Transcript.from_messages(self.store.messages(conversation_id))
+        state = ConversationState(conversation, transcript)
+        approvals.restore(self.store, state)
+        _settle(state)
+        return state
+
+    def load(self, conversation_id: int) -> ConversationState | None:
+        """The conversation's state without putting it on screen (e.g. to answer it from the
+        inbox); it is let go again once idle and not focused."""
+        state = self.states.get(conversation_id)
+        if state is None:
+            state = self._from_store(conversation_id)
+            if state is None:
+                return None
+            self._deep.restore(state, from_store=True)
+            self.states[conversation_id] = state
+        return state
+
+    async def refresh_now(self, conversation_id: int) -> None:
+        """`refresh`, awaited (what is pending is known when it returns)."""
+        state = self.states.get(conversation_id)
+        if state is not None and state.conversation.thread_id:
+            await self._refresh(state)
 
     def unfocus(self) -> None:
         """The user looks at a new, not yet stored conversation."""
@@ -253,7 +278,7 @@ class ConversationService:
         return self._spawn(self._join(state), "join")
 
     async def _join(self, state: ConversationState) -> None:
-        client = self._client_of(state)
+        client = self.client_of(state)
         thread_id = state.conversation.thread_id
         if client is None or thread_id is None:
             return
@@ -310,7 +335,7 @@ class ConversationService:
 
         `shown`: the message is already in the transcript and the store (a retry, a 409).
         """
-        client = self._client_of(state)
+        client = self.client_of(state)
         if client is None:
             return None
         from fleet_tui.services.runner import TurnRunner
@@ -437,7 +462,7 @@ class ConversationService:
     async def _refresh(self, state: ConversationState, *, run_failed: bool = False) -> None:
         from fleet_tui.services.sync import refresh_thread
 
-        client = self._client_of(state)
+        client = self.client_of(state)
         if client is None or state.running:
             return
         latest = self.store.messages(state.id, limit=1)
