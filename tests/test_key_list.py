@@ -18,6 +18,7 @@ from fleet_tui.tui.key_groups import HEADINGS, THIS_SCREEN, heading_for
 from fleet_tui.tui.screens.chat import ChatScreen
 from fleet_tui.tui.screens.files import FileScreen, FilesScreen
 from fleet_tui.tui.screens.help import TEXTUAL_KEYS, HelpScreen, collect_bindings, grouped
+from fleet_tui.tui.screens.inbox import InboxList, InboxScreen
 from fleet_tui.tui.widgets.composer import Composer
 from fleet_tui.tui.widgets.message_pane import MessagePane
 from fleet_tui.tui.widgets.plan_panel import PlanHeader
@@ -33,6 +34,8 @@ OWNERS = (
     PlanHeader,
     FilesScreen,
     FileScreen,
+    InboxScreen,
+    InboxList,
 )
 # keys that are Textual's own: the command palette, moving in a list
 TEXTUAL = {App.COMMAND_PALETTE_BINDING, "up", "down"}

@@ -20,6 +20,7 @@ __all__ = [
     "for_notification",
     "for_row",
     "for_stderr",
+    "for_terminal_notice",
     "needs_cleaning",
     "print_err",
 ]
@@ -101,6 +102,19 @@ def for_stderr(text: object) -> str:
 def for_row(text: object) -> str:
     """One line of a list or header (titles, names, URLs): cleaned, secrets masked."""
     return clean_line(redact(str(text)))
+
+
+# Every control character (C0, DEL, C1) and the line separators: none may reach an escape
+# sequence the app writes itself, where one would end it early or start another.
+_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufffe\uffff]+")
+
+
+def for_terminal_notice(text: object, limit: int) -> str:
+    """Text for a desktop notification asked of the terminal (OSC 9 / OSC 777): secrets masked,
+    every control character gone (not shown as a picture: the terminal shows it outside the
+    app), runs of space made one, cut to `limit` characters."""
+    plain = _CONTROLS.sub(" ", redact(str(text)))
+    return cut(" ".join(plain.split()), limit)
 
 
 def print_err(message: object, err: TextIO, *, prefix: str = "fleet-tui: ") -> None:

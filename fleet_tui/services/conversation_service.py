@@ -188,11 +188,13 @@ class ConversationService:
             self.states[conversation_id] = state
         return state
 
-    async def refresh_now(self, conversation_id: int) -> None:
-        """`refresh`, awaited (what is pending is known when it returns)."""
+    async def refresh_now(self, conversation_id: int) -> bool:
+        """`refresh`, awaited (what is pending is known when it returns); False when the
+        server's copy could not be read."""
         state = self.states.get(conversation_id)
-        if state is not None and state.conversation.thread_id:
-            await self._refresh(state)
+        if state is None or not state.conversation.thread_id:
+            return False
+        return await self._refresh(state)
 
     def unfocus(self) -> None:
         """The user looks at a new, not yet stored conversation."""
@@ -459,19 +461,19 @@ class ConversationService:
             return None
         return self._spawn(self._refresh(state), "refresh")
 
-    async def _refresh(self, state: ConversationState, *, run_failed: bool = False) -> None:
+    async def _refresh(self, state: ConversationState, *, run_failed: bool = False) -> bool:
         from fleet_tui.services.sync import refresh_thread
 
         client = self.client_of(state)
         if client is None or state.running:
-            return
+            return False
         latest = self.store.messages(state.id, limit=1)
         last_seq = latest[0].seq if latest else 0
         try:
             result = await refresh_thread(client, self.store, state.conversation)
         except FleetError as exc:
             self._emit(Problem(state.id, REFRESH_FAILED, str(exc), retryable=True))
-            return
+            return False
         conversation = self.store.get_conversation(state.id)
         if conversation is not None:
             state.conversation = conversation
@@ -496,6 +498,7 @@ class ConversationService:
             state.transcript.settle_stored()
         if result.interrupts and not state.answering:
             self._emit(InterruptsPending(state.id, tuple(state.interrupts.values())))
+        return True
 
     async def _settle_answers(self, state: ConversationState) -> None:
         """A run of answers was refused or stopped: `/state` says which ones the server took;

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from fleet_tui.storage.store import Store
 
 ALREADY_ANSWERED = "It was already answered elsewhere; nothing was sent."
+NOT_READ = "The thread could not be read from the server; nothing was sent."
 NOT_QUICK = "This one needs the review (enter): it is not a single approve-or-reject."
 
 
@@ -80,7 +81,8 @@ async def answer_waiting(
         return ["That conversation no longer exists."]
     if service.client_of(state) is None:
         return [f"The settings of {entry.agent!r} cannot be used now; fix them in the settings."]
-    await service.refresh_now(entry.conversation_id)
+    if not await service.refresh_now(entry.conversation_id):
+        return [NOT_READ]
     wanted = entry.interrupts[0].id
     pending = {i.id: i for i in state.pending()}
     interrupt = pending.get(wanted)
@@ -91,4 +93,8 @@ async def answer_waiting(
     value = quick_answer(interrupt, decision, reason)
     if value is None:
         return [NOT_QUICK]
-    return service.answer(entry.conversation_id, {wanted: value})
+    problems = service.answer(entry.conversation_id, {wanted: value})
+    if not problems:
+        # answered: it leaves the inbox now; the run the answer started says what comes next
+        service.store.set_waiting(entry.conversation_id, [])
+    return problems

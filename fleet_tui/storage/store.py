@@ -463,6 +463,12 @@ class Store(StoreConnection):
     ) -> list[InboxRow]:
         return store_inbox.inbox_rows(self, agent_pks, limit=limit)
 
+    def count_waiting(self, agent_pks: Iterable[int]) -> int:
+        return store_inbox.count_waiting(self, agent_pks)
+
+    def unread_ids(self, conversation_ids: Iterable[int]) -> set[int]:
+        return store_inbox.unread_ids(self, conversation_ids)
+
     def watch_cursor(self, agent_pk: int) -> str | None:
         return store_inbox.watch_cursor(self, agent_pk)
 

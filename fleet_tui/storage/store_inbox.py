@@ -145,6 +145,35 @@ def inbox_rows(
     ]
 
 
+def count_waiting(store: StoreConnection, agent_pks: Iterable[int]) -> int:
+    """How many conversations of these agents wait for a human (the header's badge): a count,
+    without reading what each waits on."""
+    pks = list(agent_pks)
+    if not pks:
+        return 0
+    row = store._one(
+        "SELECT COUNT(*) FROM conversations c WHERE c.status = 'interrupted'"
+        f" AND c.waiting IS NOT NULL AND c.agent_pk IN ({','.join('?' * len(pks))})",
+        pks,
+    )
+    return int(row[0]) if row else 0
+
+
+def unread_ids(store: StoreConnection, conversation_ids: Iterable[int]) -> set[int]:
+    """Those of `conversation_ids` whose last run finished or failed after the user last had
+    them on screen (the sidebar marks them)."""
+    ids = list(conversation_ids)
+    if not ids:
+        return set()
+    rows = store._all(
+        "SELECT c.id FROM conversations c WHERE c.status IN ('error', 'idle')"
+        " AND c.changed_at IS NOT NULL AND c.changed_at > COALESCE(c.seen_at, 0)"
+        f" AND c.id IN ({','.join('?' * len(ids))})",
+        ids,
+    )
+    return {int(row[0]) for row in rows}
+
+
 def watch_cursor(store: StoreConnection, agent_pk: int) -> str | None:
     row = store._one("SELECT watch_cursor FROM agents WHERE id = ?", [agent_pk])
     return row[0] if row and isinstance(row[0], str) else None

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.reactive import var
 from textual.screen import ModalScreen, Screen
 
 from fleet_tui.common import gc_policy
@@ -40,7 +41,8 @@ from fleet_tui.tui.app_settings import label_of_saved, save_app_settings
 from fleet_tui.tui.commands import ConversationCommands, app_commands
 from fleet_tui.tui.conversation_edits import ask_delete, ask_rename
 from fleet_tui.tui.forget import AgentData
-from fleet_tui.tui.screens import DIALOGS_CSS
+from fleet_tui.tui.inbox_hub import InboxHub
+from fleet_tui.tui.screens import DIALOGS_CSS, INBOX_CSS
 from fleet_tui.tui.screens.chat import ChatScreen
 from fleet_tui.tui.widgets.notices import tell, toast_path
 from fleet_tui.tui.widgets.status import ConnectionState, state_after_check
@@ -62,6 +64,11 @@ class FleetApp(SafeApp):
         Binding("f1", "help", "Help", id="help", tooltip="Every key binding"),
         Binding("ctrl+o", "settings", "Settings", id="settings", tooltip="Agent settings"),
     ]
+
+    # kept by the inbox hub (inbox_hub.py): what the inbox screen and the header's badge follow
+    inbox_version: var[int] = var(0)
+    waiting_count: var[int] = var(0)
+    unchecked: var[tuple[tuple[str, str], ...]] = var(())  # (saved agent, why), in words
 
     def __init__(
         self,
@@ -101,6 +108,7 @@ class FleetApp(SafeApp):
         from fleet_tui.services.client_pool import ClientPool
 
         self.clients = ClientPool(store, lambda: self.settings.profiles.values())
+        self.inbox = InboxHub(self)
         self._use_profile(profile)
 
     # ----------------------------------------------------------------- agent
@@ -225,14 +233,16 @@ class FleetApp(SafeApp):
     def _after_first_frame(self) -> None:
         # `fleet-tui` starts with the collector off (cli.main); it runs from here on
         gc_policy.after_first_frame()
+        self.inbox.start()
 
     def _preload_dialog_styles(self) -> None:
         """Parse the dialogs' stylesheet once the app is up (it is left out of the first
         frame), so the first dialog opens as fast as the next ones."""
         sheet = self.stylesheet
-        if not sheet.has_source(str(DIALOGS_CSS), ""):
-            sheet.read(DIALOGS_CSS)
-            sheet.parse()
+        for path in (DIALOGS_CSS, INBOX_CSS):
+            if not sheet.has_source(str(path), ""):
+                sheet.read(path)
+                sheet.parse()
 
     @work(thread=True, group="verify-store", exit_on_error=False)
     def verify_store(self) -> None:
@@ -411,6 +421,13 @@ class FleetApp(SafeApp):
         self._use_profile(result.current_profile())
         self.chat.agent_changed()
         self._start_agent()
+        self.inbox.settings_changed()
+
+    def action_inbox(self) -> None:
+        self.inbox.show()
+
+    def action_search_all(self) -> None:
+        self.inbox.search_all()
 
     def action_help(self) -> None:
         from fleet_tui.tui.screens.help import HelpScreen

@@ -75,6 +75,16 @@ def app_commands(app: FleetApp) -> Iterable[SystemCommand]:
         "Each message runs on its own: no server thread, no history",
         chat.action_new_stateless,
     )
+    yield SystemCommand(
+        "Inbox",
+        "Every saved agent's approvals waiting, failed and finished runs (f4)",
+        app.action_inbox,
+    )
+    yield SystemCommand(
+        "Search all agents",
+        "Find a conversation of any saved agent by title or message text",
+        app.action_search_all,
+    )
     yield SystemCommand("Settings", "Deployment URL, agent id, token (ctrl+o)", app.action_settings)
     yield SystemCommand("Help: key bindings", "Every key (f1)", app.action_help)
     yield SystemCommand(

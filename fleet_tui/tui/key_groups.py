@@ -19,6 +19,8 @@ REVIEW = "Review"
 PLAN_AND_FILES = "Plan & files"
 FILES_VIEW = "Files view"
 SETTINGS = "Settings"
+INBOX = "Inbox"
+SEARCH = "Search all agents"
 THIS_SCREEN = "This screen"
 
 # The order the help screen lists them in.
@@ -30,6 +32,8 @@ HEADINGS: tuple[str, ...] = (
     REVIEW,
     PLAN_AND_FILES,
     FILES_VIEW,
+    INBOX,
+    SEARCH,
     SETTINGS,
     "Code snippets",
     "Export",
@@ -55,6 +59,7 @@ _BY_ID: dict[str, str] = {
     "review": REVIEW,
     "plan": PLAN_AND_FILES,
     "files": PLAN_AND_FILES,
+    "inbox": INBOX,
 }
 _BY_PREFIX: dict[str, str] = {
     "messages": MESSAGE_PANE,
@@ -69,6 +74,8 @@ _BY_PREFIX: dict[str, str] = {
     "save-file": "Save a file",
     "confirm": "Question",
     "help": "Help",
+    "inbox": INBOX,
+    "search": SEARCH,
 }
 # Bindings without an id: the class that owns them, or the screen it sits on (by class name,
 # so this module needs none of them imported).
@@ -94,6 +101,10 @@ _BY_OWNER: dict[str, str] = {
     "BusyScreen": "Busy thread",
     "RenameScreen": "Rename",
     "HelpScreen": "Help",
+    "InboxScreen": INBOX,
+    "InboxList": INBOX,
+    "ReasonScreen": INBOX,
+    "SearchAllScreen": SEARCH,
 }
 
 

@@ -54,6 +54,7 @@ class ChatScreen(Screen[None]):
     FOOTER_ORDER = (
         "cancel_run",
         "new_conversation",
+        "inbox",
         "jump_list",
         "review",
         "toggle_plan",
@@ -99,6 +100,13 @@ class ChatScreen(Screen[None]):
         ),
         Binding("f3", "files", "Files", id="files", tooltip="The agent's files"),
         Binding(
+            "f4",
+            "inbox",
+            "Inbox",
+            id="inbox",
+            tooltip="Every agent's approvals waiting, failed and finished runs",
+        ),
+        Binding(
             "ctrl+l",
             "focus_composer",
             "Compose",
@@ -120,6 +128,8 @@ class ChatScreen(Screen[None]):
         # the greeting of an empty new conversation: it leaves when the first message is sent
         self._greeting: Item | None = None
         self._service: ConversationService | None = None
+        # a conversation opened from the inbox: its review opens once its approvals are read
+        self.review_pending_for: int | None = None
 
     @property
     def service(self) -> ConversationService:
@@ -151,7 +161,9 @@ class ChatScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield AgentBar(id="agent-bar")
         with Horizontal(id="main"):
-            yield ThreadSidebar(self._load_conversations, id="sidebar")
+            yield ThreadSidebar(
+                self._load_conversations, unread=self.app.store.unread_ids, id="sidebar"
+            )
             with Vertical(id="chat"):
                 yield PlanPanel(id="plan")
                 yield MessagePane(id="pane")
@@ -180,6 +192,12 @@ class ChatScreen(Screen[None]):
         self.composer.focus()
         self.show_connection()
         self.start_new(stateless=False)
+        self.watch(self.app, "waiting_count", self._badge_changed, init=False)
+        self.watch(self.app, "unchecked", self._badge_changed, init=False)
+
+    def _badge_changed(self) -> None:
+        bar = self.query_one(AgentBar)
+        bar.set_badge(self.app.waiting_count, len(self.app.unchecked))
 
     def _load_conversations(self, query: str, offset: int, limit: int) -> list[Conversation]:
         agent = self.app.agent
@@ -236,8 +254,11 @@ class ChatScreen(Screen[None]):
             self.sidebar.reload()
             return
         self.current = state
+        self.review_pending_for = None
         self.sidebar.current_id = conversation_id
+        self.sidebar.mark_read(state.conversation)
         self.sidebar.highlight(conversation_id)
+        self.app.inbox.changed()  # opened: it is read now
         self.pane.set_transcript(state.transcript)
         self.plan_panel.opened = False
         self.plan_panel.todos = state.plan
@@ -346,6 +367,17 @@ class ChatScreen(Screen[None]):
         if not isinstance(self.app.screen, ModalScreen):
             self.open_review(state)
 
+    def review_when_pending(self, conversation_id: int) -> None:
+        """Open the review of the open conversation now if its approvals are known, else as
+        soon as they are read from the server."""
+        state = self.current
+        if state is None or state.id != conversation_id:
+            return
+        if state.pending():
+            self.action_review()
+        else:
+            self.review_pending_for = conversation_id
+
     def open_review(
         self, state: ConversationState, item: InterruptItem | None = None, problem: str = ""
     ) -> None:
@@ -404,6 +436,9 @@ class ChatScreen(Screen[None]):
 
     def on_resize(self) -> None:
         self.call_after_refresh(chat_sidebar.after_resize, self)
+
+    def action_inbox(self) -> None:
+        self.app.action_inbox()
 
     def action_toggle_plan(self) -> None:
         panel = self.plan_panel

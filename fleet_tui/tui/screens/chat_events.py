@@ -13,6 +13,7 @@ from fleet_tui.services.service_events import (
     BusyChoice,
     ConversationChanged,
     FilesUpdated,
+    InterruptsPending,
     PlanChanged,
     Problem,
     RunBegan,
@@ -44,8 +45,14 @@ def follow(chat: ChatScreen, event: ServiceEvent) -> None:
             chat.sidebar.set_running(state.conversation, True)
     elif isinstance(event, ConversationChanged):
         chat.sidebar.refresh_row(event.conversation)
+        chat.app.inbox.changed()
     elif isinstance(event, RunFinished):
         run_finished(chat, event)
+        chat.app.inbox.run_finished(event, current)
+    elif isinstance(event, InterruptsPending) and event.conversation_id == current:
+        if chat.review_pending_for == current:
+            chat.review_pending_for = None
+            chat.action_review()
     elif isinstance(event, ThreadBusy):
         ask_busy(chat, event)
     elif isinstance(event, TranscriptReplaced) and event.conversation_id == current:

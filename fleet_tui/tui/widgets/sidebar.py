@@ -27,6 +27,8 @@ PAGE = 60
 PREFETCH = 40
 
 Loader = Callable[[str, int, int], Sequence[Conversation]]
+# which of these conversations finished or failed since the user last had them on screen
+Unread = Callable[[Sequence[int]], set[int]]
 
 
 def relative_time(timestamp: float, now: float | None = None) -> str:
@@ -40,17 +42,26 @@ def relative_time(timestamp: float, now: float | None = None) -> str:
 
 
 def conversation_prompt(
-    conversation: Conversation, *, running: bool, width: int, now: float | None = None
+    conversation: Conversation,
+    *,
+    running: bool,
+    width: int,
+    now: float | None = None,
+    unread: bool = False,
 ) -> Content:
     """One sidebar row: markers, title (agent text is data: never markup), relative time.
 
-    Built as Textual `Content`, the list's own type: no conversion for each row it draws."""
+    The markers are the inbox's: ⚑ waits for approval, ✗ failed, ● (blue) finished since the
+    user last looked; a running one has a green ●. Built as Textual `Content`, the list's own
+    type: no conversion for each row it draws."""
     if running:
         marker = ("● ", "bold green")
     elif conversation.status == "interrupted":
         marker = ("⚑ ", "bold yellow")
     elif conversation.status == "error":
-        marker = ("! ", "bold red")
+        marker = ("✗ ", "bold red")
+    elif unread:
+        marker = ("● ", "bold $accent")
     elif conversation.stateless:
         marker = ("◌ ", "dim")
     else:
@@ -131,9 +142,13 @@ class ThreadSidebar(Vertical):
             super().__init__()
             self.conversation_id = conversation_id
 
-    def __init__(self, loader: Loader, *, id: str | None = None) -> None:
+    def __init__(
+        self, loader: Loader, *, unread: Unread | None = None, id: str | None = None
+    ) -> None:
         super().__init__(id=id)
         self._loader = loader
+        self._unread_of = unread
+        self._unread: set[int] = set()
         self._query = ""
         self._loaded: list[Conversation] = []
         self._exhausted = False
@@ -157,14 +172,21 @@ class ThreadSidebar(Vertical):
     def _row_width(self) -> int:
         return max(20, self.option_list.scrollable_content_region.width or 30)
 
-    def _option(self, conversation: Conversation, now: float) -> Option:
-        prompt = conversation_prompt(
+    def _prompt(self, conversation: Conversation, now: float | None = None) -> Content:
+        return conversation_prompt(
             conversation,
             running=conversation.id in self._running_ids,
             width=self._row_width(),
             now=now,
+            unread=conversation.id in self._unread,
         )
-        return Option(prompt, id=str(conversation.id))
+
+    def _option(self, conversation: Conversation, now: float) -> Option:
+        return Option(self._prompt(conversation, now), id=str(conversation.id))
+
+    def _read_unread(self, page: Sequence[Conversation], *, add: bool = False) -> None:
+        found = self._unread_of([c.id for c in page]) if self._unread_of else set()
+        self._unread = self._unread | found if add else found
 
     def reload(self, *, keep: int | None = None) -> None:
         """Reload the first page (after a change in the store), keeping the highlight.
@@ -179,6 +201,7 @@ class ThreadSidebar(Vertical):
             keep = highlighted if highlighted is not None else self.current_id
         page = list(self._loader(self._query, 0, PAGE))
         self._loaded = page
+        self._read_unread(page)
         self._exhausted = len(page) < PAGE
         now = time.time()
         self._drawn_width = self._row_width()
@@ -208,6 +231,7 @@ class ThreadSidebar(Vertical):
         known = {c.id for c in self._loaded}
         page = [c for c in page if c.id not in known]
         self._loaded.extend(page)
+        self._read_unread(page, add=True)
         now = time.time()
         self.option_list.add_options([self._option(c, now) for c in page])
         self._update_count()
@@ -239,14 +263,15 @@ class ThreadSidebar(Vertical):
             if known.id == conversation.id:
                 self._loaded[i] = conversation
                 self.option_list.replace_option_prompt(
-                    str(conversation.id),
-                    conversation_prompt(
-                        conversation,
-                        running=conversation.id in self._running_ids,
-                        width=self._row_width(),
-                    ),
+                    str(conversation.id), self._prompt(conversation)
                 )
                 return
+
+    def mark_read(self, conversation: Conversation) -> None:
+        """The conversation is on screen: its unread marker goes."""
+        if conversation.id in self._unread:
+            self._unread.discard(conversation.id)
+            self.refresh_row(conversation)
 
     def set_running(self, conversation: Conversation, running: bool) -> None:
         if running:

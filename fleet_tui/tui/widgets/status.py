@@ -71,6 +71,15 @@ class AgentBar(Static):
     _wait_timer: Timer | None = None
     demo = False
     """Demo mode: a marker says, for as long as it runs, that nothing is kept."""
+    _waiting = 0
+    _unchecked = 0
+
+    def set_badge(self, waiting: int, unchecked: int = 0) -> None:
+        """The inbox's badge: how many conversations (of every saved agent) wait for a human
+        ("⚑ 3", hidden at 0), and how many saved agents the watch could not check."""
+        if (waiting, unchecked) != (self._waiting, self._unchecked):
+            self._waiting, self._unchecked = waiting, unchecked
+            self.show(*self._shown)
 
     def show(self, agent_name: str, url: str, state: ConnectionState, detail: str = "") -> None:
         self._shown = (agent_name, url, state, detail)
@@ -78,6 +87,14 @@ class AgentBar(Static):
         text = Text.assemble(("fleet-tui ", "bold"), ("│ ", "dim"))
         if self.demo:
             text.append(f" {DEMO_MARKER} ", style="bold black on yellow")
+            text.append(" │ ", style="dim")
+        if self._waiting:
+            # before the agent: it counts every agent's, and must not be cut by a long URL
+            text.append(f" ⚑ {self._waiting} ", style="bold black on yellow")
+            text.append(" ", style="")
+        if self._unchecked:
+            agents = "agent" if self._unchecked == 1 else "agents"
+            text.append(f"{self._unchecked} {agents} not checked", style="yellow")
             text.append(" │ ", style="dim")
         text.append(for_row(agent_name) or "no agent", style="bold")
         # the state before the URL: on a narrow terminal the URL is what gets cut
