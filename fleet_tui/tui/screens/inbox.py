@@ -131,6 +131,8 @@ class InboxScreen(Screen[None]):
             else:
                 listing.highlighted = min(highlighted or 0, len(ids) - 1)
         listing.display = bool(self.entries)
+        if self.entries and self.focused is None:
+            listing.focus()  # the list was hidden while empty: its focus went with it
         empty = self.query_one("#inbox-empty", Static)
         empty.display = not self.entries
         if not self.entries:

@@ -37,7 +37,12 @@ from fleet_tui.settings.config import (
     parse_snippet,
 )
 from fleet_tui.settings.config_lasting import lasting_names
-from fleet_tui.tui.screens import DIALOGS_CSS, settings_removal, settings_saving
+from fleet_tui.tui.screens import (
+    DIALOGS_CSS,
+    settings_removal,
+    settings_saving,
+    settings_watch,
+)
 from fleet_tui.tui.screens.confirm import ConfirmResult, ConfirmScreen
 from fleet_tui.tui.screens.settings_form import SettingsForm
 from fleet_tui.tui.screens.settings_parts import (
@@ -156,6 +161,7 @@ class SettingsScreen(SettingsForm):
                 with Horizontal(id="test-row", classes="button-row"):
                     yield Button("Test connection", id="test-connection", compact=True)
                     yield Static(id="test-status", classes="status-line")
+                yield from settings_watch.compose_section(self._working)
                 yield Static(id="general-message", classes="field-message")
                 with Horizontal(id="save-row", classes="button-row"):
                     yield Button("Save", id="save", variant="primary", compact=True)

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from fleet_tui.settings.config import ConfigError, save_settings
 from fleet_tui.settings.config_lasting import save_lasting
+from fleet_tui.tui.screens import settings_watch
 from fleet_tui.tui.screens.settings_parts import demo_save_message
 from fleet_tui.tui.screens.settings_removal import forget_removed
 from fleet_tui.tui.widgets.notices import tell
@@ -24,6 +25,9 @@ def write(screen: SettingsScreen) -> None:
     problem = screen._store_form()
     if problem:
         screen._show_problems([problem])
+        return
+    if not settings_watch.apply(screen):
+        screen._set_line("general-message", "Not saved: fix the watch interval.", "error")
         return
     working = screen._working
     for pname in list(screen._new_names):

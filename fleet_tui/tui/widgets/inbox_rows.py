@@ -31,7 +31,7 @@ KIND_WORDS: dict[InboxKind, str] = {
 }
 AGE_CELLS = 6  # "59 min"
 # the agent's column never takes more than this share of the row, nor more than AGENT_MAX
-AGENT_SHARE = 0.2
+AGENT_SHARE = 0.25
 AGENT_MAX = 18
 # the title's share of what is left after the agent's column
 TITLE_SHARE = 0.45
