@@ -219,3 +219,76 @@ def test_subagent_card(snap_compare, size: tuple[int, int], expanded: bool) -> N
         await pilot.pause(0.3)
 
     assert snap_compare(deep_card_app(expanded), terminal_size=size, run_before=run_before)
+
+
+def inbox_app(tmp_path: Path) -> FleetApp:
+    """The snapshot app with a second saved agent and an inbox of each kind of entry."""
+    app = build_app(tmp_path)
+    other = AgentProfile(
+        name="research",
+        url=URL,
+        agent_id="5b0d4a1e-0000-4000-8000-00000000cafe",
+        api_key="fake-pat-snapshot-000000",
+    )
+    app.settings.replace_profile(other)
+    store = app.store
+    ours = store.ensure_agent(URL, AGENT_ID)
+    theirs = store.ensure_agent(URL, other.agent_id)
+    now = time.time()
+
+    def email(to: str, subject: str) -> dict[str, object]:
+        return {
+            "action_requests": [
+                {
+                    "name": "send_email",
+                    "args": {"to": to, "subject": subject, "body": "Hello"},
+                    "description": "Review the email before it is sent.",
+                }
+            ],
+            "review_configs": [
+                {"action_name": "send_email", "allowed_decisions": ["approve", "edit", "reject"]}
+            ],
+        }
+
+    rows = [
+        (
+            theirs,
+            "Weekly digest for the board",
+            "interrupted",
+            2 * 60,
+            email("board@example.com", "Digest"),
+        ),
+        (
+            ours,
+            "Chase the Globex invoice",
+            "interrupted",
+            40 * 60,
+            email("ap@globex.example", "Invoice 4411"),
+        ),
+        (theirs, "Summarise the incident report", "error", 3 * 3600, None),
+        (ours, "Plan the offsite", "idle", 26 * 3600, None),
+    ]
+    for n, (agent, title, status, age, value) in enumerate(rows):
+        conversation = store.create_conversation(agent.id, thread_id=f"inbox-{n}", title=title)
+        store.set_status(conversation.id, status)
+        if value is not None:
+            store.set_waiting(conversation.id, [Interrupt(f"interrupt-{n}", value)])
+        failure = "RateLimitError: the model is overloaded" if status == "error" else None
+        store.mark_changed(conversation.id, now - age, failure=failure)
+    return app
+
+
+@pytest.mark.parametrize("size", [(120, 40), (80, 24)], ids=["120x40", "80x24"])
+def test_inbox(snap_compare, tmp_path: Path, size: tuple[int, int]) -> None:  # type: ignore[no-untyped-def]
+    from fleet_tui.tui.screens.inbox import InboxScreen
+
+    app = inbox_app(tmp_path)
+
+    async def run_before(pilot: Pilot[object]) -> None:
+        await settle(pilot)
+        await pilot.press("f4")
+        await wait_until(pilot, lambda: isinstance(app.screen, InboxScreen))
+        await pilot.pause(0.3)
+        await freeze(pilot)
+
+    assert snap_compare(app, terminal_size=size, run_before=run_before)
