@@ -38,6 +38,7 @@ ORDER = [
     "sse_decode",
     "large_reply",
     "deep_views",
+    "inbox_open",
 ]
 SMOKE_ARGS: dict[str, list[str]] = {
     "startup": ["--conversations", "200", "--messages-per", "4", "--runs", "1"],
@@ -61,6 +62,7 @@ SMOKE_ARGS: dict[str, list[str]] = {
     "sse_decode": ["--size-mb", "0.3", "--reps", "1"],
     "large_reply": ["--event-mb", "0.3", "--reply-mb", "0.5"],
     "deep_views": ["--file-mb", "0.2", "--todos", "40", "--updates", "5"],
+    "inbox_open": ["--items", "50", "--runs", "2"],
 }
 LONG_STREAM = CACHE / "long_stream.sse"
 
@@ -284,6 +286,16 @@ def summary(results: dict[str, object], outputs: dict[str, list[str]]) -> list[l
                 f"200-todo plan, longest stall {r['plan_stall'] * 1000:.0f} ms",
                 "<= 50 ms",
                 met(r["plan_stall"] <= 0.050),
+            ]
+        )
+    r = results.get("inbox_open")
+    if isinstance(r, dict):
+        rows.append(
+            [
+                "15 inbox",
+                f"opens with {r['items']:,} waiting in {r['open_median'] * 1000:.0f} ms (median)",
+                "<= 100 ms",
+                met(r["open_median"] <= 0.100),
             ]
         )
     return rows

@@ -20,6 +20,7 @@ OFFLINE = [
     "sse_decode",
     "large_reply",
     "deep_views",
+    "inbox_open",
 ]
 # what each server benchmark prints when the streamed replies arrived whole
 WITH_SERVER = {

@@ -18,8 +18,9 @@ from fleet_tui.tui.key_groups import HEADINGS, THIS_SCREEN, heading_for
 from fleet_tui.tui.screens.chat import ChatScreen
 from fleet_tui.tui.screens.files import FileScreen, FilesScreen
 from fleet_tui.tui.screens.help import TEXTUAL_KEYS, HelpScreen, collect_bindings, grouped
-from fleet_tui.tui.screens.inbox import InboxList, InboxScreen
+from fleet_tui.tui.screens.inbox import InboxScreen
 from fleet_tui.tui.widgets.composer import Composer
+from fleet_tui.tui.widgets.inbox_list import InboxList
 from fleet_tui.tui.widgets.message_pane import MessagePane
 from fleet_tui.tui.widgets.plan_panel import PlanHeader
 from fleet_tui.tui.widgets.sidebar import ConversationList

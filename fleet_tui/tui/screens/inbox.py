@@ -9,7 +9,6 @@ answer goes), so an answered item leaves and a new one appears while it is open.
 
 from __future__ import annotations
 
-import time
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.cells import cell_len
@@ -18,14 +17,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import OptionList, Static
-from textual.widgets.option_list import Option
+from textual.widgets import Static
 
 from fleet_tui.common.sanitize import for_row
 from fleet_tui.domain.inbox import InboxEntry
 from fleet_tui.tui.screens import INBOX_CSS
 from fleet_tui.tui.widgets.footer import FittedFooter
-from fleet_tui.tui.widgets.inbox_rows import columns, counts_line, inbox_prompt
+from fleet_tui.tui.widgets.inbox_list import InboxList
+from fleet_tui.tui.widgets.inbox_rows import counts_line
 from fleet_tui.tui.widgets.notices import tell
 
 if TYPE_CHECKING:
@@ -49,18 +48,6 @@ def empty_text(interval: float) -> str:
     return EMPTY.format(every=every)
 
 
-class InboxList(OptionList):
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding(
-            "enter",
-            "select",
-            "Open",
-            id="inbox.open",
-            tooltip="Open the conversation in its agent (the review, for an approval)",
-        ),
-    ]
-
-
 class InboxScreen(Screen[None]):
     CSS_PATH = INBOX_CSS
     AUTO_FOCUS = "#inbox-list"
@@ -76,7 +63,6 @@ class InboxScreen(Screen[None]):
     def __init__(self) -> None:
         super().__init__()
         self.entries: list[InboxEntry] = []
-        self._drawn_width = 0
 
     def compose(self) -> ComposeResult:
         yield Static(id="inbox-title")
@@ -99,37 +85,12 @@ class InboxScreen(Screen[None]):
         self.reload()
 
     # ----------------------------------------------------------------- the list
-    def _row_width(self) -> int:
-        listing = self.listing
-        width = listing.scrollable_content_region.width or self.app.size.width - 4
-        return max(30, width)
-
     def reload(self) -> None:
         """Read the entries again, keeping the highlighted one (or its place)."""
-        self.entries = self.app.inbox.entries()
-        self._redraw()
-
-    def _redraw(self) -> None:
-        listing = self.listing
-        highlighted = listing.highlighted
         keep = self.highlighted_entry()
-        width = self._row_width()
-        self._drawn_width = width
-        agent_cells, title_cells = columns(self.entries, width)
-        now = time.time()
-        listing.set_options(
-            Option(
-                inbox_prompt(entry, width, agent_cells, title_cells, now),
-                id=str(entry.conversation_id),
-            )
-            for entry in self.entries
-        )
-        if self.entries:
-            ids = [e.conversation_id for e in self.entries]
-            if keep is not None and keep.conversation_id in ids:
-                listing.highlighted = ids.index(keep.conversation_id)
-            else:
-                listing.highlighted = min(highlighted or 0, len(ids) - 1)
+        self.entries = self.app.inbox.entries()
+        listing = self.listing
+        listing.set_entries(self.entries, keep.conversation_id if keep is not None else None)
         listing.display = bool(self.entries)
         if self.entries and self.focused is None:
             listing.focus()  # the list was hidden while empty: its focus went with it
@@ -139,9 +100,8 @@ class InboxScreen(Screen[None]):
             empty.update(Content(empty_text(self.app.settings.watch_interval)))
         self._show_title()
 
-    def on_resize(self) -> None:
-        if self.entries and self._drawn_width != self._row_width():
-            self._redraw()
+    def _redraw(self) -> None:
+        self.listing.redraw()
 
     def _show_title(self) -> None:
         counts = counts_line(self.entries)
@@ -160,14 +120,12 @@ class InboxScreen(Screen[None]):
             line.update(Content.assemble(("Not checked — ", "bold"), parts))
 
     def highlighted_entry(self) -> InboxEntry | None:
-        index = self.listing.highlighted
-        if index is None or not 0 <= index < len(self.entries):
-            return None
-        return self.entries[index]
+        lists = self.query(InboxList)
+        return lists.first().highlighted_entry() if lists else None
 
     # ----------------------------------------------------------------- keys
-    @on(OptionList.OptionSelected, "#inbox-list")
-    def _selected(self, event: OptionList.OptionSelected) -> None:
+    @on(InboxList.Selected)
+    def _selected(self, event: InboxList.Selected) -> None:
         event.stop()
         entry = self.highlighted_entry()
         if entry is None:
