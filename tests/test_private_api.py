@@ -232,3 +232,33 @@ async def test_footer_keys_are_measured_as_textual_draws_them() -> None:
         assert palette.region.right == 120 - palette.styles.margin.right
         # recompose is what the footer runs when the bindings change: fit() follows it
         assert inspect.iscoroutinefunction(FittedFooter.recompose)
+
+
+# --- Textual: App._driver and how frames are written (tui/nudges.py, write_to_terminal) ----
+def test_app_writes_raw_sequences_through_its_driver_as_its_own_bell_and_clipboard_do() -> None:
+    assert "self._driver.write(" in inspect.getsource(App.bell)
+    assert "self._driver.write(" in inspect.getsource(App.copy_to_clipboard)
+
+
+def test_app_writes_a_frame_and_flushes_it_in_one_synchronous_call() -> None:
+    """A write made on the event loop between two calls of `_display` cannot land inside a
+    frame: `_display` is a plain function that writes the whole frame, then flushes."""
+    assert not inspect.iscoroutinefunction(App._display)
+    source = inspect.getsource(App._display)
+    assert "self._driver.write(terminal_sequence)" in source
+    assert source.index("self._driver.write(terminal_sequence)") < source.index(
+        "self._driver.flush()"
+    )
+
+
+async def test_a_nudge_reaches_the_driver_in_one_write() -> None:
+    from fleet_tui.tui.nudges import terminal_sequence, write_to_terminal
+
+    app = App[None]()
+    async with app.run_test() as pilot:
+        writes: list[str] = []
+        assert app._driver is not None
+        app._driver.write = writes.append  # type: ignore[method-assign]
+        assert write_to_terminal(app, terminal_sequence("fleet-tui", "mail · x: finished"))
+        await pilot.pause()
+        assert writes[0] == terminal_sequence("fleet-tui", "mail · x: finished")

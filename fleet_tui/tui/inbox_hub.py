@@ -32,12 +32,21 @@ KIND_BY_STATUS: dict[str, InboxKind] = {
 class InboxHub:
     def __init__(self, app: FleetApp) -> None:
         self.app = app
-        self.nudger = Nudger(app, terminal=app.settings.nudge_terminal)
+        self.nudger = Nudger(
+            app,
+            terminal=app.settings.nudge_terminal,
+            inbox_open=self.is_open,
+        )
         self._pending = False
         # the entries last read, with the `inbox_version` they were read at
         self._cache: tuple[int, list[InboxEntry]] | None = None
 
     # ----------------------------------------------------------------- the screen
+    def is_open(self) -> bool:
+        from fleet_tui.tui.screens.inbox import InboxScreen
+
+        return isinstance(self.app.screen, InboxScreen)
+
     def start(self) -> None:
         """After the first frame: the badge's first count."""
         self.changed()
@@ -107,13 +116,11 @@ class InboxHub:
         self.app.call_later(self._recount)
 
     def _recount(self) -> None:
-        from fleet_tui.tui.screens.inbox import InboxScreen
-
         self._pending = False
         app = self.app
         app.waiting_count = app.store.count_waiting(self.saved_agents())
         app.inbox_version += 1
-        if not isinstance(app.screen, InboxScreen):  # an open inbox reads them itself
+        if not self.is_open():  # an open inbox reads them itself
             self._prepare()
 
     def settings_changed(self) -> None:

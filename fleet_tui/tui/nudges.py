@@ -12,6 +12,7 @@ notification, not a burst of them.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -55,13 +56,15 @@ def words_of(note: NudgeNote) -> str:
     return f"{for_row(note.agent)} · {title}: {WORDS[note.kind]}"
 
 
-def toast_text(notes: list[NudgeNote]) -> str:
+def toast_text(notes: list[NudgeNote], *, hint: bool = True) -> str:
+    """The toast's words; `hint`: say how to open the inbox (not while it is open)."""
+    way = f" — {HINT}" if hint else ""
     if len(notes) == 1:
-        return f"{words_of(notes[0])} — {HINT}"
+        return words_of(notes[0]) + way
     lines = [words_of(n) for n in notes[:TOAST_NAMES]]
     if len(notes) > TOAST_NAMES:
         lines.append(f"and {len(notes) - TOAST_NAMES} more")
-    return f"{len(notes)} conversations need you — {HINT}\n" + "\n".join(lines)
+    return f"{len(notes)} conversations need you{way}\n" + "\n".join(lines)
 
 
 def terminal_sequence(title: str, body: str) -> str:
@@ -91,9 +94,16 @@ def write_to_terminal(app: App[Any], data: str) -> bool:
 class Nudger:
     """Gathers nudges for a moment, then tells them (toast; bell and notification if asked)."""
 
-    def __init__(self, app: App[Any], *, terminal: bool = False) -> None:
+    def __init__(
+        self,
+        app: App[Any],
+        *,
+        terminal: bool = False,
+        inbox_open: Callable[[], bool] = lambda: False,
+    ) -> None:
         self._app = app
         self.terminal = terminal
+        self._inbox_open = inbox_open
         self._waiting: list[NudgeNote] = []
         self.told: list[NudgeNote] = []  # what was told, for whoever checks
 
@@ -112,7 +122,8 @@ class Nudger:
         severity: SeverityLevel = (
             "warning" if any(n.kind != "finished" for n in notes) else "information"
         )
-        tell(self._app, toast_text(notes), title="Inbox", severity=severity, timeout=10)
+        text = toast_text(notes, hint=not self._inbox_open())
+        tell(self._app, text, title="Inbox", severity=severity, timeout=10)
         if self.terminal:
             if len(notes) == 1:
                 title, body = "fleet-tui", words_of(notes[0])
