@@ -177,7 +177,8 @@ def test_waiting_actions_and_what() -> None:
     assert failed.what == "failed: boom"
     assert InboxEntry("finished", 1, "w", 3, None, "x", 0.0).what == "finished"
     no_reject = Interrupt("i3", batched("rm", allowed=("approve",)))
-    one = InboxEntry("waiting", 1, "w", 4, "t", "x", 0.0, waiting_actions([no_reject]), (no_reject,))
+    actions = waiting_actions([no_reject])
+    one = InboxEntry("waiting", 1, "w", 4, "t", "x", 0.0, actions, (no_reject,))
     assert one.quick_action is None
 
 
