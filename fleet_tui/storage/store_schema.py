@@ -135,7 +135,25 @@ CREATE INDEX conversations_for_inbox ON conversations (changed_at DESC)
     WHERE waiting IS NOT NULL OR changed_at IS NOT NULL;
 """
 
-STEPS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _V5)
+# What a reply cost (model, tokens in and out, wall time: JSON), and the files attached to a
+# message: their bytes when kept, else the path they were read from (the user's choice).
+_V6 = """
+ALTER TABLE messages ADD COLUMN usage TEXT;
+CREATE TABLE attachments (
+    id INTEGER PRIMARY KEY,
+    message_id INTEGER NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+    position INTEGER NOT NULL,
+    name TEXT NOT NULL,
+    mime_type TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    data BLOB,
+    path TEXT,
+    created_at REAL NOT NULL,
+    UNIQUE (message_id, position)
+);
+"""
+
+STEPS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _V5, _V6)
 SCHEMA_VERSION = len(STEPS)
 
 
