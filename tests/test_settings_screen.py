@@ -905,6 +905,8 @@ async def test_every_button_reachable_by_tab(config_path: Path) -> None:
             "agent-list",
             "new-agent",
             "remove-agent",
+            "input-watch_interval",
+            "nudge-terminal",
         ]
 
 

@@ -161,7 +161,6 @@ class SettingsScreen(SettingsForm):
                 with Horizontal(id="test-row", classes="button-row"):
                     yield Button("Test connection", id="test-connection", compact=True)
                     yield Static(id="test-status", classes="status-line")
-                yield from settings_watch.compose_section(self._working)
                 yield Static(id="general-message", classes="field-message")
                 with Horizontal(id="save-row", classes="button-row"):
                     yield Button("Save", id="save", variant="primary", compact=True)
@@ -172,10 +171,11 @@ class SettingsScreen(SettingsForm):
                 with Horizontal(classes="button-row"):
                     yield Button("New agent", id="new-agent", compact=True)
                     yield Button("Remove", id="remove-agent", variant="error", compact=True)
+                yield from settings_watch.compose_section(self._working)
         yield FittedFooter()
 
     def on_mount(self) -> None:
-        for widget in self.query(".field-message, .field-source, .status-line"):
+        for widget in self.query(".field-message, .field-source, .status-line, .watch-message"):
             widget.display = False
         self._refresh_agent_list()
         self._load_form(self._editing)

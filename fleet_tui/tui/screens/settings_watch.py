@@ -43,16 +43,11 @@ def parse_interval(text: str) -> float | None:
 
 
 def compose_section(settings: Settings) -> ComposeResult:
-    with Vertical(id="watch-box", classes="settings-section"):
-        yield Label("Inbox (every saved agent)", classes="section-title")
-        yield Static(
-            "The background watch looks at each saved agent for approvals waiting, failed and "
-            "finished runs started elsewhere (0 turns it off). A conversation not on screen "
-            "that starts waiting, finishes or fails makes a toast.",
-            classes="hint",
-        )
-        with Horizontal(classes="field-row", id="row-watch_interval"):
-            yield Label("Watch every (seconds)", classes="field-label")
+    """Under the saved agents: these settings are for every one of them."""
+    with Vertical(id="watch-box"):
+        yield Label("Inbox, every agent", classes="section-title")
+        with Horizontal(id="row-watch_interval"):
+            yield Label("Watch every", classes="watch-label")
             yield Input(
                 interval_text(settings.watch_interval),
                 placeholder="60",
@@ -60,12 +55,16 @@ def compose_section(settings: Settings) -> ComposeResult:
                 classes="watch-input",
                 compact=True,
             )
-        yield Static(id="msg-watch_interval", classes="field-message")
+            yield Label("s", classes="watch-unit")
+        yield Static("0 turns the watch off", classes="hint")
+        yield Static(id="msg-watch_interval", classes="watch-message")
         yield ClearCheckbox(
-            "Also the bell and a desktop notification (OSC 9/777)",
+            "Bell and desktop notice",
             settings.nudge_terminal,
             id="nudge-terminal",
             compact=True,
+            tooltip="Nudges also ring the terminal bell and ask the terminal for a desktop "
+            "notification (OSC 9 / OSC 777)",
         )
 
 
