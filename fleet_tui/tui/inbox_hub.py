@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from fleet_tui.domain.inbox import InboxEntry, InboxKind
     from fleet_tui.services.service_events import RunFinished
     from fleet_tui.tui.app import FleetApp
+    from fleet_tui.tui.inbox_watching import Watching
 
 # what a run's end status means for the inbox (cancelled: the user stopped it, nothing to tell)
 KIND_BY_STATUS: dict[str, InboxKind] = {
@@ -40,6 +41,7 @@ class InboxHub:
         self._pending = False
         # the entries last read, with the `inbox_version` they were read at
         self._cache: tuple[int, list[InboxEntry]] | None = None
+        self.watching: Watching | None = None
 
     # ----------------------------------------------------------------- the screen
     def is_open(self) -> bool:
@@ -48,8 +50,13 @@ class InboxHub:
         return isinstance(self.app.screen, InboxScreen)
 
     def start(self) -> None:
-        """After the first frame: the badge's first count."""
+        """After the first frame: the badge's first count, and the background watch."""
+        from fleet_tui.tui.inbox_watching import Watching
+
         self.changed()
+        if self.watching is None:
+            self.watching = Watching(self.app)
+            self.watching.start()
 
     def show(self) -> None:
         """Open the inbox over the chat (or close it when it is open)."""
@@ -124,7 +131,10 @@ class InboxHub:
             self._prepare()
 
     def settings_changed(self) -> None:
+        """Saved: a token fixed, an agent added or removed, the interval or nudges changed."""
         self.nudger.terminal = self.app.settings.nudge_terminal
+        if self.watching is not None:
+            self.watching.retry_now()
         self.changed()
 
     # ----------------------------------------------------------------- opening an entry

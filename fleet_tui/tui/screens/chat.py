@@ -196,8 +196,10 @@ class ChatScreen(Screen[None]):
         self.watch(self.app, "unchecked", self._badge_changed, init=False)
 
     def _badge_changed(self) -> None:
-        bar = self.query_one(AgentBar)
-        bar.set_badge(self.app.waiting_count, len(self.app.unchecked))
+        # the agent on screen has its connection state beside its name: not counted twice
+        app = self.app
+        others = [name for name, _ in app.unchecked if name != app.settings.current]
+        self.query_one(AgentBar).set_badge(app.waiting_count, len(others))
 
     def _load_conversations(self, query: str, offset: int, limit: int) -> list[Conversation]:
         agent = self.app.agent
@@ -225,6 +227,7 @@ class ChatScreen(Screen[None]):
         self.sidebar.reload()
         self.start_new(stateless=False)
         self.show_connection()
+        self._badge_changed()
 
     # ----------------------------------------------------------------- conversations
     def start_new(self, *, stateless: bool) -> None:
