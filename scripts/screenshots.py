@@ -4,7 +4,9 @@
 
 Starts the demo Agent Server on loopback, drives the app headless at 120x40 with Pilot, and
 saves the main screen mid-conversation, the approval review, the settings screen, the help
-screen, a deep-agent run (the plan and a sub-agent's card) and a file of the agent's state.
+screen, a deep-agent run (the plan and a sub-agent's card), a file of the agent's state, and
+the inbox: a second saved agent (another assistant of the demo's graph) gets an approval and a
+finished run from another client, as a schedule would, and the background watch brings them in.
 The store and settings live in a temporary folder; the demo token is masked on screen.
 """
 
@@ -17,15 +19,17 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import httpx
 from textual.pilot import Pilot
 
-from fleet_tui.demo.server import start_demo
+from fleet_tui.demo.server import ServerHandle, start_demo
 from fleet_tui.domain.transcript import ToolItem
 from fleet_tui.settings.config import AgentProfile, Settings, save_settings
 from fleet_tui.storage.store import Store
 from fleet_tui.tui.app import FleetApp
 from fleet_tui.tui.screens.files import FileScreen, FilesScreen
 from fleet_tui.tui.screens.help import HelpScreen
+from fleet_tui.tui.screens.inbox import InboxScreen
 from fleet_tui.tui.screens.review import ReviewScreen
 from fleet_tui.tui.screens.settings import SettingsScreen
 
@@ -102,6 +106,51 @@ async def deep_run(pilot: Pilot[object], app: FleetApp) -> None:
     print(save(app, "files"))
 
 
+async def elsewhere(http: httpx.AsyncClient, assistant_id: str, text: str) -> None:
+    """A run on a new thread by another client (a schedule, the web UI), to its end."""
+    thread = (await http.post("/threads", json={"metadata": {}})).json()["thread_id"]
+    message = {"role": "human", "content": text}
+    response = await http.post(
+        f"/threads/{thread}/runs/wait",
+        json={"assistant_id": assistant_id, "input": {"messages": [message]}},
+    )
+    response.raise_for_status()
+
+
+async def inbox(pilot: Pilot[object], app: FleetApp, handle: ServerHandle) -> None:
+    """A second saved agent with work done elsewhere, a run of ours ending off screen: f4."""
+    async with httpx.AsyncClient(base_url=handle.url, headers=handle.headers(), timeout=60) as http:
+        made = await http.post("/assistants", json={"graph_id": "agent", "name": "ops-desk"})
+        ops_id = made.json()["assistant_id"]
+        await elsewhere(http, ops_id, "What is the weather in Oslo?")
+        app.settings.replace_profile(
+            AgentProfile(name="ops", url=handle.url, agent_id=ops_id, api_key=handle.api_key)
+        )
+        app.inbox.settings_changed()  # a saved agent added: the watch looks at it now
+        ops = app.store.ensure_agent(handle.url, ops_id)
+        await wait_for(pilot, lambda: app.store.watch_cursor(ops.id))
+        await elsewhere(http, ops_id, "Please email the on-call team about the outage")
+        await elsewhere(http, ops_id, "What is the weather in Nairobi?")
+    app.chat.action_new_conversation()
+    app.chat.composer.insert("What's the weather in Paris?")
+    await pilot.press("enter")
+    await pilot.pause(0.2)
+    app.chat.action_new_conversation()  # it ends off screen: finished, unread
+    app.inbox.settings_changed()
+
+    def kinds() -> list[str]:
+        return [e.kind for e in app.inbox.entries()]
+
+    await wait_for(pilot, lambda: kinds().count("waiting") == 2 and kinds().count("finished") == 2)
+    await pilot.pause(0.5)
+    app.clear_notifications()
+    await pilot.press("f4")
+    await wait_for(pilot, lambda: isinstance(app.screen, InboxScreen))
+    await pilot.pause(0.5)
+    print(save(app, "inbox"))
+    await pilot.press("escape")
+
+
 async def main() -> int:
     handle = start_demo()
     with tempfile.TemporaryDirectory(prefix="fleet-tui-shots-") as scratch:
@@ -143,6 +192,7 @@ async def main() -> int:
                 await pilot.press("escape")
                 await pilot.pause(0.2)
                 await deep_run(pilot, app)
+                await inbox(pilot, app, handle)
         finally:
             store.close()
             handle.stop()

@@ -230,6 +230,9 @@ class FleetApp(SafeApp):
         self.set_timer(0.5, self._preload_dialog_styles)
         self.set_timer(2.0, self._find_keyring)  # after start-up's own work
 
+    async def on_unmount(self) -> None:
+        await self.inbox.stop()  # the background watch, and its lock
+
     def _after_first_frame(self) -> None:
         # `fleet-tui` starts with the collector off (cli.main); it runs from here on
         gc_policy.after_first_frame()

@@ -58,6 +58,10 @@ class InboxHub:
             self.watching = Watching(self.app)
             self.watching.start()
 
+    async def stop(self) -> None:
+        if self.watching is not None:
+            await self.watching.stop()
+
     def show(self) -> None:
         """Open the inbox over the chat (or close it when it is open)."""
         from fleet_tui.tui.screens.chat import ChatScreen

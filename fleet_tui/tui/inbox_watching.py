@@ -1,15 +1,18 @@
 """The background watch in the app: started after the first frame, never before it.
 
-The process that holds the data dir's `WatchLock` runs `InboxWatch.run()` in a worker (an
-asyncio task on the app's loop: one request in flight per agent, each look's store writes
-batched by the watch). Its looks and nudges reach the inbox hub, which recounts the badge and
-bumps the inbox's version; the agents it cannot check go to the app's `unchecked` reactive, in
-words. A process that does not get the lock (another fleet-tui watches the same store) reads
-the store again every interval instead, and tries the lock again then.
+The process that holds the data dir's `WatchLock` runs `InboxWatch.run()` as an asyncio task
+on the app's loop (one request in flight per agent, each look's store writes batched by the
+watch). Not a Textual worker: it never completes, and `app.workers.wait_for_complete()` must
+still return; the app stops it when it unmounts. Its looks and nudges reach the inbox hub,
+which recounts the badge and bumps the inbox's version; the agents it cannot check go to the
+app's `unchecked` reactive, in words. A process that does not get the lock (another fleet-tui
+watches the same store) reads the store again every interval instead, and tries the lock then.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from typing import TYPE_CHECKING
 
 from fleet_tui.tui.nudges import NudgeNote
@@ -31,6 +34,7 @@ class Watching:
         self.watch: InboxWatch | None = None
         self.lock: WatchLock | None = None
         self._follow: Timer | None = None
+        self._task: asyncio.Task[None] | None = None
 
     @property
     def watching(self) -> bool:
@@ -66,20 +70,29 @@ class Watching:
             on_nudge=self._nudged,
             running=self._running,
         )
-        app.run_worker(
-            self._watch(self.watch),
-            group="inbox-watch",
-            exclusive=True,
-            description="the background watch",
-            exit_on_error=False,
-        )
+        self._task = asyncio.create_task(self._watch(self.watch), name="the background watch")
 
     async def _watch(self, watch: InboxWatch) -> None:
         try:
             await watch.run()
+        except Exception:  # the watch keeps its looks' errors; this is a bug: the app goes on
+            import logging
+
+            logging.getLogger(__name__).exception("the background watch stopped")
         finally:
             if self.lock is not None:
                 self.lock.release()
+
+    async def stop(self) -> None:
+        """The app is closing: stop watching, let the lock go."""
+        self._stop_following()
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        if self.lock is not None:
+            self.lock.release()
 
     def _on_screen(self) -> int | None:
         current = self.app.chat.current
