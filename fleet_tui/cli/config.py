@@ -35,6 +35,7 @@ from fleet_tui.settings.config import (
     validate_profile,
 )
 from fleet_tui.settings.config_keyring import secret_location
+from fleet_tui.settings.config_model import ATTACHMENT_SETTINGS, attachment_mb_problem
 from fleet_tui.settings.config_validate import name_problem
 
 log = logging.getLogger("fleet_tui.settings.config")
@@ -49,7 +50,9 @@ PROFILE_KEYS = (
     "stream_modes",
     "allow_insecure_http",
 )
-SETTABLE_KEYS = (*PROFILE_KEYS, "theme", "debug_log", "name")
+SETTABLE_KEYS = (*PROFILE_KEYS, "theme", "debug_log", *ATTACHMENT_SETTINGS, "name")
+# settings of the whole app, not of one agent
+_APP_KEYS = ("theme", "debug_log", *ATTACHMENT_SETTINGS)
 # Optional settings an empty value clears.
 _CLEARABLE = frozenset({"api_key", "custom_header_name", "custom_header_value", "theme"})
 _TRUE = frozenset({"1", "true", "yes", "on", "y"})
@@ -102,7 +105,7 @@ def _show(
 ) -> int:
     if key is not None:
         key = key.replace("-", "_")
-        if key not in (*PROFILE_KEYS, "theme", "debug_log"):
+        if key not in (*PROFILE_KEYS, *_APP_KEYS):
             _err(err, f"fleet-tui config: unknown key {key!r}; keys: {', '.join(PROFILE_KEYS)}")
             return 2
     try:
@@ -119,6 +122,9 @@ def _show(
         return 0
     if key == "debug_log":
         _say(out, "true" if settings.debug_log else "false")
+        return 0
+    if key in ATTACHMENT_SETTINGS:
+        _say(out, f"{getattr(settings, key):g}")
         return 0
     if key is not None:
         _say(out, _display(key, getattr(resolved.profile, key)))
@@ -137,6 +143,12 @@ def _show(
     _say(out, f"Theme: {_display('theme', settings.theme)}")
     debug = f"on, {log_dir() / LOG_FILENAME}" if settings.debug_log else "off"
     _say(out, f"Debug log: {debug}")
+    _say(
+        out,
+        f"Attachments: up to {settings.attachment_max_mb:g} MB (attachment_max_mb); copied into "
+        f"the local store up to {settings.attachment_copy_max_mb:g} MB, larger ones kept as "
+        "their path (attachment_copy_max_mb)",
+    )
     _say(out)
 
     _say(out, "Effective settings (command line > environment > .env > settings file):")
@@ -198,6 +210,22 @@ def _boolean(key: str, value: str, err: IO[str]) -> bool | None:
         _err(err, f"fleet-tui config: {key} takes true or false; nothing saved")
         return None
     return word in _TRUE
+
+
+def _megabytes(key: str, value: str, err: IO[str]) -> float | None:
+    """`value` as a size setting in megabytes, or None after saying what `key` takes."""
+    words = value.strip()
+    if words.lower().endswith("mb"):
+        words = words[:-2].strip()
+    try:
+        number: object = float(words)
+    except ValueError:
+        number = value
+    problem = attachment_mb_problem(key, number)
+    if problem or not isinstance(number, float):
+        _err(err, f"fleet-tui config: {problem}; nothing saved")
+        return None
+    return number
 
 
 def _theme_problem(value: str) -> str | None:
@@ -281,6 +309,11 @@ def _set(
         if flag is None:
             return 2
         settings.debug_log = flag
+    elif key in ATTACHMENT_SETTINGS:
+        megabytes = _megabytes(key, value, err)
+        if megabytes is None:
+            return 2
+        setattr(settings, key, megabytes)
     elif key == "name":
         problem = name_problem(value)
         try:
@@ -340,6 +373,9 @@ def _set(
         shown = _display(key, settings.theme)
     elif key == "debug_log":
         shown = "true" if settings.debug_log else "false"
+    elif key in ATTACHMENT_SETTINGS:
+        _say(out, f"saved {key} = {getattr(settings, key):g} MB in {config_path}")
+        return 0
     elif key == "name":
         shown = candidate.name
     else:

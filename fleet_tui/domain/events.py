@@ -11,6 +11,7 @@ import time
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
+from fleet_tui.domain.attachments import is_attachment_block
 from fleet_tui.domain.deep_state import StateFile, Todo
 from fleet_tui.domain.interrupt_model import Interrupt
 
@@ -285,7 +286,12 @@ def split_content(content: Any) -> tuple[str, str]:
                     reasoning.append(value)
                 elif isinstance(value, list):
                     reasoning.extend(s.get("text", "") for s in value if isinstance(s, dict))
-            elif kind in (None, "text", "output_text") and isinstance(block.get("text"), str):
+            elif (
+                kind in (None, "text", "output_text")
+                and isinstance(block.get("text"), str)
+                # a text file attached to a human message is a file, not what was typed
+                and not is_attachment_block(block)
+            ):
                 text.append(block["text"])
     return "".join(text), "".join(reasoning)
 

@@ -21,9 +21,11 @@ from typing import Any
 
 from fleet_tui.common import redaction
 from fleet_tui.common.redaction import mask_secret
+from fleet_tui.domain.attachments import Attachment, AttachmentInfo
 from fleet_tui.domain.deep_state import StateFile, Todo
 from fleet_tui.domain.interrupt_model import Interrupt
-from fleet_tui.storage import store_deep_state, store_inbox
+from fleet_tui.storage import store_attachments, store_deep_state, store_inbox
+from fleet_tui.storage.store_attachments import StoredAttachment
 from fleet_tui.storage.store_connection import StoreConnection
 from fleet_tui.storage.store_decisions import (
     DECISIONS_SQL,
@@ -78,6 +80,7 @@ __all__ = [
     "Store",
     "StoreConnection",
     "StoreError",
+    "StoredAttachment",
     "StoredDecision",
     "StoredMessage",
     "StreamWriter",
@@ -368,9 +371,25 @@ class Store(StoreConnection):
             args.append(before_seq)
         if limit is None:
             sql = f"SELECT {MESSAGE_COLUMNS} FROM messages WHERE {where} ORDER BY seq"
-            return [message_row(row) for row in self._all(sql, args)]
-        sql = f"SELECT {MESSAGE_COLUMNS} FROM messages WHERE {where} ORDER BY seq DESC LIMIT ?"
-        return [message_row(row) for row in reversed(self._all(sql, [*args, limit]))]
+            rows = [message_row(row) for row in self._all(sql, args)]
+        else:
+            sql = f"SELECT {MESSAGE_COLUMNS} FROM messages WHERE {where} ORDER BY seq DESC LIMIT ?"
+            rows = [message_row(row) for row in reversed(self._all(sql, [*args, limit]))]
+        return store_attachments.with_attachments(self, rows)
+
+    def add_attachments(
+        self,
+        message_id: int,
+        files: Sequence[Attachment | AttachmentInfo],
+        *,
+        copy_max_bytes: int,
+    ) -> None:
+        """Keep the files of a message: bytes up to `copy_max_bytes`, else their path."""
+        store_attachments.add(self, message_id, files, copy_max_bytes=copy_max_bytes)
+
+    def attachments(self, message_id: int) -> list[StoredAttachment]:
+        """The files of one message as kept (bytes, or the path they were read from)."""
+        return store_attachments.stored(self, message_id)
 
     def message_count(self, conversation_id: int) -> int:
         row = self._one(

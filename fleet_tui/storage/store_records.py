@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from fleet_tui.common.redaction import redact, redact_value
+from fleet_tui.domain.attachments import AttachmentInfo
 
 MessageRole = Literal["human", "ai", "tool", "system", "error"]
 ROLES: frozenset[str] = frozenset(("human", "ai", "tool", "system", "error"))
@@ -72,6 +73,8 @@ class StoredMessage:
     # a sub-agent's message: the `task` tool call whose run it belongs to (the innermost one,
     # for a sub-agent's own sub-agent); None for the conversation's own messages
     parent_call_id: str | None = None
+    # the files attached to a human message: name, type, size (`store_attachments`)
+    attachments: tuple[AttachmentInfo, ...] = ()
 
 
 # -- text going in --------------------------------------------------------------------------
