@@ -59,6 +59,15 @@ SUPPORTED = "images (png, jpeg, gif, webp), PDFs and UTF-8 text files"
 TEXT_MIME = "text/plain"
 
 
+@dataclass(frozen=True, slots=True)
+class AttachmentRules:
+    """The user's settings: the largest file (and message) allowed, and up to what size a
+    file is copied into the local store rather than kept as its path."""
+
+    max_mb: float = DEFAULT_MAX_MB
+    copy_max_mb: float = DEFAULT_COPY_MAX_MB
+
+
 class AttachmentError(Exception):
     """A file that cannot be attached; the message says why, in words for the user."""
 

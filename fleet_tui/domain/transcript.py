@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from fleet_tui.common.errors import error_words, split_stored_error
+from fleet_tui.domain.attachments import AttachmentInfo
 from fleet_tui.domain.events import (
     Event,
     InterruptRequest,
@@ -145,8 +146,13 @@ class Transcript(SubagentRuns):
             self._users.add(index, item.message_id, "human", item.text)
         return index
 
-    def add_user(self, text: str, message_id: str | None = None) -> int:
-        index = self._append(UserItem(text=text, message_id=message_id))
+    def add_user(
+        self,
+        text: str,
+        message_id: str | None = None,
+        attachments: tuple[AttachmentInfo, ...] = (),
+    ) -> int:
+        index = self._append(UserItem(text=text, message_id=message_id, attachments=attachments))
         self._notify([index])
         return index
 
@@ -208,7 +214,9 @@ class Transcript(SubagentRuns):
             if role == "human":
                 if server_id and self._users.knows(server_id, "human", content):
                     continue
-                changed.append(self._append(UserItem(text=content, message_id=server_id)))
+                files = tuple(getattr(message, "attachments", ()) or ())
+                user = UserItem(text=content, message_id=server_id, attachments=files)
+                changed.append(self._append(user))
             elif role == "ai":
                 if server_id and server_id in self._assistant:
                     continue

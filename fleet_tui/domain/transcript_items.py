@@ -13,6 +13,8 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
+from fleet_tui.domain.attachments import AttachmentInfo
+
 if TYPE_CHECKING:
     from fleet_tui.domain.transcript import Transcript
 
@@ -45,6 +47,8 @@ class UserItem(Item):
     text: str = ""
     # the server's id, once known (a message the user just sent has none yet)
     message_id: str | None = None
+    # the files sent with it: what its chips show
+    attachments: tuple[AttachmentInfo, ...] = ()
 
     @property
     def copy_text(self) -> str:

@@ -18,6 +18,12 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from fleet_tui.common.errors import FleetError
+from fleet_tui.domain.attachments import (
+    Attachment,
+    AttachmentError,
+    AttachmentRules,
+    check_total,
+)
 from fleet_tui.domain.events import (
     Event,
     InterruptRequest,
@@ -29,7 +35,7 @@ from fleet_tui.domain.transcript import (
     InterruptItem,
     Transcript,
 )
-from fleet_tui.services import approvals, inbox_marks, retry_rule
+from fleet_tui.services import approvals, attachment_files, inbox_marks, retry_rule
 from fleet_tui.services.conversation_state import Cancellable, ConversationState, QueuedMessage
 from fleet_tui.services.deep_tracking import DeepTracking
 from fleet_tui.services.service_events import (
@@ -59,6 +65,7 @@ Spawn = Callable[[Coroutine[Any, Any, Any], str], Cancellable]
 Listener = Callable[[ServiceEvent], None]
 
 REFRESH_FAILED = "Could not refresh from the server"
+NOT_ATTACHED = "Not sent: a file cannot be attached"
 QUEUED_NOTICE = "Queued: it is sent when the current reply finishes."
 NOT_SENT_NOTICE = "Not sent. Your message is kept above; send it again later."
 
@@ -71,6 +78,7 @@ class ConversationService:
         *,
         client: Callable[[int], FleetClient | None],
         stream_modes: Callable[[], Sequence[str] | None] = lambda: None,
+        attachment_rules: Callable[[], AttachmentRules] = AttachmentRules,
     ) -> None:
         self.store = store
         self._spawn = spawn
@@ -78,6 +86,7 @@ class ConversationService:
         # agent's, so a run goes on when the user switches to another agent
         self._client = client
         self._stream_modes = stream_modes
+        self._attachment_rules = attachment_rules
         self.states: dict[int, ConversationState] = {}
         # the conversation the user looks at: kept in memory while idle
         self.focused: int | None = None
@@ -227,15 +236,23 @@ class ConversationService:
         return self.store.delete_agent_data(agent_pk, forget_agent=forget_agent)
 
     # ----------------------------------------------------------------- turns
-    def send(self, conversation_id: int, text: str) -> Cancellable | None:
-        """Send `text`; while a run goes it is queued and sent when the run ends."""
+    def send(
+        self, conversation_id: int, text: str, attachments: Sequence[Attachment] = ()
+    ) -> Cancellable | None:
+        """Send `text` with the files attached to it; while a run goes it is queued and sent
+        when the run ends. Files over the size limit together are not sent (a `Problem`)."""
         state = self.states[conversation_id]
+        files = tuple(attachments)
+        too_much = check_total([f.info for f in files], self._attachment_rules().max_mb)
+        if too_much is not None:
+            self._emit(Problem(conversation_id, NOT_ATTACHED, too_much))
+            return None
         if state.running:
-            state.queued.append(QueuedMessage(text))
+            state.queued.append(QueuedMessage(text, attachments=files))
             state.transcript.add_notice(QUEUED_NOTICE)
             self._emit(Queued(conversation_id, text))
             return None
-        return self._start(state, text=text)
+        return self._start(state, text=text, attachments=files)
 
     def resume(
         self, conversation_id: int, value: Any, item: InterruptItem | None = None
@@ -265,10 +282,11 @@ class ConversationService:
         if choice is None:
             state.transcript.add_notice(NOT_SENT_NOTICE)
             return None
+        files = state.last_attachments if text == state.last_text else ()
         if choice is BusyChoice.JOIN:
-            state.queued.insert(0, QueuedMessage(text, shown=True))
+            state.queued.insert(0, QueuedMessage(text, shown=True, attachments=files))
             return self.join(conversation_id)
-        return self._start(state, text=text, strategy=choice.value, shown=True)
+        return self._start(state, text=text, strategy=choice.value, shown=True, attachments=files)
 
     def join(self, conversation_id: int) -> Cancellable | None:
         """Follow the run going on the thread (started elsewhere), then send what is queued."""
@@ -293,7 +311,7 @@ class ConversationService:
         elif state.queued:
             # it finished meanwhile: send what was waiting
             queued = state.queued.pop(0)
-            self._start(state, text=queued.text, shown=queued.shown)
+            self._start(state, text=queued.text, shown=queued.shown, attachments=queued.attachments)
 
     def retry(self, conversation_id: int, index: int | None = None) -> None:
         """Retry after the error item at `index` (the latest failure when None): send its
@@ -306,7 +324,13 @@ class ConversationService:
         if action == "refresh":
             self.refresh(conversation_id)
         elif text:
-            self._start(state, text=text, shown=True)
+            max_mb = self._attachment_rules().max_mb
+            try:
+                files = attachment_files.files_again(self.store, state, text, max_mb=max_mb)
+            except AttachmentError as exc:
+                self._emit(Problem(conversation_id, NOT_ATTACHED, str(exc)))
+                return
+            self._start(state, text=text, shown=True, attachments=files)
 
     async def cancel(self, conversation_id: int) -> str | None:
         """Stop the run on the server, keeping the partial reply. A problem to show, or None."""
@@ -330,6 +354,7 @@ class ConversationService:
         join_run: str | None = None,
         strategy: str | None = None,
         shown: bool = False,
+        attachments: tuple[Attachment, ...] = (),
     ) -> Cancellable | None:
         """Start a turn: send `text`, answer an interrupt with `resume`, or follow `join_run`.
 
@@ -341,9 +366,10 @@ class ConversationService:
         from fleet_tui.services.runner import TurnRunner
 
         if text is not None:
-            state.last_text = text
+            state.last_text, state.last_attachments = text, attachments
             if not shown:
-                state.transcript.add_user(text)
+                infos = tuple(a.info for a in attachments)
+                state.transcript.add_user(text, attachments=infos)
         runner = TurnRunner(
             client,
             self.store,
@@ -352,6 +378,7 @@ class ConversationService:
             stream_modes=self._stream_modes(),
             known_message_ids=state.known_ids,
             open_subagents=state.transcript.open_subagents(),
+            attachment_rules=self._attachment_rules(),
         )
         state.runner = runner
         state.last_error = None
@@ -362,7 +389,9 @@ class ConversationService:
         if join_run is not None:
             turn = runner.join(join_run)
         elif text is not None:
-            turn = runner.send(text, multitask_strategy=strategy, store_human=not shown)
+            turn = runner.send(
+                text, multitask_strategy=strategy, store_human=not shown, attachments=attachments
+            )
         else:
             turn = runner.resume(resume)
         state.handle = self._spawn(self._run(state, runner, turn, text), f"run-{state.id}")
@@ -403,7 +432,7 @@ class ConversationService:
             self._emit(InterruptsPending(state.id, tuple(state.interrupts.values())))
         elif state.queued and status != "cancelled":
             queued = state.queued.pop(0)
-            self._start(state, text=queued.text, shown=queued.shown)
+            self._start(state, text=queued.text, shown=queued.shown, attachments=queued.attachments)
         elif state.id != self.focused:
             self.states.pop(state.id, None)
 

@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, cast
 
 from fleet_tui.agent_server.client import FleetClient
+from fleet_tui.domain.attachments import attachments_in
 from fleet_tui.domain.deep_state import StateFile, Todo, parse_files, parse_todos
 from fleet_tui.domain.events import message_role, split_content, tool_calls_of, tool_result_text
 from fleet_tui.domain.interrupt_model import Interrupt, pending_interrupts, waiting_status
@@ -79,7 +80,7 @@ def reconcile_messages(
                 )
                 result.updated += 1
             continue
-        store.add_message(
+        added = store.add_message(
             conversation_id,
             role,
             text,
@@ -89,6 +90,9 @@ def reconcile_messages(
             server_id=server_id,
             reasoning=reasoning,
         )
+        if role == "human" and (files := attachments_in(message.get("content"))):
+            # sent from elsewhere: what they are is known, their bytes stay on the server
+            store.add_attachments(added.id, files, copy_max_bytes=0)
         result.added += 1
     return result
 

@@ -219,7 +219,7 @@ def block_summary(block: Any) -> str:
     if not isinstance(block, dict):
         return type(block).__name__
     extras = block.get("extras") if isinstance(block.get("extras"), dict) else {}
-    parts = [str(block.get("type")), str(block.get("mime_type") or "-")]
+    parts = [str(block.get("type")), str(block.get("mime_type") or extras.get("mime_type") or "-")]
     parts.append(str(extras.get("filename") or block.get("filename") or "-"))
     return " ".join(parts)
 
