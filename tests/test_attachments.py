@@ -158,4 +158,4 @@ def test_any_bytes_are_attached_or_refused_in_words(data: bytes, name: str) -> N
 @given(st.integers(min_value=0, max_value=10**12))
 def test_sizes_read_short(size: int) -> None:
     words = att.format_size(size)
-    assert words.split()[1] in {"B", "KB", "MB"} and len(words) <= 10
+    assert words.split()[1] in {"B", "KB", "MB", "GB"} and len(words) <= 10

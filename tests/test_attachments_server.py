@@ -100,7 +100,7 @@ def test_ask_refuses_a_file_it_cannot_send_and_sends_nothing(
     agent_server: AgentServer, tmp_path: Path, name: str, expected: str
 ) -> None:
     paths = files(tmp_path / "files")
-    (tmp_path / "files" / "big.pdf").write_bytes(PDF + b"\x00" * (2 * 1024 * 1024 - len(PDF)))
+    (tmp_path / "files" / "big.pdf").write_bytes(PDF + b"\x00" * (2_000_000 - len(PDF)))
     config = tmp_path / "config" / "fleet-tui"
     config.mkdir(parents=True)
     (config / "settings.json").write_text(json.dumps({"version": 1, "attachment_max_mb": 1}))

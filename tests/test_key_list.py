@@ -18,6 +18,7 @@ from fleet_tui.tui.key_groups import HEADINGS, THIS_SCREEN, heading_for
 from fleet_tui.tui.screens.chat import ChatScreen
 from fleet_tui.tui.screens.files import FileScreen, FilesScreen
 from fleet_tui.tui.screens.help import TEXTUAL_KEYS, HelpScreen, collect_bindings, grouped
+from fleet_tui.tui.widgets.attachment_chips import AttachmentChips
 from fleet_tui.tui.widgets.composer import Composer
 from fleet_tui.tui.widgets.message_pane import MessagePane
 from fleet_tui.tui.widgets.plan_panel import PlanHeader
@@ -30,6 +31,7 @@ OWNERS = (
     MessagePane,
     ConversationList,
     Composer,
+    AttachmentChips,
     PlanHeader,
     FilesScreen,
     FileScreen,

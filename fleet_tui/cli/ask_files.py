@@ -18,10 +18,8 @@ from fleet_tui.services.launch import Target
 
 
 def rules_of(target: Target) -> AttachmentRules:
-    settings = target.resolved.settings if target.resolved is not None else None
-    if settings is None:
-        return AttachmentRules()
-    return AttachmentRules(settings.attachment_max_mb, settings.attachment_copy_max_mb)
+    resolved = target.resolved
+    return resolved.settings.attachment_rules() if resolved is not None else AttachmentRules()
 
 
 def read_files(

@@ -25,7 +25,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-MB = 1024 * 1024
+from fleet_tui.domain.deep_state import human_size
+
+# decimal, as the sizes shown (`human_size`) count them
+MB = 1000 * 1000
 DEFAULT_MAX_MB = 20.0
 # files up to this size are copied into the local store; larger ones are kept as their path
 DEFAULT_COPY_MAX_MB = 5.0
@@ -121,12 +124,8 @@ def kind_of(mime_type: str) -> Kind:
 
 
 def format_size(size: int) -> str:
-    """`1.5 MB`, `320 KB`, `12 B`: short enough for a chip."""
-    if size < 1024:
-        return f"{size} B"
-    if size < MB:
-        return f"{size / 1024:.0f} KB" if size >= 10 * 1024 else f"{size / 1024:.1f} KB"
-    return f"{size / MB:.0f} MB" if size >= 10 * MB else f"{size / MB:.1f} MB"
+    """`812 B`, `4.2 KB`, `1.5 MB`: short enough for a chip."""
+    return human_size(size)
 
 
 def limit_bytes(max_mb: float) -> int:

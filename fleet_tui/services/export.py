@@ -23,6 +23,7 @@ from typing import Any, Final, Literal
 from fleet_tui.common.errors import split_stored_error
 from fleet_tui.common.redaction import redact, redact_value
 from fleet_tui.common.sanitize import clean_line, clean_text
+from fleet_tui.domain.attachments import format_size
 from fleet_tui.domain.deep_state import human_size
 from fleet_tui.storage.store import Conversation, StoredMessage, ThreadState
 
@@ -179,6 +180,14 @@ def _message_markdown(msg: StoredMessage, nested: Nested | None = None) -> str:
         parts.append("\n".join(f"> {line}".rstrip() for line in lines))
     elif msg.content.strip():
         parts.append(clean_text(msg.content).strip())
+    if msg.attachments:
+        parts.append(
+            "**Attached:** "
+            + ", ".join(
+                f"{_code_span(clean_line(a.name))} ({a.mime_type}, {format_size(a.size)})"
+                for a in msg.attachments
+            )
+        )
     for call in msg.tool_calls:
         name = str(call.get("name") or "")
         parts.append(f"**Tool call:** {_code_span(name) if name else '(unnamed)'}")
@@ -289,6 +298,16 @@ def _message_record(msg: StoredMessage, nested: Nested | None = None) -> dict[st
         "server_id": msg.server_id,
         "complete": msg.complete,
         "created_at": _iso(msg.created_at),
+        **(
+            {
+                "attachments": [
+                    {"name": a.name, "mime_type": a.mime_type, "size": a.size}
+                    for a in msg.attachments
+                ]
+            }
+            if msg.attachments
+            else {}
+        ),
     }
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, fields
 from typing import Any, Literal
 
 from fleet_tui.common.redaction import mask_secret
-from fleet_tui.domain.attachments import DEFAULT_COPY_MAX_MB, DEFAULT_MAX_MB
+from fleet_tui.domain.attachments import DEFAULT_COPY_MAX_MB, DEFAULT_MAX_MB, AttachmentRules
 from fleet_tui.domain.wire import DEFAULT_AUTH_SCHEME, DEFAULT_STREAM_MODES
 
 APP_NAME = "fleet-tui"
@@ -195,6 +195,9 @@ class Settings:
     # attached files up to this size are copied into the local store; a larger one is kept as
     # a reference to its path (0: never copied)
     attachment_copy_max_mb: float = DEFAULT_COPY_MAX_MB
+
+    def attachment_rules(self) -> AttachmentRules:
+        return AttachmentRules(self.attachment_max_mb, self.attachment_copy_max_mb)
 
     def current_profile(self) -> AgentProfile | None:
         if self.current is None:

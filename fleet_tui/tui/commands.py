@@ -12,7 +12,7 @@ from textual.content import Content
 
 from fleet_tui.common.sanitize import for_row
 from fleet_tui.tui.forget import ask_delete_agent_data
-from fleet_tui.tui.screens import chat_sidebar
+from fleet_tui.tui.screens import chat_attach, chat_sidebar
 from fleet_tui.tui.widgets.cells import fit
 
 # a conversation's title in the palette, in cells: one line in the palette's width
@@ -93,6 +93,15 @@ def app_commands(app: FleetApp) -> Iterable[SystemCommand]:
         "Expand or collapse every tool call (ctrl+t)",
         chat.action_toggle_tools,
     )
+    yield SystemCommand(
+        "Attach file…", "Attach a file to the next message (f8)", chat.action_attach_file
+    )
+    if chat_attach.chips(chat).files:
+        yield SystemCommand(
+            "Remove attached files",
+            "Send the next message without the files attached to it",
+            chat_attach.chips(chat).clear,
+        )
     yield SystemCommand("Files", "The agent's files in this conversation (f3)", chat.action_files)
     yield SystemCommand(
         "Toggle plan", "Show or hide the agent's plan (ctrl+g)", chat.action_toggle_plan

@@ -19,6 +19,7 @@ REVIEW = "Review"
 PLAN_AND_FILES = "Plan & files"
 FILES_VIEW = "Files view"
 SETTINGS = "Settings"
+ATTACH = "Attach a file"
 THIS_SCREEN = "This screen"
 
 # The order the help screen lists them in.
@@ -29,6 +30,7 @@ HEADINGS: tuple[str, ...] = (
     MESSAGE_PANE,
     REVIEW,
     PLAN_AND_FILES,
+    ATTACH,
     FILES_VIEW,
     SETTINGS,
     "Code snippets",
@@ -67,6 +69,7 @@ _BY_PREFIX: dict[str, str] = {
     "snippets": "Code snippets",
     "export": "Export",
     "save-file": "Save a file",
+    "attach": ATTACH,
     "confirm": "Question",
     "help": "Help",
 }
@@ -74,6 +77,7 @@ _BY_PREFIX: dict[str, str] = {
 # so this module needs none of them imported).
 _BY_OWNER: dict[str, str] = {
     "Composer": CONVERSATION,
+    "AttachmentChips": ATTACH,
     "ChatScreen": CONVERSATION,
     "ConversationList": SIDEBAR,
     "ThreadSidebar": SIDEBAR,
@@ -90,6 +94,7 @@ _BY_OWNER: dict[str, str] = {
     "SnippetsScreen": "Code snippets",
     "ExportScreen": "Export",
     "SaveFileScreen": "Save a file",
+    "AttachScreen": ATTACH,
     "ConfirmScreen": "Question",
     "BusyScreen": "Busy thread",
     "RenameScreen": "Rename",

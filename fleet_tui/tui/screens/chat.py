@@ -28,6 +28,7 @@ from fleet_tui.services.conversation_state import Cancellable, ConversationState
 from fleet_tui.services.service_events import RunEventFor, ServiceEvent
 from fleet_tui.storage.store import Conversation
 from fleet_tui.tui.screens import (
+    chat_attach,
     chat_events,
     chat_greeting,
     chat_review,
@@ -35,6 +36,7 @@ from fleet_tui.tui.screens import (
     chat_status,
 )
 from fleet_tui.tui.screens.chat_events import ServiceMessage
+from fleet_tui.tui.widgets.attachment_chips import AttachmentChips
 from fleet_tui.tui.widgets.composer import Composer
 from fleet_tui.tui.widgets.footer import FittedFooter
 from fleet_tui.tui.widgets.message_pane import MessagePane
@@ -130,6 +132,7 @@ class ChatScreen(Screen[None]):
                 self._spawn,
                 client=app.client_for,
                 stream_modes=lambda: app.profile.stream_modes if app.profile else None,
+                attachment_rules=lambda: app.settings.attachment_rules(),
             )
             self._service.subscribe(self._from_service)
         return self._service
@@ -156,6 +159,7 @@ class ChatScreen(Screen[None]):
                 yield PlanPanel(id="plan")
                 yield MessagePane(id="pane")
                 yield RunStatus(id="run-status")
+                yield AttachmentChips(id="attachments")
                 yield Composer(id="composer")
         yield FittedFooter()
 
@@ -280,8 +284,16 @@ class ChatScreen(Screen[None]):
             self.current = state
             self.sidebar.current_id = state.id
             self.sidebar.reload(keep=state.id)
-        self.service.send(state.id, text)
+        self.service.send(state.id, text, chat_attach.take(self))
         self.pane.follow_latest()
+
+    def action_attach_file(self) -> None:
+        chat_attach.open_picker(self)
+
+    @on(AttachmentChips.Changed)
+    def _attachments_changed(self, event: AttachmentChips.Changed) -> None:
+        event.stop()
+        self.composer.can_send_empty = bool(event.chips.files)
 
     def _client_or_say(self) -> FleetClient | None:
         """The agent's client, or None after telling the user what is missing and opening the

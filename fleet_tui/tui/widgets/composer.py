@@ -22,6 +22,13 @@ class Composer(KeysFirstTextArea):
     BINDINGS = [
         Binding("enter", "send", "Send", priority=False, tooltip="Send the message"),
         Binding("ctrl+j", "newline", "Newline", show=False, tooltip="Insert a newline"),
+        Binding(
+            "f8",
+            "screen.attach_file",
+            "Attach",
+            id="attach.file",
+            tooltip="Attach a file to the next message",
+        ),
     ]
 
     class Submitted(Message):
@@ -46,6 +53,8 @@ class Composer(KeysFirstTextArea):
             compact=True,
         )
         self._hints = hints
+        # files wait to be sent: a message of files alone may go without text
+        self.can_send_empty = False
 
     def on_resize(self) -> None:
         # the cursor takes a cell after the text
@@ -65,7 +74,7 @@ class Composer(KeysFirstTextArea):
 
     def action_send(self) -> None:
         text = self.text
-        if not text.strip():
+        if not text.strip() and not self.can_send_empty:
             return
         self.clear()
         self.post_message(self.Submitted(self, text))

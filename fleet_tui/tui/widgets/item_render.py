@@ -112,7 +112,14 @@ class ItemRenderer:
     # -- items ------------------------------------------------------------------------
     def render(self, item: Item) -> list[Line]:
         if isinstance(item, UserItem):
-            return self.text(Text(shown(item.text), style=self.styles.user_text))
+            if not item.attachments:
+                return self.text(Text(shown(item.text), style=self.styles.user_text))
+            from fleet_tui.tui.widgets.attachment_chips import chips_text
+
+            chips = self.text(chips_text(item.attachments, self.styles.meta))
+            if not item.text:
+                return chips
+            return self.text(Text(shown(item.text), style=self.styles.user_text)) + chips
         if isinstance(item, ToolItem):
             return self.tool(item)
         if isinstance(item, ReasoningItem):
