@@ -98,3 +98,29 @@ def test_a_bad_size_in_the_file_is_a_warning_and_the_default() -> None:
     )
     assert settings.attachment_max_mb == 20 and settings.attachment_copy_max_mb == 2
     assert any("attachment_max_mb" in w for w in warnings)
+
+
+def test_exports_list_the_attached_files() -> None:
+    from fleet_tui.services.export import export_json, export_markdown
+
+    store = memory_store()
+    agent = store.ensure_agent("http://x", "a")
+    conversation = store.create_conversation(agent.id)
+    message = store.add_message(conversation.id, "human", "see")
+    hostile = "a`b\x1b[31m.png"
+    store.add_attachments(
+        message.id, [from_bytes(hostile, PNG), from_bytes("r.txt", b"hi")], copy_max_bytes=MB
+    )
+    store.add_message(conversation.id, "ai", "ok")
+    conversation = store.get_conversation(conversation.id)
+    assert conversation is not None
+    messages = store.messages(conversation.id)
+    text = export_markdown(conversation, messages, agent_name="A", url="http://x")
+    assert "**Attached:** " in text and "r.txt`` (text/plain, 2 B)" not in text
+    assert "(image/png, 72 B)" in text and "`r.txt` (text/plain, 2 B)" in text
+    assert "\x1b" not in text
+    doc = json.loads(export_json(conversation, messages, agent_name="A", url="http://x"))
+    human, ai = doc["messages"]
+    assert [a["name"] for a in human["attachments"]] == [hostile, "r.txt"]
+    assert human["attachments"][1] == {"name": "r.txt", "mime_type": "text/plain", "size": 2}
+    assert "attachments" not in ai

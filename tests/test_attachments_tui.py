@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from app_harness import SIZE, assistant_texts, idle, make_app, profile_for, wait_until
 from server_fixture import AgentServer
 from test_message_pane import screen_text
@@ -18,8 +17,6 @@ from fleet_tui.storage.store import Store
 from fleet_tui.tui.screens.attach import AttachScreen, complete_path
 from fleet_tui.tui.screens.chat import ChatScreen
 from fleet_tui.tui.widgets.attachment_chips import AttachmentChips
-
-pytestmark = pytest.mark.server
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 2000
 PDF = b"%PDF-1.7\n" + b"\x00" * 100
@@ -149,3 +146,32 @@ def test_path_completion(tmp_path: Path) -> None:
     assert complete_path("", tmp_path) in {"readme.txt", "reports/"}
     assert complete_path(".hi", tmp_path) == ".hidden"
     assert complete_path("missing/x", tmp_path) is None
+
+
+async def test_the_settings_screen_sets_both_sizes(tmp_path: Path) -> None:
+    from test_settings_screen import Host, profile, settings_with
+
+    from fleet_tui.tui.screens.settings import SettingsScreen
+
+    settings = settings_with(profile())
+    screen = SettingsScreen(settings, config_path=tmp_path / "settings.json")
+    app = Host(screen)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        box = screen.query_one("#input-attachment_max_mb")
+        assert box.value == "20"  # type: ignore[attr-defined]
+        box.value = "0"  # type: ignore[attr-defined]
+        screen.action_save()
+        await pilot.pause()
+        assert "Not saved: attachment_max_mb takes" in screen_text(app)
+        box.value = "50"  # type: ignore[attr-defined]
+        screen.query_one("#input-attachment_copy_max_mb").value = "0"  # type: ignore[attr-defined]
+        screen.action_save()
+        await pilot.pause()
+    saved = app.result
+    assert (saved.attachment_max_mb, saved.attachment_copy_max_mb) == (50, 0)
+    assert settings.attachment_max_mb == 20  # the caller's copy is left alone until it is saved
+    written = Settings.from_file_dict(
+        __import__("json").loads((tmp_path / "settings.json").read_text())
+    )
+    assert written[0].attachment_max_mb == 50
