@@ -93,6 +93,12 @@ def app_commands(app: FleetApp) -> Iterable[SystemCommand]:
         "Expand or collapse every tool call (ctrl+t)",
         chat.action_toggle_tools,
     )
+    yield SystemCommand(
+        "Hide usage" if chat.pane.show_usage else "Show usage",
+        "What each reply cost: model, tokens in and out, wall time; totals in the status line "
+        "(u in the message pane)",
+        chat.action_toggle_usage,
+    )
     yield SystemCommand("Files", "The agent's files in this conversation (f3)", chat.action_files)
     yield SystemCommand(
         "Toggle plan", "Show or hide the agent's plan (ctrl+g)", chat.action_toggle_plan
