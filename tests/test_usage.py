@@ -181,8 +181,8 @@ def test_words() -> None:
     assert usage_words(None) == ""
     assert wall_time(65) == "1 min 5 s" and wall_time(0.04) == "0.0 s"
     totals = totals_of([Usage(MODEL, 1000, 20, 1020), None, Usage(None, 5, 5, 10), Usage(MODEL)])
-    assert (totals.replies, totals.input_tokens, totals.output_tokens) == (2, 1005, 25)
-    assert totals_words(totals) == "Σ 1,005 in · 25 out · 2 replies"
+    assert (totals.calls, totals.input_tokens, totals.output_tokens) == (2, 1005, 25)
+    assert totals_words(totals) == "Σ 1,005 in · 25 out · 2 model calls"
     assert totals_words(totals_of([])) == ""
 
 
@@ -212,9 +212,9 @@ def test_totals_count_each_message_once_tool_calls_and_subagents_included() -> N
     # the same message again (a rejoined stream): still counted once
     transcript.apply(MessageComplete("m2", "ai", "Answer", usage=Usage(MODEL, 200, 20, 220)))
     totals = conversation_usage(transcript)
-    assert (totals.replies, totals.input_tokens, totals.output_tokens) == (3, 350, 35)
+    assert (totals.calls, totals.input_tokens, totals.output_tokens) == (3, 350, 35)
     own = conversation_usage(transcript, subagents=False)
-    assert (own.replies, own.input_tokens) == (2, 300)
+    assert (own.calls, own.input_tokens) == (2, 300)
     (reply,) = [i for i in transcript.items if isinstance(i, AssistantItem)]
     assert reply.usage == Usage(MODEL, 200, 20, 220)
 
@@ -256,7 +256,7 @@ def test_usage_is_stored_and_rebuilt_and_a_reply_made_elsewhere_brings_its_own(
     assert by_id["m3"].usage == Usage("other-model", 30, 4, 34)  # not timed here
     transcript = Transcript.from_messages(store.messages(conversation.id))
     totals = conversation_usage(transcript)
-    assert (totals.replies, totals.input_tokens, totals.output_tokens) == (2, 34, 6)
+    assert (totals.calls, totals.input_tokens, totals.output_tokens) == (2, 34, 6)
     store.close()
 
 
@@ -287,7 +287,7 @@ def test_exports_carry_each_replys_usage_and_the_totals(tmp_path: Path) -> None:
     conversation = store.get_conversation(conversation.id) or conversation
     markdown = export_markdown(conversation, messages, agent_name="A", url="http://x")
     assert "*Usage: m\\*del · 1,234 in · 5 out · 2.5 s*" in markdown
-    assert "- **Usage:** 1,244 in · 6 out · 2 replies (m\\*del)" in markdown
+    assert "- **Usage:** 1,244 in · 6 out · 2 model calls (m\\*del)" in markdown
     assert "> *Usage: m\\*del · 10 in · 1 out*" in markdown  # the sub-agent's, in its quote
     assert markdown.count("\n*Usage:") == 1  # the bare reply has none
     doc = json.loads(export_json(conversation, messages, agent_name="A", url="http://x"))
@@ -304,7 +304,7 @@ def test_exports_carry_each_replys_usage_and_the_totals(tmp_path: Path) -> None:
         None,
     ]
     assert doc["usage"] == {
-        "replies": 2,
+        "model_calls": 2,
         "input_tokens": 1244,
         "output_tokens": 6,
         "total_tokens": 1250,
@@ -333,7 +333,7 @@ def test_ask_json_lines_carry_usage_and_end_with_the_totals() -> None:
     assert lines[-1] == {
         "kind": "usage",
         "namespace": "",
-        "replies": 1,
+        "model_calls": 1,
         "input_tokens": 7,
         "output_tokens": 2,
         "total_tokens": 9,

@@ -396,7 +396,9 @@ class EventNormalizer(SubagentRouting):
         """The reply's cost: the whole message's (langchain_core's sum of its chunks') when
         it came whole, else what its chunks reported; timed to its last token."""
         end = om.last_at if om is not None and om.last_at is not None else self.clock()
-        seconds = None if self.request_started is None else max(0.0, end - self.request_started)
+        # to the millisecond, as the store keeps it: the same value before and after a restart
+        start = self.request_started
+        seconds = None if start is None else round(max(0.0, end - start), 3)
         usage = usage_of(message, seconds) if message is not None else None
         if usage is None and om is not None:
             usage = usage_from(om.usage, om.model, seconds)

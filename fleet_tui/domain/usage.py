@@ -157,9 +157,10 @@ def usage_of(message: Mapping[str, Any], seconds: float | None = None) -> Usage 
 
 @dataclass(slots=True)
 class UsageTotals:
-    """A conversation's cost: what its replies that reported usage add up to."""
+    """A conversation's cost: what its model calls that reported usage add up to (a step
+    that only calls tools is a call too)."""
 
-    replies: int = 0
+    calls: int = 0
     input_tokens: int = 0
     output_tokens: int = 0
     total_tokens: int = 0
@@ -169,7 +170,7 @@ class UsageTotals:
     def add(self, usage: Usage | None) -> None:
         if usage is None or not usage.has_tokens:
             return
-        self.replies += 1
+        self.calls += 1
         self.input_tokens += usage.input_tokens or 0
         self.output_tokens += usage.output_tokens or 0
         self.total_tokens += usage.total_tokens or (
@@ -180,11 +181,11 @@ class UsageTotals:
             self.models.append(usage.model)
 
     def __bool__(self) -> bool:
-        return self.replies > 0
+        return self.calls > 0
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "replies": self.replies,
+            "model_calls": self.calls,
             "input_tokens": self.input_tokens,
             "output_tokens": self.output_tokens,
             "total_tokens": self.total_tokens,
@@ -229,8 +230,8 @@ def usage_words(usage: Usage | None) -> str:
 
 
 def totals_words(totals: UsageTotals) -> str:
-    """A conversation's cost in a line: "Σ 1,234 in · 567 out · 3 replies"; "" for none."""
+    """A conversation's cost in a line: "Σ 1,234 in · 567 out · 3 model calls"; "" for none."""
     if not totals:
         return ""
-    replies = f"{totals.replies} repl{'ies' if totals.replies != 1 else 'y'}"
-    return f"Σ {totals.input_tokens:,} in · {totals.output_tokens:,} out · {replies}"
+    calls = f"{totals.calls} model call{'s' if totals.calls != 1 else ''}"
+    return f"Σ {totals.input_tokens:,} in · {totals.output_tokens:,} out · {calls}"
