@@ -14,6 +14,7 @@ from typing import Any, Literal
 from fleet_tui.domain.attachments import is_attachment_block
 from fleet_tui.domain.deep_state import StateFile, Todo
 from fleet_tui.domain.interrupt_model import Interrupt
+from fleet_tui.domain.usage import Usage
 
 Role = Literal["human", "ai", "tool", "system"]
 # how a run ended (not `RunStatus`: that is the status line's widget)
@@ -61,6 +62,8 @@ class MessageComplete:
     tool_call_id: str | None = None
     name: str | None = None
     reasoning: str = ""
+    # an AI message's cost, when its model reported it (see `usage`); set once per message
+    usage: Usage | None = None
     kind: Literal["message_complete"] = "message_complete"
 
 

@@ -42,6 +42,7 @@ from fleet_tui.domain.transcript_items import (
     find_auth_url,
 )
 from fleet_tui.domain.transcript_subagents import SubagentRuns
+from fleet_tui.domain.usage import Usage
 
 __all__ = [
     "AssistantItem",
@@ -84,6 +85,9 @@ class Transcript(SubagentRuns):
         self._run_call: dict[str, str] = {}
         # stored sub-agent messages by the `task` call they belong to, until its card is shown
         self._nested_rows: dict[str, list[Any]] = {}
+        # the cost of each agent message that reported one, by message id (a reply that only
+        # calls tools has no item of its own, and counts too: see `transcript_usage`)
+        self.usage: dict[str, Usage] = {}
         for item in items:
             self._append(item)
 
@@ -221,6 +225,9 @@ class Transcript(SubagentRuns):
                 if server_id and server_id in self._assistant:
                     continue
                 message_id = server_id or stand_in_id("row", row_id)
+                usage = getattr(message, "usage", None)
+                if isinstance(usage, Usage):
+                    self.usage[message_id] = usage
                 reasoning = getattr(message, "reasoning", "") or ""
                 if reasoning:
                     changed.append(
@@ -233,6 +240,7 @@ class Transcript(SubagentRuns):
                         content,
                         complete=True,
                         interrupted=not complete,
+                        usage=usage if isinstance(usage, Usage) else None,
                     )
                     changed.append(self._append(item))
                 for call in getattr(message, "tool_calls", None) or ():
@@ -381,6 +389,8 @@ class Transcript(SubagentRuns):
         if event.reasoning and event.message_id not in self._reasoning:
             item = ReasoningItem(message_id=event.message_id, text=event.reasoning)
             changed.append(self._append(item))
+        if event.usage is not None:
+            self.usage[event.message_id] = event.usage
         index = self._assistant.get(event.message_id)
         if index is None and event.content:
             index = self._append(AssistantItem(message_id=event.message_id))
@@ -389,6 +399,7 @@ class Transcript(SubagentRuns):
             assert isinstance(item, AssistantItem)
             if event.content and not item.equals(event.content):
                 item.replace(event.content)
+            item.usage = event.usage or item.usage
             item.complete = True
             item.touch()
             changed.append(index)

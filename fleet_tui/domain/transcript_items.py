@@ -17,6 +17,7 @@ from fleet_tui.domain.attachments import AttachmentInfo
 
 if TYPE_CHECKING:
     from fleet_tui.domain.transcript import Transcript
+    from fleet_tui.domain.usage import Usage
 
 # "stopped": the run ended (cancelled, or the conversation was reopened) before the result
 ToolState = Literal["running", "done", "failed", "stopped"]
@@ -63,6 +64,8 @@ class AssistantItem(Item):
     complete: bool = False
     interrupted: bool = False
     node: str | None = None
+    # what it cost, when its model reported it (shown on demand under the reply)
+    usage: Usage | None = None
     generation: int = field(default=0, init=False, repr=False)
     _parts: list[str] = field(default_factory=list, init=False, repr=False)
     _length: int = field(default=0, init=False, repr=False)

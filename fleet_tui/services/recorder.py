@@ -176,6 +176,7 @@ class RunRecorder:
                 reasoning=event.reasoning,
                 complete=True,
                 run_id=self.run_id,
+                usage=event.usage,
             )
             return
         if server_id and self.store.find_message_by_server_id(self.conversation_id, server_id):
@@ -209,6 +210,7 @@ class RunRecorder:
             server_id=server_id,
             reasoning=event.reasoning,
             parent_call_id=self._parent_call[namespace],
+            usage=event.usage,
         )
         self._subagent_rows.setdefault(namespace, []).append(row.id)
 

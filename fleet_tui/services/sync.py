@@ -13,6 +13,7 @@ from fleet_tui.domain.deep_state import StateFile, Todo, parse_files, parse_todo
 from fleet_tui.domain.events import message_role, split_content, tool_calls_of, tool_result_text
 from fleet_tui.domain.interrupt_model import Interrupt, pending_interrupts, waiting_status
 from fleet_tui.domain.message_identity import MessageIndex
+from fleet_tui.domain.usage import usage_of
 from fleet_tui.storage.store import Agent, Conversation, Store, StoredMessage, title_from
 from fleet_tui.storage.store_records import CONVERSATION_STATUSES, ConversationStatus
 
@@ -66,6 +67,8 @@ def reconcile_messages(
             continue
         text, reasoning = _text_of(message)
         calls = [asdict(c) for c in tool_calls_of(message)]
+        # a reply's cost as the server keeps it (no wall time: it was not timed here)
+        usage = usage_of(message) if role == "ai" else None
         row = known.find(server_id, role, text)
         if row is not None:
             if row.server_id != server_id:  # it was matched by its text: it takes the id
@@ -77,7 +80,12 @@ def reconcile_messages(
                     tool_calls=calls,
                     reasoning=reasoning or None,
                     complete=True,
+                    usage=usage if row.usage is None else None,
                 )
+                result.updated += 1
+            elif usage is not None and row.usage is None:
+                # stored before its cost was known (the stream broke before its last chunk)
+                store.update_message(row.id, usage=usage)
                 result.updated += 1
             continue
         added = store.add_message(
@@ -89,6 +97,7 @@ def reconcile_messages(
             name=message.get("name") if isinstance(message.get("name"), str) else None,
             server_id=server_id,
             reasoning=reasoning,
+            usage=usage,
         )
         if role == "human" and (files := attachments_in(message.get("content"))):
             # sent from elsewhere: what they are is known, their bytes stay on the server

@@ -24,6 +24,7 @@ from fleet_tui.common.redaction import mask_secret
 from fleet_tui.domain.attachments import Attachment, AttachmentInfo
 from fleet_tui.domain.deep_state import StateFile, Todo
 from fleet_tui.domain.interrupt_model import Interrupt
+from fleet_tui.domain.usage import Usage
 from fleet_tui.storage import store_attachments, store_deep_state, store_inbox
 from fleet_tui.storage.store_attachments import StoredAttachment
 from fleet_tui.storage.store_connection import StoreConnection
@@ -290,6 +291,7 @@ class Store(StoreConnection):
         complete: bool = True,
         reasoning: str = "",
         parent_call_id: str | None = None,
+        usage: Usage | None = None,
     ) -> StoredMessage:
         """Append a message; `parent_call_id` makes it a sub-agent's (see `StoredMessage`)."""
         if role not in ROLES:
@@ -302,15 +304,18 @@ class Store(StoreConnection):
         own = parent_call_id is None
         title = free_text(title_from(content)) if role == "human" and own else ""
 
+        cost = None if usage is None else free_text(usage.to_json())
+
         def work(db: Writes) -> tuple[Any, ...]:
             cur = db.execute(
                 "INSERT INTO messages (conversation_id, seq, role, content, tool_calls,"
                 " tool_call_id, name, run_id, server_id, complete, reasoning, created_at,"
-                " parent_call_id)"
-                " SELECT ?, COALESCE(MAX(seq), 0) + 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?"
+                " parent_call_id, usage)"
+                " SELECT ?, COALESCE(MAX(seq), 0) + 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?"
                 " FROM messages WHERE conversation_id = ?",
                 (conversation_id, role, content, calls, tool_call_id, name, run_id, server_id,
-                 int(complete), reasoning, now, parent_call_id, conversation_id),
+                 int(complete), reasoning, now, parent_call_id, cost,
+                 conversation_id),
             )  # fmt: skip
             db.execute(
                 "UPDATE conversations SET updated_at = ? WHERE id = ?", (now, conversation_id)
@@ -336,6 +341,7 @@ class Store(StoreConnection):
         server_id: str | None = None,
         reasoning: str | None = None,
         run_id: str | None = None,
+        usage: Usage | None = None,
     ) -> None:
         """Set the given fields; `None` leaves a field as it is."""
         changes: dict[str, Any] = {
@@ -345,6 +351,7 @@ class Store(StoreConnection):
             "server_id": server_id,
             "reasoning": None if reasoning is None else free_text(reasoning),
             "run_id": run_id,
+            "usage": None if usage is None else free_text(usage.to_json()),
         }
         changes = {k: v for k, v in changes.items() if v is not None}
         if not changes:

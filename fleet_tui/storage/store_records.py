@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from fleet_tui.common.redaction import redact, redact_value
 from fleet_tui.domain.attachments import AttachmentInfo
+from fleet_tui.domain.usage import Usage
 
 MessageRole = Literal["human", "ai", "tool", "system", "error"]
 ROLES: frozenset[str] = frozenset(("human", "ai", "tool", "system", "error"))
@@ -73,6 +74,8 @@ class StoredMessage:
     # a sub-agent's message: the `task` tool call whose run it belongs to (the innermost one,
     # for a sub-agent's own sub-agent); None for the conversation's own messages
     parent_call_id: str | None = None
+    # an agent reply's cost, when its model reported it
+    usage: Usage | None = None
     # the files attached to a human message: name, type, size (`store_attachments`)
     attachments: tuple[AttachmentInfo, ...] = ()
 
@@ -125,7 +128,7 @@ CONVERSATION_COLUMNS = (
 )
 MESSAGE_COLUMNS = (
     "id, conversation_id, seq, role, content, tool_calls, tool_call_id, name, run_id, server_id,"
-    " complete, reasoning, created_at, parent_call_id"
+    " complete, reasoning, created_at, parent_call_id, usage"
 )
 AGENT_COLUMNS = "id, url, agent_id, name, created_at"
 
@@ -143,10 +146,10 @@ def conversation_row(row: tuple[Any, ...]) -> Conversation:
 
 def message_row(row: tuple[Any, ...]) -> StoredMessage:
     (mid, cid, seq, role, content, calls, call_id, name, run_id, server_id, complete,
-     reasoning, created, parent_call_id) = row  # fmt: skip
+     reasoning, created, parent_call_id, usage) = row  # fmt: skip
     return StoredMessage(
         mid, cid, seq, role, content, json.loads(calls), call_id, name, run_id, server_id,
-        bool(complete), reasoning, created, parent_call_id,
+        bool(complete), reasoning, created, parent_call_id, Usage.from_json(usage),
     )  # fmt: skip
 
 

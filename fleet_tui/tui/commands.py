@@ -94,6 +94,12 @@ def app_commands(app: FleetApp) -> Iterable[SystemCommand]:
         chat.action_toggle_tools,
     )
     yield SystemCommand(
+        "Hide usage" if chat.pane.show_usage else "Show usage",
+        "What each reply cost: model, tokens in and out, wall time; totals in the status line "
+        "(u in the message pane)",
+        chat.action_toggle_usage,
+    )
+    yield SystemCommand(
         "Attach file…", "Attach a file to the next message (f8)", chat.action_attach_file
     )
     if chat_attach.chips(chat).files:

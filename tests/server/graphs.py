@@ -224,6 +224,15 @@ _inner = create_agent(
 subgraph = _single_node("inner", _inner)
 
 
+# --- usage: replies that report what they cost (usage_metadata and a model name) ----------
+
+USAGE_MODEL = "scripted-usage-1"
+usage = create_agent(ScriptedChatModel(script=_echo, model_name=USAGE_MODEL, report_usage=True))
+usage_tools = create_agent(
+    ScriptedChatModel(script=_tools, model_name=USAGE_MODEL, report_usage=True), tools=[lookup]
+)
+
+
 # --- blocks: reports the content blocks of the last human message -------------------------
 
 

@@ -439,6 +439,14 @@ class ChatScreen(Screen[None]):
     def action_toggle_tools(self) -> None:
         self.pane.action_toggle_all_tools()
 
+    def action_toggle_usage(self) -> None:
+        self.pane.action_toggle_usage()
+
+    @on(MessagePane.UsageToggled)
+    def _usage_toggled(self, event: MessagePane.UsageToggled) -> None:
+        event.stop()
+        chat_status.usage_toggled(self, event.shown)
+
     def action_refresh(self) -> None:
         if self.current is not None and self.current.conversation.thread_id:
             self.service.refresh(self.current.id)

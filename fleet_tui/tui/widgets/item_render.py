@@ -145,6 +145,10 @@ class ItemRenderer:
     def interrupted_marker(self) -> Line:
         return self.one_line(Text("⏹ (interrupted — the reply is incomplete)", self.styles.meta))
 
+    def usage_line(self, words: str) -> Line:
+        """What a reply cost, dim, under it ("model · 1,234 in · 567 out · 3.2 s")."""
+        return self.one_line(Text(shown_line(words), self.styles.meta))
+
     def tool_head(self, item: ToolItem) -> Text:
         """`▸ ⚙ name`: the start of a tool block's first line."""
         s = self.styles

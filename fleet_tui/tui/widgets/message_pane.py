@@ -90,6 +90,14 @@ class MessagePane(PaneActions, ScrollView, can_focus=True):
         Binding("c", "copy_item", "Copy", id="messages.copy"),
         Binding("y", "copy_code", "Copy code", show=False, id="messages.copy_code"),
         Binding("r", "retry", "Retry", id="messages.retry"),
+        Binding(
+            "u",
+            "toggle_usage",
+            "Usage",
+            show=False,
+            id="messages.toggle_usage",
+            tooltip="Show or hide what each reply cost: model, tokens in and out, wall time",
+        ),
         Binding("end,G", "scroll_to_latest", "Latest", show=False, id="messages.latest"),
         Binding("home,g", "scroll_to_top", "Top", show=False, id="messages.top"),
     ]
@@ -115,6 +123,18 @@ class MessagePane(PaneActions, ScrollView, can_focus=True):
             self.pane = pane
             self.item = item
             self.index = index
+
+        @property
+        def control(self) -> MessagePane:
+            return self.pane
+
+    class UsageToggled(Message):
+        """Each reply's cost is now shown (`shown`) or hidden."""
+
+        def __init__(self, pane: MessagePane, shown: bool) -> None:
+            super().__init__()
+            self.pane = pane
+            self.shown = shown
 
         @property
         def control(self) -> MessagePane:
@@ -158,6 +178,7 @@ class MessagePane(PaneActions, ScrollView, can_focus=True):
         self._reveal = None
         self.render_count = 0
         self._bindings_key = None
+        self.show_usage = False
 
     # -- public API -------------------------------------------------------------------
     @property

@@ -39,6 +39,7 @@ class PaneActions(PaneScheduler):
         # the messages are `MessagePane`'s own (their handler names come from it)
         RetryRequested: Callable[[Any, ErrorItem, int], Message]
         ReviewRequested: Callable[[Any, InterruptItem, int], Message]
+        UsageToggled: Callable[[Any, bool], Message]
 
         @property
         def cursor(self) -> int | None: ...
@@ -57,6 +58,12 @@ class PaneActions(PaneScheduler):
                 block.expanded = expand
                 block.touch()
         self.transcript.changed(*tools)
+
+    def action_toggle_usage(self) -> None:
+        """Show or hide what each reply cost, under it (every conversation: a view setting)."""
+        self.show_usage = not self.show_usage
+        self._relayout()  # the replies with a cost are drawn again, the others stay as they are
+        self.post_message(self.UsageToggled(self, self.show_usage))
 
     def toggle_item(self, index: int) -> None:
         item = self.transcript.items[index]

@@ -85,7 +85,7 @@ class _Entry:
     body: list[Line] = field(default_factory=list)
     height: int = 1
     """Body rows: exact once rendered with `key`, estimated before."""
-    key: tuple[int, int, int, bool] | None = None
+    key: tuple[int, int, int, bool, bool] | None = None
     stream: StreamingMarkdown | PlainText | None = None
     stream_key: tuple[int, int, int, bool] | None = None
     width: int = 0
@@ -130,6 +130,8 @@ class PaneLayout(_Base):
     """Bumped when the styles baked into rendered lines change (a theme change)."""
     _renderer: ItemRenderer | None
     _label_cache: dict[tuple[str, str | None], Line]
+    show_usage: bool
+    """Each reply's cost is drawn under it (`u`)."""
 
     if TYPE_CHECKING:
 
@@ -163,8 +165,11 @@ class PaneLayout(_Base):
             entry.prefix = 1 if entry.label else 0
         return entry
 
-    def _key(self, entry: _Entry) -> tuple[int, int, int, bool]:
-        return (self._width, self._style_gen, entry.item.version, entry.item.expanded)
+    def _key(self, entry: _Entry) -> tuple[int, int, int, bool, bool]:
+        item = entry.item
+        # a reply's cost is drawn under it while usage is shown: the toggle changes its lines
+        usage = self.show_usage and isinstance(item, AssistantItem) and item.usage is not None
+        return (self._width, self._style_gen, item.version, item.expanded, usage)
 
     # -- layout -----------------------------------------------------------------------
     def _update_starts(self) -> None:

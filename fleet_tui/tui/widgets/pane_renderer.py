@@ -22,6 +22,7 @@ from textual.strip import Strip
 
 from fleet_tui.common.sanitize import for_row
 from fleet_tui.domain.transcript import AssistantItem, ErrorItem, NoticeItem, ToolItem, UserItem
+from fleet_tui.domain.usage import usage_words
 from fleet_tui.tui.widgets.item_render import ItemRenderer, PaneStyles
 from fleet_tui.tui.widgets.lines import EMPTY, Line, text_of, to_strip
 from fleet_tui.tui.widgets.pane_layout import FRAME, GUTTER, PaneLayout, _Entry
@@ -161,8 +162,11 @@ class PaneRenderer(PaneLayout):
             # finished: nothing will grow again, so the streaming state can go
             entry.stream = None
             entry.stream_key = None
-            if item.interrupted:
-                return [*lines, renderer.interrupted_marker()], True
+            below = [renderer.interrupted_marker()] if item.interrupted else []
+            if self.show_usage and (words := usage_words(item.usage)):
+                below.append(renderer.usage_line(words))
+            if below:
+                return [*lines, *below], True
         return lines, done
 
     def _get_renderer(self) -> ItemRenderer:
