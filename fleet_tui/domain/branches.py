@@ -155,8 +155,10 @@ class BranchTree:
             if cid not in reachable or self._children.get(cid):
                 del self._values[cid]
                 del self._messages[cid]
+        # numbered as the tree is walked, older children first: the original branch is 1,
+        # and a branch keeps its number when it goes on
         self.leaves: tuple[str, ...] = tuple(
-            sorted(self._values, key=lambda cid: -self._nodes[cid].rank)
+            cid for cid in self._walk(self.root) if cid in self._values
         )
         self.head: str | None = (
             min(reachable, key=lambda cid: self._nodes[cid].rank) if reachable else None
@@ -178,6 +180,16 @@ class BranchTree:
             cid = stack.pop()
             out.append(cid)
             stack.extend(self._children.get(cid, ()))
+        return out
+
+    def _walk(self, start: str | None) -> list[str]:
+        """Depth first from `start`, older children first."""
+        out: list[str] = []
+        stack = [start] if start is not None else []
+        while stack:
+            cid = stack.pop()
+            out.append(cid)
+            stack.extend(reversed(self._children.get(cid, ())))
         return out
 
     def _newest_rank(self, start: str) -> int:
