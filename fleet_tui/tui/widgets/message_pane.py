@@ -90,6 +90,10 @@ class MessagePane(PaneActions, ScrollView, can_focus=True):
         Binding("c", "copy_item", "Copy", id="messages.copy"),
         Binding("y", "copy_code", "Copy code", show=False, id="messages.copy_code"),
         Binding("r", "retry", "Retry", id="messages.retry"),
+        Binding("r", "regenerate", "Regenerate", id="messages.regenerate"),
+        Binding("e", "edit_message", "Edit", id="messages.edit"),
+        Binding("[", "branch_previous", "‹ Branch", key_display="[", id="messages.branch_previous"),
+        Binding("]", "branch_next", "Branch ›", key_display="]", id="messages.branch_next"),
         Binding("end,G", "scroll_to_latest", "Latest", show=False, id="messages.latest"),
         Binding("home,g", "scroll_to_top", "Top", show=False, id="messages.top"),
     ]
@@ -102,6 +106,21 @@ class MessagePane(PaneActions, ScrollView, can_focus=True):
             self.pane = pane
             self.item = item
             self.index = index
+
+        @property
+        def control(self) -> MessagePane:
+            return self.pane
+
+    class BranchRequested(Message):
+        """Edit the user message at `index` ("edit"), regenerate the reply at `index`
+        ("regenerate"), or show its sibling `step` places away ("switch")."""
+
+        def __init__(self, pane: MessagePane, kind: str, index: int, step: int) -> None:
+            super().__init__()
+            self.pane = pane
+            self.kind = kind
+            self.index = index
+            self.step = step
 
         @property
         def control(self) -> MessagePane:
