@@ -25,7 +25,7 @@ class Composer(KeysFirstTextArea):
     ]
 
     # escape is the chat's (cancel a run) but while editing, where the title says what it does
-    EDIT_TITLE = "Editing an earlier message · enter runs it again as a new branch · escape leaves"
+    EDIT_TITLE = "Editing a message · enter: run as a new branch · escape: leave"
 
     class Submitted(Message):
         """`edit`: what the message edits (given to `start_edit`), None for a new message."""

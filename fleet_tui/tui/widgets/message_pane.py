@@ -220,6 +220,10 @@ class MessagePane(PaneActions, ScrollView, can_focus=True):
         self._freeze()
         self._relayout(restore=view.scroll_y)
 
+    def highlight(self, index: int) -> None:
+        """Put the cursor on item `index` (the nearest one that exists)."""
+        self._move_cursor(index)
+
     def apply_event(self, event: Event) -> list[int]:
         """Apply a domain event to the shown transcript (the pane redraws on the next frame)."""
         return self.transcript.apply(event)
