@@ -174,10 +174,15 @@ class BranchActions:
         reconcile_messages(self.store, state.id, list(path.messages))
         state.conversation = branching.keep(self.store, state.conversation, path, choice=True)
         self._rebuild(state)
+        # the branch's own plan and files: none when it has none (not the last branch's)
         values = path.values
-        result = ThreadRefresh(todos=parse_todos(values.get("todos")))
-        files = parse_files(values.get("files"))
-        result.files = {p: f for p, f in (files or {}).items() if f is not None}
+        files = parse_files(values.get("files")) or {}
+        result = ThreadRefresh(
+            todos=parse_todos(values.get("todos")) or (),
+            files={p: f for p, f in files.items() if f is not None},
+        )
+        self.store.save_plan(state.id, result.todos or ())
+        self.store.save_files(state.id, result.files or {})
         self._deep.refreshed(state, result)
         self._emit(ConversationChanged(state.conversation))
 
