@@ -4,6 +4,7 @@ from a history like the server's): the messages, the marks, the plan and files f
 from __future__ import annotations
 
 from pathlib import Path
+
 from test_branches import History
 
 from fleet_tui.domain.branches import BranchTree
