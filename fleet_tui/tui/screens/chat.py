@@ -28,6 +28,7 @@ from fleet_tui.services.conversation_state import Cancellable, ConversationState
 from fleet_tui.services.service_events import RunEventFor, ServiceEvent
 from fleet_tui.storage.store import Conversation
 from fleet_tui.tui.screens import (
+    chat_branches,
     chat_events,
     chat_greeting,
     chat_review,
@@ -130,6 +131,7 @@ class ChatScreen(Screen[None]):
                 self._spawn,
                 client=app.client_for,
                 stream_modes=lambda: app.profile.stream_modes if app.profile else None,
+                keep_choice=True,  # the branch shown is the user's choice, kept
             )
             self._service.subscribe(self._from_service)
         return self._service
@@ -263,7 +265,10 @@ class ChatScreen(Screen[None]):
     @on(Composer.Submitted)
     def _submitted(self, event: Composer.Submitted) -> None:
         event.stop()
-        self.send(event.text)
+        if event.edit is not None:
+            chat_branches.send_edit(self, event.edit, event.text)
+        else:
+            self.send(event.text)
 
     def send(self, text: str) -> None:
         if self._client_or_say() is None:
@@ -282,6 +287,9 @@ class ChatScreen(Screen[None]):
             self.sidebar.reload(keep=state.id)
         self.service.send(state.id, text)
         self.pane.follow_latest()
+
+    def client_or_say(self) -> FleetClient | None:
+        return self._client_or_say()
 
     def _client_or_say(self) -> FleetClient | None:
         """The agent's client, or None after telling the user what is missing and opening the
@@ -351,6 +359,11 @@ class ChatScreen(Screen[None]):
     ) -> None:
         """The review of what `state` waits on (`item`'s interrupt first), in one screen."""
         chat_review.open_review(self, state, item, problem)
+
+    @on(MessagePane.BranchRequested)
+    def _branch_requested(self, event: MessagePane.BranchRequested) -> None:
+        event.stop()
+        chat_branches.requested(self, event.kind, event.index, event.step)
 
     @on(MessagePane.RetryRequested)
     def _retry(self, event: MessagePane.RetryRequested) -> None:
