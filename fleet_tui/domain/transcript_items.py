@@ -33,6 +33,8 @@ class Item:
     version: int = field(default=0, init=False, repr=False)
     # view state kept with the item so that it survives switching conversations
     expanded: bool = field(default=False, init=False, repr=False)
+    # "2/3" on a message that has siblings (other branches of the thread); None without
+    branch: str | None = field(default=None, init=False, repr=False)
 
     def touch(self) -> None:
         self.version += 1

@@ -35,7 +35,8 @@ from fleet_tui.domain.transcript import (
     InterruptItem,
     Transcript,
 )
-from fleet_tui.services import approvals, attachment_files, inbox_marks, retry_rule
+from fleet_tui.services import approvals, attachment_files, branching, inbox_marks, retry_rule
+from fleet_tui.services.branch_actions import BranchActions
 from fleet_tui.services.conversation_state import Cancellable, ConversationState, QueuedMessage
 from fleet_tui.services.deep_tracking import DeepTracking
 from fleet_tui.services.service_events import (
@@ -70,7 +71,7 @@ QUEUED_NOTICE = "Queued: it is sent when the current reply finishes."
 NOT_SENT_NOTICE = "Not sent. Your message is kept above; send it again later."
 
 
-class ConversationService:
+class ConversationService(BranchActions):
     def __init__(
         self,
         store: Store,
@@ -78,9 +79,12 @@ class ConversationService:
         *,
         client: Callable[[int], FleetClient | None],
         stream_modes: Callable[[], Sequence[str] | None] = lambda: None,
+        keep_choice: bool = False,
         attachment_rules: Callable[[], AttachmentRules] = AttachmentRules,
     ) -> None:
         self.store = store
+        # the branch shown is the user's choice (the TUI), not the server's head (`ask`)
+        self.keep_choice = keep_choice
         self._spawn = spawn
         # the client of an agent (by its store key): each conversation runs with its own
         # agent's, so a run goes on when the user switches to another agent
@@ -150,6 +154,7 @@ class ConversationService:
             state = self._track(
                 conversation, Transcript.from_messages(self.store.messages(conversation.id))
             )
+            branching.mark(state.transcript, self.store.branch_points(conversation.id))
             approvals.restore(self.store, state)
             _settle(state)
         state.known_ids.update(message_ids_in_state(server_state))
@@ -180,6 +185,7 @@ class ConversationService:
         if conversation is None:
             return None
         transcript = Transcript.from_messages(self.store.messages(conversation_id))
+        branching.mark(transcript, self.store.branch_points(conversation_id))
         state = ConversationState(conversation, transcript)
         approvals.restore(self.store, state)
         _settle(state)
@@ -252,6 +258,8 @@ class ConversationService:
             state.transcript.add_notice(QUEUED_NOTICE)
             self._emit(Queued(conversation_id, text))
             return None
+        if self.keep_choice and state.conversation.branch_tip and state.conversation.thread_id:
+            return self._spawn(self._send_on_branch(state, text, files), "refresh")
         return self._start(state, text=text, attachments=files)
 
     def resume(
@@ -354,11 +362,15 @@ class ConversationService:
         join_run: str | None = None,
         strategy: str | None = None,
         shown: bool = False,
+        checkpoint: str | None = None,
+        regenerate: str | None = None,
         attachments: tuple[Attachment, ...] = (),
     ) -> Cancellable | None:
-        """Start a turn: send `text`, answer an interrupt with `resume`, or follow `join_run`.
+        """Start a turn: send `text`, answer an interrupt with `resume`, follow `join_run`, or
+        run again from the checkpoint `regenerate`.
 
         `shown`: the message is already in the transcript and the store (a retry, a 409).
+        `checkpoint`: `text` is sent from that checkpoint (a fork).
         """
         client = self.client_of(state)
         if client is None:
@@ -381,6 +393,7 @@ class ConversationService:
             attachment_rules=self._attachment_rules(),
         )
         state.runner = runner
+        runner.forked_from = checkpoint or regenerate
         state.last_error = None
         state.reconnecting = ""
         state.quiet_since = None
@@ -388,9 +401,15 @@ class ConversationService:
         self._set_activity(state, Activity.STARTING)
         if join_run is not None:
             turn = runner.join(join_run)
+        elif regenerate is not None:
+            turn = runner.regenerate(regenerate)
         elif text is not None:
             turn = runner.send(
-                text, multitask_strategy=strategy, store_human=not shown, attachments=attachments
+                text,
+                multitask_strategy=strategy,
+                store_human=not shown,
+                checkpoint=checkpoint,
+                attachments=attachments,
             )
         else:
             turn = runner.resume(resume)
@@ -417,6 +436,8 @@ class ConversationService:
         state.quiet_since = None
         if runner.failure is not None and not runner.busy:
             state.last_error = str(runner.failure)
+        if runner.forked_from is not None and not runner.busy:
+            self.fork_ended(state, runner.forked_from)
         state.conversation = self.store.get_conversation(state.id) or runner.conversation
         self._deep.run_finished(state)
         self._set_activity(state, Activity.IDLE)
@@ -435,6 +456,8 @@ class ConversationService:
             self._start(state, text=queued.text, shown=queued.shown, attachments=queued.attachments)
         elif state.id != self.focused:
             self.states.pop(state.id, None)
+        if runner.forked_from is not None and state.conversation.thread_id and not state.running:
+            self.refresh(state.id)  # the new branch's points and marks
 
     def _set_activity(self, state: ConversationState, activity: Activity, detail: str = "") -> None:
         state.activity = activity
@@ -497,7 +520,9 @@ class ConversationService:
         latest = self.store.messages(state.id, limit=1)
         last_seq = latest[0].seq if latest else 0
         try:
-            result = await refresh_thread(client, self.store, state.conversation)
+            result = await refresh_thread(
+                client, self.store, state.conversation, keep_choice=self.keep_choice
+            )
         except FleetError as exc:
             self._emit(Problem(state.id, REFRESH_FAILED, str(exc), retryable=True))
             return
@@ -505,9 +530,12 @@ class ConversationService:
         if conversation is not None:
             state.conversation = conversation
             self._emit(ConversationChanged(conversation))
-        if result.updated:
-            # a stored reply was finished on the server: rebuild from the store
+        points = self.store.branch_points(state.id) if result.path is not None else {}
+        if result.updated or (points and branching.marks_differ(state.transcript, points)):
+            # a stored reply was finished on the server, the branch shown changed, or its
+            # marks did: rebuild from the store
             state.transcript = Transcript.from_messages(self.store.messages(state.id))
+            branching.mark(state.transcript, self.store.branch_points(state.id))
             approvals.restore(self.store, state)
             _settle(state)
             self._emit(TranscriptReplaced(state.id, state.transcript))

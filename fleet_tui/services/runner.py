@@ -63,6 +63,8 @@ class TurnRunner:
         # stream's: the service records it but does not pass it on as a stream event
         self.ending = False
         self.cancel_confirmed = False
+        # the checkpoint this run started from (an edit, a regeneration, a branch's tip)
+        self.forked_from: str | None = None
         self.attachment_rules = attachment_rules or AttachmentRules()
 
     @property
@@ -85,6 +87,7 @@ class TurnRunner:
         *,
         multitask_strategy: str | None = None,
         store_human: bool = True,
+        checkpoint: str | None = None,
         attachments: Sequence[Attachment] = (),
     ) -> str:
         """Send a human message (already shown by the caller), with the files attached to
@@ -92,7 +95,8 @@ class TurnRunner:
 
         `multitask_strategy` says what to do when the thread is busy with another run:
         "enqueue" waits for it, "interrupt" stops it. By default the run is refused (409) so
-        that the user chooses, instead of the server queueing it silently.
+        that the user chooses, instead of the server queueing it silently. With `checkpoint`
+        the run starts from that checkpoint (an edit, or a branch that is not the newest).
         """
         return await self._run(
             lambda thread_id, seen: self.client.stream_run(
@@ -101,10 +105,25 @@ class TurnRunner:
                 stream_modes=self.stream_modes,
                 multitask_strategy=multitask_strategy or "reject",
                 seen_message_ids=seen,
+                checkpoint=checkpoint,
             ),
             human_text=text,
             store_human=store_human,
             attachments=attachments,
+        )
+
+    async def regenerate(self, checkpoint: str) -> str:
+        """Run again from `checkpoint` (the one before a reply) with no new input."""
+        return await self._run(
+            lambda thread_id, seen: self.client.stream_run(
+                None,
+                thread_id=thread_id,
+                stream_modes=self.stream_modes,
+                multitask_strategy="reject",
+                seen_message_ids=seen,
+                checkpoint=checkpoint,
+            ),
+            human_text=None,
         )
 
     async def resume(self, value: Any) -> str:

@@ -9,11 +9,13 @@ from typing import Any, cast
 
 from fleet_tui.agent_server.client import FleetClient
 from fleet_tui.domain.attachments import attachments_in
+from fleet_tui.domain.branches import BranchPath
 from fleet_tui.domain.deep_state import StateFile, Todo, parse_files, parse_todos
 from fleet_tui.domain.events import message_role, split_content, tool_calls_of, tool_result_text
 from fleet_tui.domain.interrupt_model import Interrupt, pending_interrupts, waiting_status
 from fleet_tui.domain.message_identity import MessageIndex
 from fleet_tui.domain.usage import usage_of
+from fleet_tui.services import branching
 from fleet_tui.storage.store import Agent, Conversation, Store, StoredMessage, title_from
 from fleet_tui.storage.store_records import CONVERSATION_STATUSES, ConversationStatus
 
@@ -36,6 +38,8 @@ class ThreadRefresh:
     # a deep agent's plan and files as `/state` holds them; None when it holds none
     todos: tuple[Todo, ...] | None = None
     files: dict[str, StateFile] | None = None
+    # the branch shown, when the thread's tree was read (see `branching.follow`)
+    path: BranchPath | None = None
 
 
 def _text_of(message: dict[str, Any]) -> tuple[str, str]:
@@ -107,19 +111,29 @@ def reconcile_messages(
 
 
 async def refresh_thread(
-    client: FleetClient, store: Store, conversation: Conversation
+    client: FleetClient, store: Store, conversation: Conversation, *, keep_choice: bool = False
 ) -> ThreadRefresh:
-    """Fetch the thread's state and status from the server and reconcile the store."""
+    """Fetch the thread's state and status from the server and reconcile the store.
+
+    The store follows the branch shown: the server's head, or with `keep_choice` the branch
+    the user chose (its messages, plan and files, from the thread's history)."""
     assert conversation.thread_id
     state = await client.get_thread_state(conversation.thread_id)
     values = state.get("values") if isinstance(state, dict) else None
     messages = values.get("messages", []) if isinstance(values, dict) else []
-    result = reconcile_messages(
-        store, conversation.id, messages if isinstance(messages, list) else []
-    )
+    messages = messages if isinstance(messages, list) else []
+    followed = await branching.follow(client, store, conversation, messages, choice=keep_choice)
+    on_head = followed is None or followed.at_head
+    if followed is not None and not followed.at_head:
+        messages, values = list(followed.path.messages), dict(followed.path.values)
+    result = reconcile_messages(store, conversation.id, messages)
+    if followed is not None:
+        result.path = followed.path
+        result.updated += int(followed.changed)  # rows moved: the transcript is rebuilt
     thread = await client.get_thread(conversation.thread_id)
-    # `/state` is the one source: the thread's own list can be incomplete after a failed resume
-    result.interrupts = pending_interrupts(state)
+    # `/state` is the one source: the thread's own list can be incomplete after a failed
+    # resume. What it waits on is the head's: a branch that is not the head waits on nothing.
+    result.interrupts = pending_interrupts(state) if on_head else []
     store.set_waiting(conversation.id, result.interrupts)
     thread_status = thread.get("status") if isinstance(thread, dict) else None
     status = _status_of(waiting_status(thread_status, result.interrupts))

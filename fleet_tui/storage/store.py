@@ -25,8 +25,9 @@ from fleet_tui.domain.attachments import Attachment, AttachmentInfo
 from fleet_tui.domain.deep_state import StateFile, Todo
 from fleet_tui.domain.interrupt_model import Interrupt
 from fleet_tui.domain.usage import Usage
-from fleet_tui.storage import store_attachments, store_deep_state, store_inbox
+from fleet_tui.storage import store_attachments, store_branches, store_deep_state, store_inbox
 from fleet_tui.storage.store_attachments import StoredAttachment
+from fleet_tui.storage.store_branches import BranchPoint
 from fleet_tui.storage.store_connection import StoreConnection
 from fleet_tui.storage.store_decisions import (
     DECISIONS_SQL,
@@ -75,6 +76,7 @@ __all__ = [
     "STEPS",
     "TITLE_MAX",
     "Agent",
+    "BranchPoint",
     "Conversation",
     "InboxRow",
     "MessageRole",
@@ -459,6 +461,22 @@ class Store(StoreConnection):
 
     def move_to_call(self, row_ids: Iterable[int], call_id: str) -> None:
         store_deep_state.move_to_call(self, row_ids, call_id)
+
+    # -- branches (store_branches) ----------------------------------------------------------
+    def set_branch(self, conversation_id: int, tip: str | None, number: int, count: int) -> None:
+        store_branches.set_branch(self, conversation_id, tip, number, count)
+
+    def save_branch_points(self, conversation_id: int, points: Iterable[BranchPoint]) -> None:
+        store_branches.save_points(self, conversation_id, points)
+
+    def branch_points(self, conversation_id: int) -> dict[str, BranchPoint]:
+        return store_branches.load_points(self, conversation_id)
+
+    def set_aside(self, conversation_id: int, from_seq: int) -> int:
+        return store_branches.set_aside(self, conversation_id, from_seq)
+
+    def bring_back(self, conversation_id: int, server_id: str) -> bool:
+        return store_branches.bring_back(self, conversation_id, server_id)
 
     # -- approvals ------------------------------------------------------------------------
     def save_decisions(self, conversation_id: int, decisions: list[StoredDecision]) -> None:

@@ -54,6 +54,18 @@ class Conversation:
     status: ConversationStatus | None
     stateless: bool
     message_count: int
+    # the branch shown of a thread with branches: its tip checkpoint (None: the server's
+    # newest), its number (from 1) among the thread's branches, and how many there are
+    branch_tip: str | None = None
+    branch_number: int | None = None
+    branch_count: int | None = None
+
+    @property
+    def branch_label(self) -> str | None:
+        """ "2/3" for a thread with several branches; None with one."""
+        if self.branch_count is None or self.branch_count < 2 or self.branch_number is None:
+            return None
+        return f"{self.branch_number}/{self.branch_count}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,8 +136,10 @@ def free_text(value: str) -> str:
 
 CONVERSATION_COLUMNS = (
     "c.id, c.agent_pk, c.thread_id, c.title, c.created_at, c.updated_at, c.status, c.stateless,"
-    " (SELECT COUNT(*) FROM messages m WHERE m.conversation_id = c.id)"
+    " (SELECT COUNT(*) FROM messages m WHERE m.conversation_id = c.id),"
+    " c.branch_tip, c.branch_number, c.branch_count"
 )
+CONVERSATION_WIDTH = 12  # how many values CONVERSATION_COLUMNS selects
 MESSAGE_COLUMNS = (
     "id, conversation_id, seq, role, content, tool_calls, tool_call_id, name, run_id, server_id,"
     " complete, reasoning, created_at, parent_call_id, usage"
@@ -138,10 +152,12 @@ def agent_row(row: tuple[Any, ...]) -> Agent:
 
 
 def conversation_row(row: tuple[Any, ...]) -> Conversation:
-    cid, agent_pk, thread_id, title, created, updated, status, stateless, count = row
+    (cid, agent_pk, thread_id, title, created, updated, status, stateless, count,
+     tip, number, branches) = row  # fmt: skip
     return Conversation(
-        cid, agent_pk, thread_id, title, created, updated, status, bool(stateless), count
-    )
+        cid, agent_pk, thread_id, title, created, updated, status, bool(stateless), count,
+        tip, number, branches,
+    )  # fmt: skip
 
 
 def message_row(row: tuple[Any, ...]) -> StoredMessage:

@@ -12,7 +12,7 @@ from textual.content import Content
 
 from fleet_tui.common.sanitize import for_row
 from fleet_tui.tui.forget import ask_delete_agent_data
-from fleet_tui.tui.screens import chat_attach, chat_sidebar
+from fleet_tui.tui.screens import chat_attach, chat_branches, chat_sidebar
 from fleet_tui.tui.widgets.cells import fit
 
 # a conversation's title in the palette, in cells: one line in the palette's width
@@ -132,6 +132,17 @@ def app_commands(app: FleetApp) -> Iterable[SystemCommand]:
         chat.action_review,
     )
     yield SystemCommand("Retry", "Retry the last failed message or refresh", chat.action_retry)
+    for name, help_text, action in (
+        (
+            "Edit message",
+            "Edit the highlighted message of yours and run it again (e)",
+            "edit_message",
+        ),
+        ("Regenerate reply", "Run the highlighted reply again (r)", "regenerate"),
+        ("Previous branch", "The highlighted message's previous sibling ([)", "branch_previous"),
+        ("Next branch", "The highlighted message's next sibling (])", "branch_next"),
+    ):
+        yield SystemCommand(name, help_text, partial(chat_branches.run_pane_action, chat, action))
     yield SystemCommand(
         "Refresh from server", "Re-read this thread from the server", chat.action_refresh
     )

@@ -29,6 +29,7 @@ from fleet_tui.services.service_events import RunEventFor, ServiceEvent
 from fleet_tui.storage.store import Conversation
 from fleet_tui.tui.screens import (
     chat_attach,
+    chat_branches,
     chat_events,
     chat_greeting,
     chat_review,
@@ -133,6 +134,7 @@ class ChatScreen(Screen[None]):
                 client=app.client_for,
                 stream_modes=lambda: app.profile.stream_modes if app.profile else None,
                 attachment_rules=lambda: app.settings.attachment_rules(),
+                keep_choice=True,  # the branch shown is the user's choice, kept
             )
             self._service.subscribe(self._from_service)
         return self._service
@@ -267,7 +269,10 @@ class ChatScreen(Screen[None]):
     @on(Composer.Submitted)
     def _submitted(self, event: Composer.Submitted) -> None:
         event.stop()
-        self.send(event.text)
+        if event.edit is not None:
+            chat_branches.send_edit(self, event.edit, event.text)
+        else:
+            self.send(event.text)
 
     def send(self, text: str) -> None:
         if self._client_or_say() is None:
@@ -286,6 +291,9 @@ class ChatScreen(Screen[None]):
             self.sidebar.reload(keep=state.id)
         self.service.send(state.id, text, chat_attach.take(self))
         self.pane.follow_latest()
+
+    def client_or_say(self) -> FleetClient | None:
+        return self._client_or_say()
 
     def action_attach_file(self) -> None:
         chat_attach.open_picker(self)
@@ -363,6 +371,11 @@ class ChatScreen(Screen[None]):
     ) -> None:
         """The review of what `state` waits on (`item`'s interrupt first), in one screen."""
         chat_review.open_review(self, state, item, problem)
+
+    @on(MessagePane.BranchRequested)
+    def _branch_requested(self, event: MessagePane.BranchRequested) -> None:
+        event.stop()
+        chat_branches.requested(self, event.kind, event.index, event.step)
 
     @on(MessagePane.RetryRequested)
     def _retry(self, event: MessagePane.RetryRequested) -> None:

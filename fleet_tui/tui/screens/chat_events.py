@@ -49,7 +49,10 @@ def follow(chat: ChatScreen, event: ServiceEvent) -> None:
     elif isinstance(event, ThreadBusy):
         ask_busy(chat, event)
     elif isinstance(event, TranscriptReplaced) and event.conversation_id == current:
+        cursor = chat.pane.cursor  # kept: `]` again goes on with the same message
         chat.pane.set_transcript(event.transcript)
+        if cursor is not None:
+            chat.pane.highlight(cursor)
     elif isinstance(event, Problem) and event.conversation_id == current:
         chat.pane.add_error(event.title, event.message, retryable=event.retryable)
     elif isinstance(event, AnswerRejected):

@@ -98,6 +98,10 @@ class MessagePane(PaneActions, ScrollView, can_focus=True):
             id="messages.toggle_usage",
             tooltip="Show or hide what each reply cost: model, tokens in and out, wall time",
         ),
+        Binding("r", "regenerate", "Regenerate", id="messages.regenerate"),
+        Binding("e", "edit_message", "Edit", id="messages.edit"),
+        Binding("[", "branch_previous", "‹ Branch", key_display="[", id="messages.branch_previous"),
+        Binding("]", "branch_next", "Branch ›", key_display="]", id="messages.branch_next"),
         Binding("end,G", "scroll_to_latest", "Latest", show=False, id="messages.latest"),
         Binding("home,g", "scroll_to_top", "Top", show=False, id="messages.top"),
     ]
@@ -110,6 +114,21 @@ class MessagePane(PaneActions, ScrollView, can_focus=True):
             self.pane = pane
             self.item = item
             self.index = index
+
+        @property
+        def control(self) -> MessagePane:
+            return self.pane
+
+    class BranchRequested(Message):
+        """Edit the user message at `index` ("edit"), regenerate the reply at `index`
+        ("regenerate"), or show its sibling `step` places away ("switch")."""
+
+        def __init__(self, pane: MessagePane, kind: str, index: int, step: int) -> None:
+            super().__init__()
+            self.pane = pane
+            self.kind = kind
+            self.index = index
+            self.step = step
 
         @property
         def control(self) -> MessagePane:
@@ -221,6 +240,10 @@ class MessagePane(PaneActions, ScrollView, can_focus=True):
         self._dirty.clear()
         self._freeze()
         self._relayout(restore=view.scroll_y)
+
+    def highlight(self, index: int) -> None:
+        """Put the cursor on item `index` (the nearest one that exists)."""
+        self._move_cursor(index)
 
     def apply_event(self, event: Event) -> list[int]:
         """Apply a domain event to the shown transcript (the pane redraws on the next frame)."""

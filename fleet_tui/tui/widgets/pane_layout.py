@@ -129,7 +129,7 @@ class PaneLayout(_Base):
     _style_gen: int
     """Bumped when the styles baked into rendered lines change (a theme change)."""
     _renderer: ItemRenderer | None
-    _label_cache: dict[tuple[str, str | None], Line]
+    _label_cache: dict[tuple[str, str | None, str | None], Line]
     show_usage: bool
     """Each reply's cost is drawn under it (`u`)."""
 
@@ -156,7 +156,8 @@ class PaneLayout(_Base):
         if index:
             previous = items[index - 1]
             speaker = _speaker(item)
-            if speaker is not None and speaker != _speaker(previous):
+            # a message with siblings always has its label: its "‹ 2/3 ›" is drawn there
+            if speaker is not None and (speaker != _speaker(previous) or item.branch):
                 entry.label = speaker
             compact = isinstance(item, _COMPACT) and isinstance(previous, _COMPACT)
             entry.prefix = (0 if compact and entry.label is None else 1) + (1 if entry.label else 0)

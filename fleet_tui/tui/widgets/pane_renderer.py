@@ -231,8 +231,8 @@ class PaneRenderer(PaneLayout):
             self._label_cache.clear()
 
     # -- lines ------------------------------------------------------------------------
-    def _label_line(self, speaker: str, node: str | None) -> Line:
-        key = (speaker, node)
+    def _label_line(self, speaker: str, node: str | None, branch: str | None = None) -> Line:
+        key = (speaker, node, branch)
         strip = self._label_cache.get(key)
         if strip is None:
             styles = self._styles
@@ -242,6 +242,8 @@ class PaneRenderer(PaneLayout):
                 text = Text("Agent", style=styles.agent_label)
                 if node:
                     text.append(f" · {for_row(node)}", style=styles.meta)
+            if branch:  # the message has siblings: `[` / `]` switch between them
+                text.append(f"  ‹ {branch} ›", style=styles.meta)
             strip = self._get_renderer().one_line(text)
             self._label_cache[key] = strip
         return strip
@@ -253,7 +255,7 @@ class PaneRenderer(PaneLayout):
 
     def _prefix_line(self, entry: _Entry) -> Line:
         node = entry.item.node if isinstance(entry.item, AssistantItem) else None
-        return self._label_line(entry.label or "agent", node)
+        return self._label_line(entry.label or "agent", node, entry.item.branch)
 
     def _gutter_kind(self, entry: _Entry, cursor: bool) -> str:
         if cursor:
