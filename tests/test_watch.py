@@ -82,7 +82,12 @@ class World:
         await self.run(thread_id, "hitl", resume)
 
 
-PROFILES = (("mail", "hitl", False), ("chat", "scripted", False), ("stranger", "inbox", True))
+PROFILES = (
+    ("mail", "hitl", False),
+    ("chat", "scripted", False),
+    ("stranger", "inbox", True),
+    ("boom", "fail", False),
+)
 
 
 @pytest.fixture
@@ -285,7 +290,7 @@ async def test_run_looks_at_once_backs_off_a_failing_agent_and_retries_when_aske
     task = asyncio.create_task(world.watch.run())
     try:
         await wait_for(
-            lambda: {look.profile for look in world.looks} == {"mail", "chat", "stranger"}
+            lambda: {look.profile for look in world.looks} == {"mail", "chat", "stranger", "boom"}
         )
         schedules = world.watch._schedules
         await wait_for(lambda: schedules["stranger"].failures == 1)
@@ -311,3 +316,33 @@ async def test_run_looks_at_once_backs_off_a_failing_agent_and_retries_when_aske
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task
+
+
+async def test_a_failure_elsewhere_is_a_failed_entry_with_its_words(world: World) -> None:
+    old = await world.thread("fail", "boom before the first look")
+    await world.watch.look(world.profile("boom"))
+    assert world.entry_of(old) is None  # an old failure is not news
+
+    thread_id = await world.thread("fail", "boom while watched")
+    look = await world.watch.look(world.profile("boom"))
+
+    entry = world.entry_of(thread_id)
+    assert entry is not None and entry.kind == "failed"
+    assert entry.failure == "ValueError: " + world.server.replies.FAIL_MESSAGE
+    assert entry.what == "failed: " + entry.failure
+    assert [(n.kind, n.agent) for n in world.nudges] == [("failed", "boom")]
+    # the search, and the thread read for the error's words
+    assert look.requests == 3
+
+
+async def test_a_rename_elsewhere_is_no_news(world: World) -> None:
+    thread_id = await world.thread("scripted", "hello, to be renamed")
+    await world.watch.look(world.profile("chat"))
+
+    renamed = await world.http.patch(f"/threads/{thread_id}", json={"metadata": {"title": "new"}})
+    renamed.raise_for_status()
+    look = await world.watch.look(world.profile("chat"))
+
+    assert conversation_of(world, thread_id) in look.changed
+    assert world.nudges == []
+    assert world.entry_of(thread_id) is None

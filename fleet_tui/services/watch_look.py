@@ -22,6 +22,7 @@ Who changed a thread decides what the inbox does with it:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import time
 from collections.abc import AsyncIterator, Callable, Collection, Iterator
@@ -48,7 +49,7 @@ EXTRACT = {FIRST_MESSAGE: "values.messages[0]"}
 # A look that finds nothing new reads one small page; a look that finds many reads bigger ones.
 LOOK_PAGES = (10, 100, 500)
 # The first look imports everything: big pages, few round trips.
-IMPORT_PAGES = (200, 500)
+IMPORT_PAGES = (1000,)
 FAILED_WORDS = "the run ended with an error"
 
 
@@ -210,9 +211,25 @@ class Look:
     async def _import_all(self) -> None:
         """The first look: everything stored, nothing marked, what waits read from `/state`."""
         waiting: list[tuple[int, str]] = []
-        async for page in self._threads(IMPORT_PAGES):
-            ids, interrupted = await asyncio.to_thread(self._import_page, page)
-            waiting.extend((ids[t], t) for t in interrupted)
+        # A page is stored in a worker thread while the next one is on its way: the store's
+        # full-text index makes a page's writes cost about what its request does.
+        writing: asyncio.Future[tuple[dict[str, int], list[str]]] | None = None
+        try:
+            async for page in self._threads(IMPORT_PAGES):
+                if writing is not None:
+                    ids, interrupted = await writing
+                    waiting.extend((ids[t], t) for t in interrupted)
+                writing = asyncio.ensure_future(asyncio.to_thread(self._import_page, page))
+            if writing is not None:
+                ids, interrupted = await writing
+                waiting.extend((ids[t], t) for t in interrupted)
+                writing = None
+        finally:
+            if writing is not None and not writing.done():
+                # the look failed while a page was being stored: let it finish (no cursor is
+                # saved, so the next look stores the rest)
+                with contextlib.suppress(Exception):
+                    await asyncio.shield(writing)
         updates = []
         for conversation_id, thread_id in waiting:
             pending = await self._pending(thread_id)

@@ -76,31 +76,42 @@ def add_threads(
         return {}
 
     def work(db: Writes) -> dict[str, int]:
+        ids = [t.thread_id for t in threads]
         out: dict[str, int] = {}
-        for thread in threads:
-            row = db.execute(
-                "SELECT id FROM conversations WHERE agent_pk = ? AND thread_id = ?"
-                " ORDER BY id LIMIT 1",
-                (agent_pk, thread.thread_id),
-            ).fetchone()
-            if row is not None:
-                out[thread.thread_id] = row[0]
-                continue
-            updated = thread.updated_at if thread.updated_at is not None else now
-            cursor = db.execute(
-                "INSERT INTO conversations"
-                " (agent_pk, thread_id, title, created_at, updated_at, stateless, status)"
-                " VALUES (?, ?, ?, ?, ?, 0, ?)",
+        for start in range(0, len(ids), _CHUNK):
+            chunk = ids[start : start + _CHUNK]
+            rows = db.execute(
+                "SELECT thread_id, MIN(id) FROM conversations WHERE agent_pk = ?"
+                f" AND thread_id IN ({','.join('?' * len(chunk))}) GROUP BY thread_id",
+                [agent_pk, *chunk],
+            ).fetchall()
+            out.update({row[0]: row[1] for row in rows})
+        fresh = list({t.thread_id: t for t in threads if t.thread_id not in out}.values())
+        db.executemany(
+            "INSERT INTO conversations"
+            " (agent_pk, thread_id, title, created_at, updated_at, stateless, status)"
+            " VALUES (?, ?, ?, ?, ?, 0, ?)",
+            (
                 (
                     agent_pk,
-                    thread.thread_id,
-                    free_text(title_from(thread.title)),
+                    t.thread_id,
+                    free_text(title_from(t.title)),
                     now,
-                    updated,
-                    thread.status,
-                ),
-            )
-            out[thread.thread_id] = int(cursor.lastrowid or 0)
+                    t.updated_at if t.updated_at is not None else now,
+                    t.status,
+                )
+                for t in fresh
+            ),
+        )
+        added = [t.thread_id for t in fresh]
+        for start in range(0, len(added), _CHUNK):
+            chunk = added[start : start + _CHUNK]
+            rows = db.execute(
+                "SELECT thread_id, id FROM conversations WHERE agent_pk = ?"
+                f" AND thread_id IN ({','.join('?' * len(chunk))})",
+                [agent_pk, *chunk],
+            ).fetchall()
+            out.update({row[0]: row[1] for row in rows})
         return out
 
     return store._apply(work)
