@@ -25,7 +25,7 @@ import asyncio
 import contextlib
 import datetime as dt
 import time
-from collections.abc import AsyncIterator, Callable, Collection, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -51,6 +51,8 @@ LOOK_PAGES = (10, 100, 500)
 # The first look imports everything: big pages, few round trips.
 IMPORT_PAGES = (1000,)
 FAILED_WORDS = "the run ended with an error"
+
+Offload = Callable[..., Awaitable[Any]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +117,8 @@ class Look:
         on_screen: int | None,
         running: Collection[int] = (),
         clock: Callable[[], float] = time.time,
+        offload: Offload = asyncio.to_thread,
+        importing: asyncio.Semaphore | None = None,
     ) -> None:
         self.store = store
         self.client = client
@@ -123,15 +127,17 @@ class Look:
         self.on_screen = on_screen
         self.running = running
         self.clock = clock
+        # runs store work away from the event loop (the watch: one thread for all its looks)
+        self.offload = offload
+        # first imports share this: big pages from many agents at once would arrive together,
+        # and decoding them all in one turn of the event loop stalls it
+        self.importing = importing or asyncio.Semaphore(1)
         self.report = LookReport()
-        self.cursor = store.watch_cursor(agent_pk)
-        self.since = parse_time(self.cursor)
-        self.first = self.since is None
+        self.cursor: str | None = None
+        self.since: dt.datetime | None = None
+        self.first = True
         # a conversation marked changed after this (this machine's clock) was marked by us
-        reference = memory.looked_at
-        if reference is None and self.since is not None:
-            reference = self.since.timestamp()  # another process looked last: the server's clock
-        self.reference = reference
+        self.reference: float | None = None
         self.marked: dict[int, float] = {}  # what this look marks (see `AgentWatchState.marked`)
 
     # -- requests ---------------------------------------------------------------------------
@@ -194,8 +200,16 @@ class Look:
     # -- the look -------------------------------------------------------------------------
     async def run(self) -> LookReport:
         started = self.clock()
+        self.cursor = await self.offload(self.store.watch_cursor, self.agent_pk)
+        self.since = parse_time(self.cursor)
+        self.first = self.since is None
+        self.reference = self.memory.looked_at
+        if self.reference is None and self.since is not None:
+            # another process looked last: its cursor, in the server's clock, will do
+            self.reference = self.since.timestamp()
         if self.first:
-            await self._import_all()
+            async with self.importing:
+                await self._import_all()
         else:
             changed: list[dict[str, Any]] = []
             async for page in self._threads(LOOK_PAGES):
@@ -203,7 +217,7 @@ class Look:
             if changed:
                 await self._apply_changes(changed)
         if self.report.cursor is not None and self.report.cursor != self.cursor:
-            self.store.set_watch_cursor(self.agent_pk, self.report.cursor)
+            await self.offload(self.store.set_watch_cursor, self.agent_pk, self.report.cursor)
         self.memory.looked_at = started
         self.memory.marked = self.marked
         return self.report
@@ -219,7 +233,7 @@ class Look:
                 if writing is not None:
                     ids, interrupted = await writing
                     waiting.extend((ids[t], t) for t in interrupted)
-                writing = asyncio.ensure_future(asyncio.to_thread(self._import_page, page))
+                writing = asyncio.ensure_future(self.offload(self._import_page, page))
             if writing is not None:
                 ids, interrupted = await writing
                 waiting.extend((ids[t], t) for t in interrupted)
@@ -235,7 +249,7 @@ class Look:
             pending = await self._pending(thread_id)
             status = "interrupted" if pending else "cancelled"
             updates.append(ThreadUpdate(conversation_id, status=status, waiting=pending))
-        update_threads(self.store, updates)
+        await self.offload(update_threads, self.store, updates)
 
     def _import_page(self, page: list[dict[str, Any]]) -> tuple[dict[str, int], list[str]]:
         """Store a page of the first look (in a worker thread: a page is one transaction)."""
@@ -264,11 +278,12 @@ class Look:
 
     async def _apply_changes(self, threads: list[dict[str, Any]]) -> None:
         by_id = {t["thread_id"]: t for t in threads}
-        known = known_threads(self.store, self.agent_pk, by_id)
+        # store work in a worker thread: after days away an agent may bring thousands
+        known = await self.offload(known_threads, self.store, self.agent_pk, by_id)
         missing = [t for t in by_id if t not in known]
         if missing:
             await self._import_new(missing, by_id)
-            known = known_threads(self.store, self.agent_pk, by_id)
+            known = await self.offload(known_threads, self.store, self.agent_pk, by_id)
         updates: list[ThreadUpdate] = []
         for thread_id, thread in by_id.items():
             k = known.get(thread_id)
@@ -278,15 +293,18 @@ class Look:
             update = await self._change(k, thread, thread_id in missing)
             if update is not None:
                 updates.append(update)
-        update_threads(self.store, updates)
+        await self.offload(update_threads, self.store, updates)
 
     async def _import_new(self, thread_ids: list[str], by_id: dict[str, dict[str, Any]]) -> None:
         """Threads made elsewhere since the last look: stored with a title."""
         titled: dict[str, dict[str, Any]] = {}
-        if not self.memory.plain:
-            body: dict[str, Any] = {"ids": thread_ids, "limit": len(thread_ids)}
+        for start in range(0, len(thread_ids), IMPORT_PAGES[-1]):
+            if self.memory.plain:
+                break  # the pages held whole threads: their titles are known
+            chunk = thread_ids[start : start + IMPORT_PAGES[-1]]
+            body: dict[str, Any] = {"ids": chunk, "limit": len(chunk)}
             found = await self._search(body, extract=True)
-            titled = {t["thread_id"]: t for t in found if isinstance(t.get("thread_id"), str)}
+            titled.update((t["thread_id"], t) for t in found if isinstance(t.get("thread_id"), str))
         new = [
             NewThread(
                 t,
@@ -296,7 +314,7 @@ class Look:
             )
             for t in thread_ids
         ]
-        add_threads(self.store, self.agent_pk, new, self.clock())
+        await self.offload(add_threads, self.store, self.agent_pk, new, self.clock())
         self.report.imported += len(new)
         # a thread made without a run yet (no message) has nothing to tell: it is no news
         for t in thread_ids:
