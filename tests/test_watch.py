@@ -346,3 +346,61 @@ async def test_a_rename_elsewhere_is_no_news(world: World) -> None:
     assert conversation_of(world, thread_id) in look.changed
     assert world.nudges == []
     assert world.entry_of(thread_id) is None
+
+
+async def test_an_agent_without_threads_at_its_first_look_gets_news_of_its_first(
+    world: World,
+) -> None:
+    made = await world.http.post("/assistants", json={"graph_id": "scripted", "name": "new one"})
+    assistant_id = made.json()["assistant_id"]
+    fresh = AgentProfile(
+        name="fresh", url=world.server.url, agent_id=assistant_id, api_key=world.server.owner_key
+    )
+    world.profiles.append(fresh)
+    first = await world.watch.look(fresh)
+    assert first.ok and first.imported == 0
+
+    created = await world.http.post("/threads", json={"metadata": {}})
+    thread_id = created.json()["thread_id"]
+    body = {"input": {"messages": [{"role": "human", "content": "hello, first ever"}]}}
+    response = await world.http.post(
+        f"/threads/{thread_id}/runs/wait", json={"assistant_id": assistant_id, **body}
+    )
+    response.raise_for_status()
+    await world.watch.look(fresh)
+
+    entry = world.entry_of(thread_id)
+    assert entry is not None and entry.kind == "finished" and entry.agent == "fresh"
+    assert [(n.kind, n.title) for n in world.nudges] == [("finished", "hello, first ever")]
+
+
+async def test_a_thread_seen_before_its_first_message_gets_its_title_later(world: World) -> None:
+    await world.watch.look(world.profile("chat"))
+    created = await world.http.post("/threads", json={"metadata": {}})
+    thread_id = created.json()["thread_id"]
+    # a run that has not started yet: the thread carries the agent, no message
+    later = {
+        "assistant_id": world.server.assistant_id("scripted"),
+        "input": {"messages": [{"role": "human", "content": "hello, named late"}]},
+        "after_seconds": 3600,
+    }
+    (await world.http.post(f"/threads/{thread_id}/runs", json=later)).raise_for_status()
+    await world.watch.look(world.profile("chat"))
+    cid = conversation_of(world, thread_id)
+    stored = world.store.get_conversation(cid)
+    assert stored is not None and stored.title == "Untitled thread"
+    assert world.nudges == []
+
+    await world.run(
+        thread_id,
+        "scripted",
+        {
+            "input": {"messages": [{"role": "human", "content": "hello, named late"}]},
+            "multitask_strategy": "interrupt",
+        },
+    )
+    await world.watch.look(world.profile("chat"))
+
+    stored = world.store.get_conversation(cid)
+    assert stored is not None and stored.title == "hello, named late"
+    assert [(n.kind, n.title) for n in world.nudges] == [("finished", "hello, named late")]

@@ -17,6 +17,7 @@ from fleet_tui.storage.store_records import CONVERSATION_STATUSES, ConversationS
 
 __all__ = [
     "FIRST_MESSAGE",
+    "UNTITLED",
     "SyncReport",
     "ThreadRefresh",
     "known_status",
@@ -30,6 +31,8 @@ __all__ = [
 # The alias under which a thread search's `extract` returns a thread's first message, so a
 # title can be made without fetching the thread's whole `values` (files, every message).
 FIRST_MESSAGE = "first_message"
+# the title of a thread with neither a title in its metadata nor a first human message
+UNTITLED = "Untitled thread"
 
 
 @dataclass
@@ -169,7 +172,7 @@ def thread_title(thread: dict[str, Any]) -> str:
     title = metadata.get("title") if isinstance(metadata, dict) else None
     if isinstance(title, str) and title.strip():
         return title
-    return title_from(_first_human_text(thread)) or "Untitled thread"
+    return title_from(_first_human_text(thread)) or UNTITLED
 
 
 def server_time(value: Any) -> float | None:

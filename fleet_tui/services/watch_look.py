@@ -26,13 +26,19 @@ import contextlib
 import datetime as dt
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from fleet_tui.agent_server.client import FleetClient, RequestRejected
 from fleet_tui.domain.inbox import InboxKind
 from fleet_tui.domain.interrupt_model import Interrupt, pending_interrupts
-from fleet_tui.services.sync import FIRST_MESSAGE, known_status, server_time, thread_title
+from fleet_tui.services.sync import (
+    FIRST_MESSAGE,
+    UNTITLED,
+    known_status,
+    server_time,
+    thread_title,
+)
 from fleet_tui.storage.store import Store
 from fleet_tui.storage.store_watch import (
     KnownThread,
@@ -51,6 +57,8 @@ LOOK_PAGES = (10, 100, 500)
 # The first look imports everything: big pages, few round trips.
 IMPORT_PAGES = (1000,)
 FAILED_WORDS = "the run ended with an error"
+# the cursor of an agent that had no thread at its last look
+EMPTY_CURSOR = "1970-01-01T00:00:00+00:00"
 
 Offload = Callable[..., Awaitable[Any]]
 
@@ -204,7 +212,7 @@ class Look:
         self.since = parse_time(self.cursor)
         self.first = self.since is None
         self.reference = self.memory.looked_at
-        if self.reference is None and self.since is not None:
+        if self.reference is None and self.since is not None and self.cursor != EMPTY_CURSOR:
             # another process looked last: its cursor, in the server's clock, will do
             self.reference = self.since.timestamp()
         if self.first:
@@ -216,6 +224,9 @@ class Look:
                 changed.extend(page)
             if changed:
                 await self._apply_changes(changed)
+        if self.report.cursor is None and self.first:
+            # no thread yet: the next look is not a first one (its threads are news)
+            self.report.cursor = EMPTY_CURSOR
         if self.report.cursor is not None and self.report.cursor != self.cursor:
             await self.offload(self.store.set_watch_cursor, self.agent_pk, self.report.cursor)
         self.memory.looked_at = started
@@ -281,8 +292,11 @@ class Look:
         # store work in a worker thread: after days away an agent may bring thousands
         known = await self.offload(known_threads, self.store, self.agent_pk, by_id)
         missing = [t for t in by_id if t not in known]
+        # a thread seen before its first message was stored got no title: it may have one now
+        untitled = [t for t, k in known.items() if k.title in (UNTITLED, "")]
+        titled = await self._titles(missing + untitled)
         if missing:
-            await self._import_new(missing, by_id)
+            await self._import_new(missing, by_id, titled)
             known = await self.offload(known_threads, self.store, self.agent_pk, by_id)
         updates: list[ThreadUpdate] = []
         for thread_id, thread in by_id.items():
@@ -290,21 +304,31 @@ class Look:
             if k is None or k.conversation_id in self.running:
                 continue  # a run of ours: its end marks it
             self.report.changed.append(k.conversation_id)
-            update = await self._change(k, thread, thread_id in missing)
-            if update is not None:
-                updates.append(update)
+            title = thread_title(titled.get(thread_id, thread)) if thread_id in untitled else None
+            if title is not None and title != UNTITLED:
+                k = replace(k, title=title)
+                updates.append(await self._change(k, thread, thread_id in missing, retitled=True))
+            else:
+                updates.append(await self._change(k, thread, thread_id in missing))
         await self.offload(update_threads, self.store, updates)
 
-    async def _import_new(self, thread_ids: list[str], by_id: dict[str, dict[str, Any]]) -> None:
-        """Threads made elsewhere since the last look: stored with a title."""
+    async def _titles(self, thread_ids: list[str]) -> dict[str, dict[str, Any]]:
+        """These threads with their metadata and first message (for a title), by id."""
         titled: dict[str, dict[str, Any]] = {}
         for start in range(0, len(thread_ids), IMPORT_PAGES[-1]):
-            if self.memory.plain:
-                break  # the pages held whole threads: their titles are known
             chunk = thread_ids[start : start + IMPORT_PAGES[-1]]
             body: dict[str, Any] = {"ids": chunk, "limit": len(chunk)}
             found = await self._search(body, extract=True)
             titled.update((t["thread_id"], t) for t in found if isinstance(t.get("thread_id"), str))
+        return titled
+
+    async def _import_new(
+        self,
+        thread_ids: list[str],
+        by_id: dict[str, dict[str, Any]],
+        titled: dict[str, dict[str, Any]],
+    ) -> None:
+        """Threads made elsewhere since the last look: stored with a title."""
         new = [
             NewThread(
                 t,
@@ -316,7 +340,7 @@ class Look:
         ]
         await self.offload(add_threads, self.store, self.agent_pk, new, self.clock())
         self.report.imported += len(new)
-        # a thread made without a run yet (no message) has nothing to tell: it is no news
+        # an idle thread made without a run yet (no message) has nothing to tell: no news
         for t in thread_ids:
             source = titled.get(t, by_id[t])
             extracted = source.get("extracted")
@@ -328,8 +352,8 @@ class Look:
                 by_id[t] = {**by_id[t], "_no_run": True}
 
     async def _change(
-        self, k: KnownThread, thread: dict[str, Any], new: bool
-    ) -> ThreadUpdate | None:
+        self, k: KnownThread, thread: dict[str, Any], new: bool, *, retitled: bool = False
+    ) -> ThreadUpdate:
         """What one changed thread means: the update to store, and a nudge when it is news."""
         raw = thread.get("status")
         pending: list[Interrupt] = []
@@ -360,8 +384,9 @@ class Look:
             status=status or None,
             waiting=pending,
             updated_at=None if metadata_only else server_time(thread.get("updated_at")),
+            title=k.title if retitled else None,
         )
-        if metadata_only or ours or thread.get("_no_run"):
+        if metadata_only or ours or (thread.get("_no_run") and status == "idle"):
             return update
         kind: InboxKind | None = None
         failure: str | None = None
@@ -379,12 +404,4 @@ class Look:
         on_screen = k.conversation_id == self.on_screen
         if not on_screen:
             self.report.nudges.append(Change(kind, k.conversation_id, k.title))
-        return ThreadUpdate(
-            k.conversation_id,
-            status=update.status,
-            waiting=update.waiting,
-            updated_at=update.updated_at,
-            changed_at=now,
-            failure=failure,
-            seen_at=now if on_screen else None,
-        )
+        return replace(update, changed_at=now, failure=failure, seen_at=now if on_screen else None)

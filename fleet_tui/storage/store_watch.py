@@ -139,6 +139,8 @@ class ThreadUpdate:
     changed_at: float | None = None
     failure: str | None = None
     seen_at: float | None = None
+    # a title for a conversation that had none
+    title: str | None = None
 
 
 def update_threads(store: StoreConnection, updates: Sequence[ThreadUpdate]) -> None:
@@ -165,6 +167,9 @@ def update_threads(store: StoreConnection, updates: Sequence[ThreadUpdate]) -> N
                     (u.changed_at, words, cid),
                 )
             )
+        if u.title is not None:
+            title = free_text(title_from(u.title))
+            statements.append(("UPDATE conversations SET title = ? WHERE id = ?", (title, cid)))
         if u.seen_at is not None:
             statements.append(
                 ("UPDATE conversations SET seen_at = ? WHERE id = ?", (u.seen_at, cid))
