@@ -1,4 +1,5 @@
-"""Command line: `fleet-tui` (the TUI), `fleet-tui ask`, `fleet-tui threads`, `fleet-tui config`.
+"""Command line: `fleet-tui` (the TUI), `fleet-tui ask`, `fleet-tui threads`, `fleet-tui inbox`,
+`fleet-tui config`.
 
 Only argparse and the standard library at import time: `ask` must start fast and never load
 Textual; each command imports what it needs when it runs.
@@ -122,6 +123,35 @@ def build_parser() -> argparse.ArgumentParser:
     _connection_flags(threads, top_level=False)
     threads.add_argument("--json", action="store_true", help="print JSON")
 
+    inbox = sub.add_parser(
+        "inbox",
+        help="list what waits for you, failed or finished unread, across all saved agents",
+        description="Look at every saved agent once, then list the conversations that wait for "
+        "an approval, whose run failed, or whose run finished since you last opened them, "
+        "newest first: age, kind, agent, title, what. Agents that could not be checked are "
+        "named on stderr.",
+        epilog="exit codes: 6 something waits for you, 0 nothing does, 5 no agent could be "
+        "checked, 2 no saved agents, 130 Ctrl-C (--watch ends so)",
+    )
+    inbox.add_argument(
+        "--json",
+        action="store_true",
+        help='print one JSON object {"items": [...], "unchecked": [{"agent", "problem"}]}; '
+        "with --watch one object per line, per new item",
+    )
+    inbox.add_argument(
+        "--watch",
+        action="store_true",
+        help="keep looking and print one line per new item until Ctrl-C",
+    )
+    inbox.add_argument(
+        "--interval",
+        type=float,
+        metavar="SECONDS",
+        help="with --watch: seconds between looks, 1 to 86400 (default: the watch_interval "
+        "setting)",
+    )
+
     config = sub.add_parser(
         "config",
         help="show or change the saved settings",
@@ -177,6 +207,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         from fleet_tui.cli.threads import run_threads
 
         return run_threads(args)
+    if args.command == "inbox":
+        from fleet_tui.cli.inbox import run_inbox
+
+        return run_inbox(args)
     if args.command == "paths":
         from fleet_tui.cli.paths import run_paths
 

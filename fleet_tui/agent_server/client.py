@@ -425,17 +425,19 @@ class FleetClient:
                 body["metadata"] = dict(metadata)
             if status:
                 body["status"] = status
-            page = await self._json(
-                "POST", "/threads/search", what="list threads", json_body=body, idempotent=True
-            )
-            if not isinstance(page, list):
-                return
+            page = await self.search_page(body)
             for thread in page:
-                if isinstance(thread, dict):
-                    yield thread
+                yield thread
             if len(page) < page_size:
                 return
             offset += len(page)
+
+    async def search_page(self, body: Mapping[str, Any]) -> list[dict[str, Any]]:
+        """One `POST /threads/search` with `body` as given (`select`, `extract`, `ids`…)."""
+        page = await self._json(
+            "POST", "/threads/search", what="list threads", json_body=dict(body), idempotent=True
+        )
+        return [t for t in page if isinstance(t, dict)] if isinstance(page, list) else []
 
     async def cancel_run(self, thread_id: str, run_id: str, *, wait: bool = False) -> None:
         await self._send(

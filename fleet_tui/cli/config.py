@@ -26,6 +26,7 @@ from fleet_tui.settings.config import (
     AgentProfile,
     ConfigError,
     Problem,
+    Settings,
     default_config_path,
     load_settings,
     mask_secret,
@@ -35,7 +36,13 @@ from fleet_tui.settings.config import (
     validate_profile,
 )
 from fleet_tui.settings.config_keyring import secret_location
-from fleet_tui.settings.config_model import ATTACHMENT_SETTINGS, attachment_mb_problem
+from fleet_tui.settings.config_model import (
+    ATTACHMENT_SETTINGS,
+    MAX_WATCH_INTERVAL,
+    MIN_WATCH_INTERVAL,
+    attachment_mb_problem,
+    valid_watch_interval,
+)
 from fleet_tui.settings.config_validate import name_problem
 
 log = logging.getLogger("fleet_tui.settings.config")
@@ -50,9 +57,9 @@ PROFILE_KEYS = (
     "stream_modes",
     "allow_insecure_http",
 )
-SETTABLE_KEYS = (*PROFILE_KEYS, "theme", "debug_log", *ATTACHMENT_SETTINGS, "name")
-# settings of the whole app, not of one agent
-_APP_KEYS = ("theme", "debug_log", *ATTACHMENT_SETTINGS)
+# settings of the app, not of one agent
+APP_KEYS = ("theme", "debug_log", "watch_interval", "nudge_terminal", *ATTACHMENT_SETTINGS)
+SETTABLE_KEYS = (*PROFILE_KEYS, *APP_KEYS, "name")
 # Optional settings an empty value clears.
 _CLEARABLE = frozenset({"api_key", "custom_header_name", "custom_header_value", "theme"})
 _TRUE = frozenset({"1", "true", "yes", "on", "y"})
@@ -105,7 +112,7 @@ def _show(
 ) -> int:
     if key is not None:
         key = key.replace("-", "_")
-        if key not in (*PROFILE_KEYS, *_APP_KEYS):
+        if key not in (*PROFILE_KEYS, *APP_KEYS):
             _err(err, f"fleet-tui config: unknown key {key!r}; keys: {', '.join(PROFILE_KEYS)}")
             return 2
     try:
@@ -125,6 +132,8 @@ def _show(
         return 0
     if key in ATTACHMENT_SETTINGS:
         _say(out, f"{getattr(settings, key):g}")
+    if key in ("watch_interval", "nudge_terminal"):
+        _say(out, _app_value(key, settings))
         return 0
     if key is not None:
         _say(out, _display(key, getattr(resolved.profile, key)))
@@ -149,6 +158,11 @@ def _show(
         f"the local store up to {settings.attachment_copy_max_mb:g} MB, larger ones kept as "
         "their path (attachment_copy_max_mb)",
     )
+    interval = settings.watch_interval
+    watch = f"every {interval:g} s" if interval > 0 else "off"
+    _say(out, f"Inbox watch (watch_interval): {watch}")
+    bell = "on" if settings.nudge_terminal else "off"
+    _say(out, f"Bell and desktop notification on a nudge (nudge_terminal): {bell}")
     _say(out)
 
     _say(out, "Effective settings (command line > environment > .env > settings file):")
@@ -226,6 +240,21 @@ def _megabytes(key: str, value: str, err: IO[str]) -> float | None:
         _err(err, f"fleet-tui config: {problem}; nothing saved")
         return None
     return number
+
+
+def _seconds(value: str) -> float | None:
+    """`watch_interval`'s value, or None when the settings do not allow it."""
+    try:
+        seconds = float(value)
+    except ValueError:
+        return None
+    return seconds if valid_watch_interval(seconds) else None
+
+
+def _app_value(key: str, settings: Settings) -> str:
+    if key == "watch_interval":
+        return f"{settings.watch_interval:g}"
+    return "true" if settings.nudge_terminal else "false"
 
 
 def _theme_problem(value: str) -> str | None:
@@ -314,6 +343,21 @@ def _set(
         if megabytes is None:
             return 2
         setattr(settings, key, megabytes)
+    elif key == "nudge_terminal":
+        flag = _boolean(key, value, err)
+        if flag is None:
+            return 2
+        settings.nudge_terminal = flag
+    elif key == "watch_interval":
+        seconds = _seconds(value)
+        if seconds is None:
+            _err(
+                err,
+                f"fleet-tui config: watch_interval takes 0 (off) or {MIN_WATCH_INTERVAL:g} to "
+                f"{MAX_WATCH_INTERVAL:g} seconds; nothing saved",
+            )
+            return 2
+        settings.watch_interval = seconds
     elif key == "name":
         problem = name_problem(value)
         try:
@@ -376,6 +420,8 @@ def _set(
     elif key in ATTACHMENT_SETTINGS:
         _say(out, f"saved {key} = {getattr(settings, key):g} MB in {config_path}")
         return 0
+    elif key in ("watch_interval", "nudge_terminal"):
+        shown = _app_value(key, settings)
     elif key == "name":
         shown = candidate.name
     else:

@@ -20,12 +20,23 @@ from fleet_tui.storage.store import Agent, Conversation, Store, StoredMessage, t
 from fleet_tui.storage.store_records import CONVERSATION_STATUSES, ConversationStatus
 
 __all__ = [
+    "FIRST_MESSAGE",
+    "UNTITLED",
     "SyncReport",
     "ThreadRefresh",
+    "known_status",
     "reconcile_messages",
     "refresh_thread",
+    "server_time",
     "sync_threads",
+    "thread_title",
 ]
+
+# The alias under which a thread search's `extract` returns a thread's first message, so a
+# title can be made without fetching the thread's whole `values` (files, every message).
+FIRST_MESSAGE = "first_message"
+# the title of a thread with neither a title in its metadata nor a first human message
+UNTITLED = "Untitled thread"
 
 
 @dataclass
@@ -136,7 +147,7 @@ async def refresh_thread(
     result.interrupts = pending_interrupts(state) if on_head else []
     store.set_waiting(conversation.id, result.interrupts)
     thread_status = thread.get("status") if isinstance(thread, dict) else None
-    status = _status_of(waiting_status(thread_status, result.interrupts))
+    status = known_status(waiting_status(thread_status, result.interrupts))
     if status is not None:
         result.status = status
         store.set_status(conversation.id, status)
@@ -162,7 +173,7 @@ def _read_deep_state(
         store.save_files(conversation_id, result.files)
 
 
-def _status_of(value: Any) -> ConversationStatus | None:
+def known_status(value: Any) -> ConversationStatus | None:
     """A thread status the store knows; a status this app does not know is not stored."""
     if isinstance(value, str) and value in CONVERSATION_STATUSES:
         return cast(ConversationStatus, value)
@@ -172,10 +183,28 @@ def _status_of(value: Any) -> ConversationStatus | None:
 def _first_human_text(thread: dict[str, Any]) -> str:
     values = thread.get("values")
     messages = values.get("messages") if isinstance(values, dict) else None
-    for message in messages or ():
+    extracted = thread.get("extracted")
+    if not isinstance(messages, list) and isinstance(extracted, dict):
+        messages = [extracted.get(FIRST_MESSAGE)]
+    for message in messages if isinstance(messages, list) else ():
         if isinstance(message, dict) and message_role(message) == "human":
             return split_content(message.get("content"))[0]
     return ""
+
+
+def thread_title(thread: dict[str, Any]) -> str:
+    """A server thread's title: its metadata's, else its first human message's first line
+    (from `values`, or from what a search extracted as `FIRST_MESSAGE`)."""
+    metadata = thread.get("metadata")
+    title = metadata.get("title") if isinstance(metadata, dict) else None
+    if isinstance(title, str) and title.strip():
+        return title
+    return title_from(_first_human_text(thread)) or UNTITLED
+
+
+def server_time(value: Any) -> float | None:
+    """A server timestamp (ISO 8601 text) as unix seconds; None when it is not one."""
+    return _timestamp(value)
 
 
 def _timestamp(value: Any) -> float | None:
@@ -220,17 +249,11 @@ async def sync_threads(
         if not isinstance(thread_id, str):
             continue
         report.seen += 1
-        status = _status_of(waiting_status(thread.get("status"), pending_interrupts(thread)))
-        metadata = thread.get("metadata")
-        if not isinstance(metadata, dict):
-            metadata = {}
-        title = metadata.get("title") if isinstance(metadata.get("title"), str) else ""
+        status = known_status(waiting_status(thread.get("status"), pending_interrupts(thread)))
         existing = store.find_conversation_by_thread(agent.id, thread_id)
         if existing is None:
             conversation = store.create_conversation(
-                agent.id,
-                thread_id=thread_id,
-                title=title or title_from(_first_human_text(thread)) or "Untitled thread",
+                agent.id, thread_id=thread_id, title=thread_title(thread)
             )
             updated = _timestamp(thread.get("updated_at"))
             if updated is not None:
