@@ -132,6 +132,7 @@ def _show(
         return 0
     if key in ATTACHMENT_SETTINGS:
         _say(out, f"{getattr(settings, key):g}")
+        return 0
     if key in ("watch_interval", "nudge_terminal"):
         _say(out, _app_value(key, settings))
         return 0
