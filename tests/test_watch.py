@@ -404,3 +404,31 @@ async def test_a_thread_seen_before_its_first_message_gets_its_title_later(world
     stored = world.store.get_conversation(cid)
     assert stored is not None and stored.title == "hello, named late"
     assert [(n.kind, n.title) for n in world.nudges] == [("finished", "hello, named late")]
+
+
+async def test_settings_that_cannot_be_used_are_a_problem_without_a_request(world: World) -> None:
+    broken = AgentProfile(name="broken", url="http://example.com", agent_id="x", api_key="k")
+    world.profiles.append(broken)  # a token over plain http to another host: not without a yes
+
+    look = await world.watch.look(broken)
+
+    assert not look.ok and look.requests == 0
+    assert "settings" in world.watch.problems()["broken"]
+
+
+async def test_a_conversation_running_here_is_left_to_its_run(world: World) -> None:
+    await world.watch.look(world.profile("chat"))
+    thread_id = await world.thread("scripted", "hello, running here")
+    await world.watch.look(world.profile("chat"))
+    cid = conversation_of(world, thread_id)
+    world.store.mark_seen(cid)
+    world.nudges.clear()
+    world.watch.running = lambda: {cid}
+
+    await world.run(
+        thread_id, "scripted", {"input": {"messages": [{"role": "human", "content": "more"}]}}
+    )
+    look = await world.watch.look(world.profile("chat"))
+
+    assert cid not in look.changed and world.nudges == []
+    assert world.entry_of(thread_id) is None
