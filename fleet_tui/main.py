@@ -102,6 +102,15 @@ def build_parser() -> argparse.ArgumentParser:
         "is told (needs --thread)",
     )
     ask.add_argument(
+        "--attach",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="attach a file to the message (repeatable): images (png, jpeg, gif, webp) and "
+        "PDFs go as content blocks, UTF-8 text files inlined; at most attachment_max_mb "
+        "(default 20 MB)",
+    )
+    ask.add_argument(
         "--json", action="store_true", help="print one JSON object per event (NDJSON) instead"
     )
     ask.add_argument("message", nargs="?", help="the message to send ('-' reads stdin)")

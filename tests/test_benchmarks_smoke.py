@@ -27,6 +27,7 @@ WITH_SERVER = {
     "stream_e2e": "painted reply == the server's text: OK",
     "several_streams": "every reply complete in its own transcript: OK",
     "deep_stream": "each sub-agent's text in its own card, none in the main reply: MET",
+    "inbox_watch": "requests per agent, nothing changed: 1 (<= 1: MET)",
 }
 
 

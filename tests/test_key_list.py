@@ -19,6 +19,7 @@ from fleet_tui.tui.screens.chat import ChatScreen
 from fleet_tui.tui.screens.files import FileScreen, FilesScreen
 from fleet_tui.tui.screens.help import TEXTUAL_KEYS, HelpScreen, collect_bindings, grouped
 from fleet_tui.tui.screens.inbox import InboxScreen
+from fleet_tui.tui.widgets.attachment_chips import AttachmentChips
 from fleet_tui.tui.widgets.composer import Composer
 from fleet_tui.tui.widgets.inbox_list import InboxList
 from fleet_tui.tui.widgets.message_pane import MessagePane
@@ -32,6 +33,7 @@ OWNERS = (
     MessagePane,
     ConversationList,
     Composer,
+    AttachmentChips,
     PlanHeader,
     FilesScreen,
     FileScreen,

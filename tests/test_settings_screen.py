@@ -905,6 +905,8 @@ async def test_every_button_reachable_by_tab(config_path: Path) -> None:
             "agent-list",
             "new-agent",
             "remove-agent",
+            "input-attachment_max_mb",
+            "input-attachment_copy_max_mb",
             "input-watch_interval",
             "nudge-terminal",
         ]

@@ -384,6 +384,8 @@ def test_upgrade_from_every_older_version(tmp_path: Path, version: int) -> None:
             (1, "Quarterly numbers", None, 2),
             (2, "", None, 0),
         ]
+        # a conversation from before branches shows the server's newest branch, unnumbered
+        assert [(c.branch_tip, c.branch_label) for c in convs] == [(None, None)] * 2
         msgs = s.messages(1)
         assert [(m.content, m.complete, m.reasoning) for m in msgs] == [
             ("How did Q3 go?", True, ""),

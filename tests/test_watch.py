@@ -82,7 +82,12 @@ class World:
         await self.run(thread_id, "hitl", resume)
 
 
-PROFILES = (("mail", "hitl", False), ("chat", "scripted", False), ("stranger", "inbox", True))
+PROFILES = (
+    ("mail", "hitl", False),
+    ("chat", "scripted", False),
+    ("stranger", "inbox", True),
+    ("boom", "fail", False),
+)
 
 
 @pytest.fixture
@@ -285,7 +290,7 @@ async def test_run_looks_at_once_backs_off_a_failing_agent_and_retries_when_aske
     task = asyncio.create_task(world.watch.run())
     try:
         await wait_for(
-            lambda: {look.profile for look in world.looks} == {"mail", "chat", "stranger"}
+            lambda: {look.profile for look in world.looks} == {"mail", "chat", "stranger", "boom"}
         )
         schedules = world.watch._schedules
         await wait_for(lambda: schedules["stranger"].failures == 1)
@@ -311,3 +316,119 @@ async def test_run_looks_at_once_backs_off_a_failing_agent_and_retries_when_aske
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task
+
+
+async def test_a_failure_elsewhere_is_a_failed_entry_with_its_words(world: World) -> None:
+    old = await world.thread("fail", "boom before the first look")
+    await world.watch.look(world.profile("boom"))
+    assert world.entry_of(old) is None  # an old failure is not news
+
+    thread_id = await world.thread("fail", "boom while watched")
+    look = await world.watch.look(world.profile("boom"))
+
+    entry = world.entry_of(thread_id)
+    assert entry is not None and entry.kind == "failed"
+    assert entry.failure == "ValueError: " + world.server.replies.FAIL_MESSAGE
+    assert entry.what == "failed: " + entry.failure
+    assert [(n.kind, n.agent) for n in world.nudges] == [("failed", "boom")]
+    # the search, and the thread read for the error's words
+    assert look.requests == 3
+
+
+async def test_a_rename_elsewhere_is_no_news(world: World) -> None:
+    thread_id = await world.thread("scripted", "hello, to be renamed")
+    await world.watch.look(world.profile("chat"))
+
+    renamed = await world.http.patch(f"/threads/{thread_id}", json={"metadata": {"title": "new"}})
+    renamed.raise_for_status()
+    look = await world.watch.look(world.profile("chat"))
+
+    assert conversation_of(world, thread_id) in look.changed
+    assert world.nudges == []
+    assert world.entry_of(thread_id) is None
+
+
+async def test_an_agent_without_threads_at_its_first_look_gets_news_of_its_first(
+    world: World,
+) -> None:
+    made = await world.http.post("/assistants", json={"graph_id": "scripted", "name": "new one"})
+    assistant_id = made.json()["assistant_id"]
+    fresh = AgentProfile(
+        name="fresh", url=world.server.url, agent_id=assistant_id, api_key=world.server.owner_key
+    )
+    world.profiles.append(fresh)
+    first = await world.watch.look(fresh)
+    assert first.ok and first.imported == 0
+
+    created = await world.http.post("/threads", json={"metadata": {}})
+    thread_id = created.json()["thread_id"]
+    body = {"input": {"messages": [{"role": "human", "content": "hello, first ever"}]}}
+    response = await world.http.post(
+        f"/threads/{thread_id}/runs/wait", json={"assistant_id": assistant_id, **body}
+    )
+    response.raise_for_status()
+    await world.watch.look(fresh)
+
+    entry = world.entry_of(thread_id)
+    assert entry is not None and entry.kind == "finished" and entry.agent == "fresh"
+    assert [(n.kind, n.title) for n in world.nudges] == [("finished", "hello, first ever")]
+
+
+async def test_a_thread_seen_before_its_first_message_gets_its_title_later(world: World) -> None:
+    await world.watch.look(world.profile("chat"))
+    created = await world.http.post("/threads", json={"metadata": {}})
+    thread_id = created.json()["thread_id"]
+    # a run that has not started yet: the thread carries the agent, no message
+    later = {
+        "assistant_id": world.server.assistant_id("scripted"),
+        "input": {"messages": [{"role": "human", "content": "hello, named late"}]},
+        "after_seconds": 3600,
+    }
+    (await world.http.post(f"/threads/{thread_id}/runs", json=later)).raise_for_status()
+    await world.watch.look(world.profile("chat"))
+    cid = conversation_of(world, thread_id)
+    stored = world.store.get_conversation(cid)
+    assert stored is not None and stored.title == "Untitled thread"
+    assert world.nudges == []
+
+    await world.run(
+        thread_id,
+        "scripted",
+        {
+            "input": {"messages": [{"role": "human", "content": "hello, named late"}]},
+            "multitask_strategy": "interrupt",
+        },
+    )
+    await world.watch.look(world.profile("chat"))
+
+    stored = world.store.get_conversation(cid)
+    assert stored is not None and stored.title == "hello, named late"
+    assert [(n.kind, n.title) for n in world.nudges] == [("finished", "hello, named late")]
+
+
+async def test_settings_that_cannot_be_used_are_a_problem_without_a_request(world: World) -> None:
+    broken = AgentProfile(name="broken", url="http://example.com", agent_id="x", api_key="k")
+    world.profiles.append(broken)  # a token over plain http to another host: not without a yes
+
+    look = await world.watch.look(broken)
+
+    assert not look.ok and look.requests == 0
+    assert "settings" in world.watch.problems()["broken"]
+
+
+async def test_a_conversation_running_here_is_left_to_its_run(world: World) -> None:
+    await world.watch.look(world.profile("chat"))
+    thread_id = await world.thread("scripted", "hello, running here")
+    await world.watch.look(world.profile("chat"))
+    cid = conversation_of(world, thread_id)
+    world.store.mark_seen(cid)
+    world.nudges.clear()
+    world.watch.running = lambda: {cid}
+
+    await world.run(
+        thread_id, "scripted", {"input": {"messages": [{"role": "human", "content": "more"}]}}
+    )
+    look = await world.watch.look(world.profile("chat"))
+
+    assert cid not in look.changed and world.nudges == []
+    assert world.entry_of(thread_id) is None

@@ -378,6 +378,22 @@ class FleetClient:
             "GET", f"/threads/{thread_id}/state", what=f"read the state of thread {thread_id}"
         )
 
+    async def thread_history(
+        self, thread_id: str, *, limit: int = 50, before: str | None = None
+    ) -> list[dict[str, Any]]:
+        """A page of the thread's checkpoints, newest first; `before` pages on past one."""
+        body: dict[str, Any] = {"limit": limit}
+        if before is not None:
+            body["before"] = {"configurable": {"checkpoint_id": before}}
+        page = await self._json(
+            "POST",
+            f"/threads/{thread_id}/history",
+            what=f"read the history of thread {thread_id}",
+            json_body=body,
+            idempotent=True,
+        )
+        return [s for s in page or () if isinstance(s, dict)]
+
     async def update_thread(self, thread_id: str, metadata: Mapping[str, Any]) -> dict[str, Any]:
         return await self._json(
             "PATCH",
@@ -451,10 +467,12 @@ class FleetClient:
         config: Mapping[str, Any] | None = None,
         metadata: Mapping[str, Any] | None = None,
         seen_message_ids: Sequence[str] = (),
+        checkpoint: str | None = None,
     ) -> RunStream:
         """Start a run (stateless without `thread_id`) and stream its events.
 
-        Runs on a thread are resumable by default, so a broken stream is rejoined.
+        Runs on a thread are resumable by default, so a broken stream is rejoined. With
+        `checkpoint` the run starts from that checkpoint of the thread (a fork).
         """
         body: dict[str, Any] = {
             "assistant_id": self.agent_id,
@@ -471,6 +489,8 @@ class FleetClient:
         if metadata:
             body["metadata"] = dict(metadata)
         if thread_id:
+            if checkpoint:
+                body["checkpoint"] = {"checkpoint_id": checkpoint}
             body["stream_resumable"] = True if resumable is None else resumable
             if multitask_strategy:
                 body["multitask_strategy"] = multitask_strategy

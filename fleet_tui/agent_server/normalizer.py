@@ -14,8 +14,9 @@ plan and files (`todos`, `files` in a node's update) come out as `PlanUpdated` /
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from orjson import loads as _fast_loads  # 2.5x faster than json on messages-tuple events
@@ -44,6 +45,7 @@ from fleet_tui.domain.events import (
 )
 from fleet_tui.domain.interrupt_model import parse_interrupts
 from fleet_tui.domain.message_identity import MessageIndex, stand_in_id
+from fleet_tui.domain.usage import Usage, add_usage_metadata, model_name_of, usage_from, usage_of
 
 
 def _loads(data: str | bytes) -> Any:
@@ -62,6 +64,10 @@ class _OpenMessage:
     reasoning: list[str] = field(default_factory=list)
     # tool_call_chunks by index: [id, name, args-json-so-far]
     tool_chunks: dict[int, list[str]] = field(default_factory=dict)
+    # what the chunks reported of the reply's cost: their `usage_metadata` summed, the model
+    usage: dict[str, Any] | None = None
+    model: str | None = None
+    last_at: float | None = None  # when its latest chunk came (the clock's time)
 
 
 class EventNormalizer(SubagentRouting):
@@ -97,9 +103,15 @@ class EventNormalizer(SubagentRouting):
         # the sub-agent's name (`lc_agent_name`), once one of its events names it
         self.agent_name: str | None = None
         self._last_todos: tuple[Todo, ...] | None = None
+        # when the run was asked for (the clock's time; None for a run started elsewhere): a
+        # reply's wall time runs from there to its last token
+        self.clock: Callable[[], float] = time.monotonic
+        self.request_started: float | None = None
 
     def _new_child(self) -> EventNormalizer:
-        return EventNormalizer(self.thread_id)
+        child = EventNormalizer(self.thread_id)
+        child.clock, child.request_started = self.clock, self.request_started
+        return child
 
     # -- entry point ------------------------------------------------------------------
     def feed(self, event: str, data: str | bytes) -> list[Event]:
@@ -207,6 +219,13 @@ class EventNormalizer(SubagentRouting):
             out.append(TextDelta(message_id, text, om.node))
         if tool_chunks := chunk.get("tool_call_chunks"):
             self._tool_call_chunks(om, tool_chunks)
+        om.last_at = self.clock()
+        if chunk.get("usage_metadata") or chunk.get("response_metadata"):
+            # usually on the last chunk only; summed as langchain_core sums them
+            om.usage = add_usage_metadata(om.usage, chunk.get("usage_metadata"))
+            om.model = model_name_of(chunk) or om.model
+            if om.usage and not om.model and isinstance(meta.get("ls_model_name"), str):
+                om.model = meta["ls_model_name"] or None
         if chunk.get("chunk_position") == "last":
             out.extend(self._close(message_id, None))
 
@@ -363,8 +382,29 @@ class EventNormalizer(SubagentRouting):
             yield from bound
         self._seen.add(None, message_id, role, text)
         yield MessageComplete(
-            message_id, role, text, calls, tool_call_id, name, reasoning or streamed_reasoning
+            message_id,
+            role,
+            text,
+            calls,
+            tool_call_id,
+            name,
+            reasoning or streamed_reasoning,
+            self._usage(message, om) if role == "ai" else None,
         )
+
+    def _usage(self, message: dict[str, Any] | None, om: _OpenMessage | None) -> Usage | None:
+        """The reply's cost: the whole message's (langchain_core's sum of its chunks') when
+        it came whole, else what its chunks reported; timed to its last token."""
+        end = om.last_at if om is not None and om.last_at is not None else self.clock()
+        # to the millisecond, as the store keeps it: the same value before and after a restart
+        start = self.request_started
+        seconds = None if start is None else round(max(0.0, end - start), 3)
+        usage = usage_of(message, seconds) if message is not None else None
+        if usage is None and om is not None:
+            usage = usage_from(om.usage, om.model, seconds)
+        elif usage is not None and usage.model is None and om is not None and om.model:
+            usage = replace(usage, model=om.model)  # named by the chunks' metadata only
+        return usage
 
 
 def _text_of(message: dict[str, Any], role: Role) -> str:

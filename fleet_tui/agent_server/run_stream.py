@@ -98,6 +98,8 @@ class RunStream:
         while True:
             try:
                 if self._body is not None and not started:
+                    # a reply's wall time counts from here (a joined run's is not known)
+                    self.normalizer.request_started = self.normalizer.clock()
                     response = await client.open_stream(
                         "POST", self._path, what="start a run", json_body=self._body
                     )

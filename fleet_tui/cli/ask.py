@@ -19,6 +19,7 @@ from typing import TextIO
 
 from fleet_tui.agent_server.client import FleetClient
 from fleet_tui.cli.ask_answers import AnswerRequest, Refused, resume_value
+from fleet_tui.cli.ask_files import read_files, rules_of
 from fleet_tui.cli.ask_interrupts import describe_pending
 from fleet_tui.cli.ask_json import pending_json
 from fleet_tui.cli.ask_printer import ReplyPrinter
@@ -29,6 +30,7 @@ from fleet_tui.common.errors import FleetError, StreamBroken
 from fleet_tui.common.exit_codes import ExitCode
 from fleet_tui.common.redaction import redact
 from fleet_tui.common.sanitize import print_err
+from fleet_tui.domain.attachments import Attachment
 from fleet_tui.domain.interrupt_model import Interrupt, pending_interrupts
 from fleet_tui.services.launch import (
     SetupError,
@@ -47,6 +49,7 @@ async def _ask(
     out: TextIO,
     err: TextIO,
     as_json: bool,
+    files: tuple[Attachment, ...] = (),
 ) -> int:
     printer = ReplyPrinter(out, err, as_json=as_json)
     try:
@@ -55,7 +58,7 @@ async def _ask(
         print_err(exc, err)
         return exc.exit_code
     client.on_wait = lambda wait: printer.note(wait.describe())
-    session = AskSession(target, client, printer, err)
+    session = AskSession(target, client, printer, err, rules_of(target))
     if thread:
         session.use_saved_store()
     thread_id: str | None = None
@@ -81,7 +84,7 @@ async def _ask(
                 session.service.resume(cid, resume)
             else:
                 assert message is not None
-                session.service.send(cid, message)
+                session.service.send(cid, message, files)
             await session.run()
             if session.output_closed.is_set():
                 assert printer.output_closed is not None
@@ -207,9 +210,13 @@ def run_ask(
     answer = _answer_request(args, err)
     if isinstance(answer, int):
         return answer
+    paths: list[str] = getattr(args, "attach", None) or []
+    if answer is not None and paths:
+        print_err("--attach goes with a MESSAGE, not with an answer.", err)
+        return ExitCode.USAGE
     if answer is None and message == "-":
         message = stdin.read()
-    if answer is None and not (message and message.strip()):
+    if answer is None and not (message and message.strip()) and not paths:
         print_err("no message given: fleet-tui ask [options] MESSAGE", err)
         return ExitCode.USAGE
     with lifetime.orderly_exit():
@@ -217,10 +224,15 @@ def run_ask(
             with _target_for(args, err) as target:
                 for warning in target.warnings:
                     print_err(f"warning: {warning}", err)
+                files = read_files(paths, rules_of(target), err)
+                if isinstance(files, int):
+                    return files
                 if not confirm_cleartext(target, stdin=stdin, err=err):
                     return ExitCode.USAGE
                 return asyncio.run(
-                    _ask(target, message, args.thread, answer, out, err, bool(args.json))
+                    _ask(
+                        target, message or "", args.thread, answer, out, err, bool(args.json), files
+                    )
                 )
         except SetupError as exc:
             print_err(exc, err)

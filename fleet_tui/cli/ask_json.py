@@ -15,9 +15,16 @@ from dataclasses import asdict
 from typing import Any
 
 from fleet_tui.cli.ask_progress import SubagentTies
-from fleet_tui.domain.events import Event, InterruptRequest, SubagentBound, SubagentEvent
+from fleet_tui.domain.events import (
+    Event,
+    InterruptRequest,
+    MessageComplete,
+    SubagentBound,
+    SubagentEvent,
+)
 from fleet_tui.domain.interrupt_model import Interrupt
 from fleet_tui.domain.interrupts import HitlReview, InboxReview, classify
+from fleet_tui.domain.usage import UsageTotals
 
 
 def _ordered(kind: str, namespace: str, fields: dict[str, Any]) -> dict[str, Any]:
@@ -26,11 +33,25 @@ def _ordered(kind: str, namespace: str, fields: dict[str, Any]) -> dict[str, Any
     return {"kind": kind, "namespace": namespace, **fields}
 
 
+def _fields(event: Event) -> dict[str, Any]:
+    fields = asdict(event)
+    if isinstance(event, MessageComplete):
+        # only what the model reported (as the store and exports keep it), or null
+        fields["usage"] = event.usage.to_dict() if event.usage is not None else None
+    return fields
+
+
+def usage_json(totals: UsageTotals) -> dict[str, Any]:
+    """The line after a run's events: what its replies that reported usage cost, in all
+    (sub-agents' included)."""
+    return {"kind": "usage", "namespace": "", **totals.to_dict()}
+
+
 def json_event(event: Event, ties: SubagentTies) -> dict[str, Any]:
     """One `ask --json` line for `event`, namespaced."""
     if isinstance(event, SubagentEvent):
         inner = event.event
-        out = _ordered(inner.kind, event.namespace, asdict(inner))
+        out = _ordered(inner.kind, event.namespace, _fields(inner))
         run = ties.run_of(event.namespace)
         out["agent"] = ties.agent_of(event.namespace) if run else None
         out["parent_tool_call_id"] = run.tool_call_id if run else None
@@ -42,7 +63,7 @@ def json_event(event: Event, ties: SubagentTies) -> dict[str, Any]:
         out = _ordered(event.kind, namespace, asdict(event))
         out["agent"] = ties.agent_of(event.namespace)
         return out
-    return _ordered(event.kind, "", asdict(event))
+    return _ordered(event.kind, "", _fields(event))
 
 
 def pending_json(

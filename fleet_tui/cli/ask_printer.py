@@ -9,7 +9,7 @@ import contextlib
 import functools
 from typing import TextIO
 
-from fleet_tui.cli.ask_json import json_event
+from fleet_tui.cli.ask_json import json_event, usage_json
 from fleet_tui.cli.ask_progress import TASK_TOOL, SubagentTies, compact_args, plan_line
 from fleet_tui.cli.output import OutputClosed, json_text, write_out
 from fleet_tui.common.errors import error_words
@@ -18,6 +18,7 @@ from fleet_tui.common.sanitize import clean_text, print_err
 from fleet_tui.domain.events import (
     Event,
     InterruptRequest,
+    MessageComplete,
     PlanUpdated,
     Reconnecting,
     RunError,
@@ -29,6 +30,7 @@ from fleet_tui.domain.events import (
     ToolResult,
     human_seconds,
 )
+from fleet_tui.domain.usage import UsageTotals
 
 TOOL_RESULT_PREVIEW = 300
 # tools whose effect `ask` reports in its own words (the plan line, sub-agent progress)
@@ -55,6 +57,9 @@ class ReplyPrinter:
         self.errors: list[RunError] = []
         self.output_closed: OutputClosed | None = None
         self.ties = SubagentTies()
+        # what the run's replies cost (sub-agents' too): the last JSON line says it
+        self.usage = UsageTotals()
+        self._usage_said = False
         self._plan = ""
         self._screen_mid_line = False
         # a token the agent echoes may arrive split across two deltas
@@ -91,6 +96,9 @@ class ReplyPrinter:
 
     def _track(self, event: Event) -> None:
         """What the run's outcome and the sub-agent lines need, whatever the output mode."""
+        inner = event.event if isinstance(event, SubagentEvent) else event
+        if isinstance(inner, MessageComplete):
+            self.usage.add(inner.usage)
         if isinstance(event, InterruptRequest):
             self.interrupts.append(event)
         elif isinstance(event, RunError):
@@ -186,3 +194,6 @@ class ReplyPrinter:
             self._write_reply(self._redactor.flush())
             if self.printed_any and not self.as_json and not self.at_line_start:
                 self.write("\n")
+            if self.as_json and self.usage and not self._usage_said:
+                self._usage_said = True
+                self.write(redact(json_text(usage_json(self.usage))) + "\n")

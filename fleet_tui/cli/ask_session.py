@@ -18,6 +18,7 @@ from fleet_tui.cli.store_access import open_for_cli
 from fleet_tui.common.errors import NotFoundError, RequestRejected
 from fleet_tui.common.exit_codes import ExitCode
 from fleet_tui.common.sanitize import print_err
+from fleet_tui.domain.attachments import AttachmentRules
 from fleet_tui.domain.interrupt_model import pending_interrupts
 from fleet_tui.services.conversation_service import ConversationService, memory_store
 from fleet_tui.services.launch import Target
@@ -68,8 +69,16 @@ async def open_thread(
 class AskSession:
     """The conversation service `ask` drives, and what it heard from it."""
 
-    def __init__(self, target: Target, client: FleetClient, printer: ReplyPrinter, err: TextIO):
+    def __init__(
+        self,
+        target: Target,
+        client: FleetClient,
+        printer: ReplyPrinter,
+        err: TextIO,
+        attachment_rules: AttachmentRules | None = None,
+    ):
         self.printer = printer
+        self.attachment_rules = attachment_rules or AttachmentRules()
         self.err = err
         self.client = client
         self.target = target
@@ -80,7 +89,12 @@ class AskSession:
         self.service = self._service(memory_store())
 
     def _service(self, store: Store) -> ConversationService:
-        service = ConversationService(store, self._spawn, client=lambda _agent: self.client)
+        service = ConversationService(
+            store,
+            self._spawn,
+            client=lambda _agent: self.client,
+            attachment_rules=lambda: self.attachment_rules,
+        )
         service.subscribe(self._heard)
         return service
 

@@ -37,8 +37,10 @@ from fleet_tui.settings.config import (
 )
 from fleet_tui.settings.config_keyring import secret_location
 from fleet_tui.settings.config_model import (
+    ATTACHMENT_SETTINGS,
     MAX_WATCH_INTERVAL,
     MIN_WATCH_INTERVAL,
+    attachment_mb_problem,
     valid_watch_interval,
 )
 from fleet_tui.settings.config_validate import name_problem
@@ -56,7 +58,7 @@ PROFILE_KEYS = (
     "allow_insecure_http",
 )
 # settings of the app, not of one agent
-APP_KEYS = ("theme", "debug_log", "watch_interval", "nudge_terminal")
+APP_KEYS = ("theme", "debug_log", "watch_interval", "nudge_terminal", *ATTACHMENT_SETTINGS)
 SETTABLE_KEYS = (*PROFILE_KEYS, *APP_KEYS, "name")
 # Optional settings an empty value clears.
 _CLEARABLE = frozenset({"api_key", "custom_header_name", "custom_header_value", "theme"})
@@ -128,6 +130,9 @@ def _show(
     if key == "debug_log":
         _say(out, "true" if settings.debug_log else "false")
         return 0
+    if key in ATTACHMENT_SETTINGS:
+        _say(out, f"{getattr(settings, key):g}")
+        return 0
     if key in ("watch_interval", "nudge_terminal"):
         _say(out, _app_value(key, settings))
         return 0
@@ -148,6 +153,12 @@ def _show(
     _say(out, f"Theme: {_display('theme', settings.theme)}")
     debug = f"on, {log_dir() / LOG_FILENAME}" if settings.debug_log else "off"
     _say(out, f"Debug log: {debug}")
+    _say(
+        out,
+        f"Attachments: up to {settings.attachment_max_mb:g} MB (attachment_max_mb); copied into "
+        f"the local store up to {settings.attachment_copy_max_mb:g} MB, larger ones kept as "
+        "their path (attachment_copy_max_mb)",
+    )
     interval = settings.watch_interval
     watch = f"every {interval:g} s" if interval > 0 else "off"
     _say(out, f"Inbox watch (watch_interval): {watch}")
@@ -214,6 +225,22 @@ def _boolean(key: str, value: str, err: IO[str]) -> bool | None:
         _err(err, f"fleet-tui config: {key} takes true or false; nothing saved")
         return None
     return word in _TRUE
+
+
+def _megabytes(key: str, value: str, err: IO[str]) -> float | None:
+    """`value` as a size setting in megabytes, or None after saying what `key` takes."""
+    words = value.strip()
+    if words.lower().endswith("mb"):
+        words = words[:-2].strip()
+    try:
+        number: object = float(words)
+    except ValueError:
+        number = value
+    problem = attachment_mb_problem(key, number)
+    if problem or not isinstance(number, float):
+        _err(err, f"fleet-tui config: {problem}; nothing saved")
+        return None
+    return number
 
 
 def _seconds(value: str) -> float | None:
@@ -312,6 +339,11 @@ def _set(
         if flag is None:
             return 2
         settings.debug_log = flag
+    elif key in ATTACHMENT_SETTINGS:
+        megabytes = _megabytes(key, value, err)
+        if megabytes is None:
+            return 2
+        setattr(settings, key, megabytes)
     elif key == "nudge_terminal":
         flag = _boolean(key, value, err)
         if flag is None:
@@ -386,6 +418,9 @@ def _set(
         shown = _display(key, settings.theme)
     elif key == "debug_log":
         shown = "true" if settings.debug_log else "false"
+    elif key in ATTACHMENT_SETTINGS:
+        _say(out, f"saved {key} = {getattr(settings, key):g} MB in {config_path}")
+        return 0
     elif key in ("watch_interval", "nudge_terminal"):
         shown = _app_value(key, settings)
     elif key == "name":

@@ -271,10 +271,14 @@ def _token_delay() -> float:
 
 
 _DELAY = _token_delay()
+# what the demo's replies say they cost (shown with `u`), as a hosted model's would
+DEMO_MODEL = "demo-scripted-1"
 
 # deepagents would pick a hosted model when given none: every agent here gets a scripted one.
 graph = create_deep_agent(
-    model=ScriptedChatModel(script=demo_script, token_delay=_DELAY),
+    model=ScriptedChatModel(
+        script=demo_script, token_delay=_DELAY, model_name=DEMO_MODEL, report_usage=True
+    ),
     tools=[get_weather, send_email],
     system_prompt="You are the fleet-tui demo agent.",
     # deepagents 0.7 has no `write_todos` of its own: TodoListMiddleware brings it.
@@ -284,7 +288,12 @@ graph = create_deep_agent(
             "name": RESEARCHER,
             "description": "Researches a topic and reports the key facts with sources.",
             "system_prompt": "You are the researcher of the fleet-tui demo.",
-            "model": ScriptedChatModel(script=researcher_script, token_delay=_DELAY),
+            "model": ScriptedChatModel(
+                script=researcher_script,
+                token_delay=_DELAY,
+                model_name=DEMO_MODEL,
+                report_usage=True,
+            ),
             "tools": [lookup_sources],
         }
     ],

@@ -27,6 +27,7 @@ from langchain_core.messages import (
     ToolCall,
     ToolCallChunk,
     ToolMessage,
+    UsageMetadata,
 )
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from pydantic import ConfigDict
@@ -85,6 +86,16 @@ def tool_results_since_last_human(messages: Sequence[BaseMessage]) -> list[ToolM
     return results
 
 
+def scripted_usage(messages: Sequence[BaseMessage], reply: Reply) -> UsageMetadata:
+    """What a scripted reply "cost": the tokens of the conversation it read, and those of its
+    text plus its tool calls' names and arguments (the same token rule as the stream)."""
+    read = sum(len(tokenize(m.text)) for m in messages)
+    written = len(reply.split()) + sum(
+        1 + len(tokenize(json.dumps(args, ensure_ascii=False))) for _, args in reply.tool_calls
+    )
+    return UsageMetadata(input_tokens=read, output_tokens=written, total_tokens=read + written)
+
+
 def _tool_call_id(messages: Sequence[BaseMessage], name: str, index: int) -> str:
     # Derived from the conversation so a replayed turn proposes the same call id.
     seed = f"{len(messages)}:{name}:{index}:{last_human_text(messages)}"
@@ -99,6 +110,10 @@ class ScriptedChatModel(BaseChatModel):
     script: Callable[[Sequence[BaseMessage]], Reply]
     token_delay: float = 0.0
     """Seconds to wait between streamed tokens (a `Reply` may override it)."""
+    model_name: str | None = None
+    """Reported in each reply's `response_metadata` (as providers do), when set."""
+    report_usage: bool = False
+    """Report `usage_metadata` (`scripted_usage`) on each reply, on its last chunk."""
 
     @property
     def _llm_type(self) -> str:
@@ -124,10 +139,23 @@ class ScriptedChatModel(BaseChatModel):
         **kwargs: Any,
     ) -> ChatResult:
         reply, calls = self._reply(messages)
-        message = AIMessage(content="".join(reply.split()), tool_calls=calls)
+        message = AIMessage(
+            content="".join(reply.split()), tool_calls=calls, **self._cost(messages, reply)
+        )
         return ChatResult(generations=[ChatGeneration(message=message)])
 
-    def _chunks(self, reply: Reply, calls: list[ToolCall]) -> Iterator[AIMessageChunk]:
+    def _cost(self, messages: Sequence[BaseMessage], reply: Reply) -> dict[str, Any]:
+        """The usage and model name a real provider reports with a reply, as message fields."""
+        fields: dict[str, Any] = {}
+        if self.report_usage:
+            fields["usage_metadata"] = scripted_usage(messages, reply)
+        if self.model_name:
+            fields["response_metadata"] = {"model_name": self.model_name}
+        return fields
+
+    def _chunks(
+        self, reply: Reply, calls: list[ToolCall], cost: dict[str, Any]
+    ) -> Iterator[AIMessageChunk]:
         tokens = reply.split()
         for token in tokens:
             yield AIMessageChunk(content=token)
@@ -148,8 +176,10 @@ class ScriptedChatModel(BaseChatModel):
                         )
                     ],
                 )
-        # The closing chunk lets langchain-core parse the accumulated tool-call arguments.
-        yield AIMessageChunk(content="", chunk_position="last")
+        # The closing chunk lets langchain-core parse the accumulated tool-call arguments; like
+        # providers that stream usage, it carries the reply's usage and model name (once: chunks
+        # are summed when merged, so usage on every chunk would count it many times).
+        yield AIMessageChunk(content="", chunk_position="last", **cost)
 
     def _delay(self, reply: Reply) -> float:
         return self.token_delay if reply.token_delay is None else reply.token_delay
@@ -163,7 +193,7 @@ class ScriptedChatModel(BaseChatModel):
     ) -> Iterator[ChatGenerationChunk]:
         reply, calls = self._reply(messages)
         delay = self._delay(reply)
-        for i, chunk in enumerate(self._chunks(reply, calls)):
+        for i, chunk in enumerate(self._chunks(reply, calls, self._cost(messages, reply))):
             if delay and i:
                 time.sleep(delay)
             token = chunk.content if isinstance(chunk.content, str) else ""
@@ -181,7 +211,7 @@ class ScriptedChatModel(BaseChatModel):
     ) -> AsyncIterator[ChatGenerationChunk]:
         reply, calls = self._reply(messages)
         delay = self._delay(reply)
-        for i, chunk in enumerate(self._chunks(reply, calls)):
+        for i, chunk in enumerate(self._chunks(reply, calls, self._cost(messages, reply))):
             if delay and i:
                 await asyncio.sleep(delay)
             token = chunk.content if isinstance(chunk.content, str) else ""

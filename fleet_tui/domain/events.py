@@ -11,8 +11,10 @@ import time
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
+from fleet_tui.domain.attachments import is_attachment_block
 from fleet_tui.domain.deep_state import StateFile, Todo
 from fleet_tui.domain.interrupt_model import Interrupt
+from fleet_tui.domain.usage import Usage
 
 Role = Literal["human", "ai", "tool", "system"]
 # how a run ended (not `RunStatus`: that is the status line's widget)
@@ -60,6 +62,8 @@ class MessageComplete:
     tool_call_id: str | None = None
     name: str | None = None
     reasoning: str = ""
+    # an AI message's cost, when its model reported it (see `usage`); set once per message
+    usage: Usage | None = None
     kind: Literal["message_complete"] = "message_complete"
 
 
@@ -285,7 +289,12 @@ def split_content(content: Any) -> tuple[str, str]:
                     reasoning.append(value)
                 elif isinstance(value, list):
                     reasoning.extend(s.get("text", "") for s in value if isinstance(s, dict))
-            elif kind in (None, "text", "output_text") and isinstance(block.get("text"), str):
+            elif (
+                kind in (None, "text", "output_text")
+                and isinstance(block.get("text"), str)
+                # a text file attached to a human message is a file, not what was typed
+                and not is_attachment_block(block)
+            ):
                 text.append(block["text"])
     return "".join(text), "".join(reasoning)
 

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from fleet_tui.common.errors import error_words, split_stored_error
+from fleet_tui.domain.attachments import AttachmentInfo
 from fleet_tui.domain.events import (
     Event,
     InterruptRequest,
@@ -41,6 +42,7 @@ from fleet_tui.domain.transcript_items import (
     find_auth_url,
 )
 from fleet_tui.domain.transcript_subagents import SubagentRuns
+from fleet_tui.domain.usage import Usage
 
 __all__ = [
     "AssistantItem",
@@ -83,6 +85,9 @@ class Transcript(SubagentRuns):
         self._run_call: dict[str, str] = {}
         # stored sub-agent messages by the `task` call they belong to, until its card is shown
         self._nested_rows: dict[str, list[Any]] = {}
+        # the cost of each agent message that reported one, by message id (a reply that only
+        # calls tools has no item of its own, and counts too: see `transcript_usage`)
+        self.usage: dict[str, Usage] = {}
         for item in items:
             self._append(item)
 
@@ -145,8 +150,13 @@ class Transcript(SubagentRuns):
             self._users.add(index, item.message_id, "human", item.text)
         return index
 
-    def add_user(self, text: str, message_id: str | None = None) -> int:
-        index = self._append(UserItem(text=text, message_id=message_id))
+    def add_user(
+        self,
+        text: str,
+        message_id: str | None = None,
+        attachments: tuple[AttachmentInfo, ...] = (),
+    ) -> int:
+        index = self._append(UserItem(text=text, message_id=message_id, attachments=attachments))
         self._notify([index])
         return index
 
@@ -208,11 +218,16 @@ class Transcript(SubagentRuns):
             if role == "human":
                 if server_id and self._users.knows(server_id, "human", content):
                     continue
-                changed.append(self._append(UserItem(text=content, message_id=server_id)))
+                files = tuple(getattr(message, "attachments", ()) or ())
+                user = UserItem(text=content, message_id=server_id, attachments=files)
+                changed.append(self._append(user))
             elif role == "ai":
                 if server_id and server_id in self._assistant:
                     continue
                 message_id = server_id or stand_in_id("row", row_id)
+                usage = getattr(message, "usage", None)
+                if isinstance(usage, Usage):
+                    self.usage[message_id] = usage
                 reasoning = getattr(message, "reasoning", "") or ""
                 if reasoning:
                     changed.append(
@@ -225,6 +240,7 @@ class Transcript(SubagentRuns):
                         content,
                         complete=True,
                         interrupted=not complete,
+                        usage=usage if isinstance(usage, Usage) else None,
                     )
                     changed.append(self._append(item))
                 for call in getattr(message, "tool_calls", None) or ():
@@ -373,6 +389,8 @@ class Transcript(SubagentRuns):
         if event.reasoning and event.message_id not in self._reasoning:
             item = ReasoningItem(message_id=event.message_id, text=event.reasoning)
             changed.append(self._append(item))
+        if event.usage is not None:
+            self.usage[event.message_id] = event.usage
         index = self._assistant.get(event.message_id)
         if index is None and event.content:
             index = self._append(AssistantItem(message_id=event.message_id))
@@ -381,6 +399,7 @@ class Transcript(SubagentRuns):
             assert isinstance(item, AssistantItem)
             if event.content and not item.equals(event.content):
                 item.replace(event.content)
+            item.usage = event.usage or item.usage
             item.complete = True
             item.touch()
             changed.append(index)

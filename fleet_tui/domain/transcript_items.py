@@ -13,8 +13,11 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
+from fleet_tui.domain.attachments import AttachmentInfo
+
 if TYPE_CHECKING:
     from fleet_tui.domain.transcript import Transcript
+    from fleet_tui.domain.usage import Usage
 
 # "stopped": the run ended (cancelled, or the conversation was reopened) before the result
 ToolState = Literal["running", "done", "failed", "stopped"]
@@ -30,6 +33,8 @@ class Item:
     version: int = field(default=0, init=False, repr=False)
     # view state kept with the item so that it survives switching conversations
     expanded: bool = field(default=False, init=False, repr=False)
+    # "2/3" on a message that has siblings (other branches of the thread); None without
+    branch: str | None = field(default=None, init=False, repr=False)
 
     def touch(self) -> None:
         self.version += 1
@@ -45,6 +50,8 @@ class UserItem(Item):
     text: str = ""
     # the server's id, once known (a message the user just sent has none yet)
     message_id: str | None = None
+    # the files sent with it: what its chips show
+    attachments: tuple[AttachmentInfo, ...] = ()
 
     @property
     def copy_text(self) -> str:
@@ -59,6 +66,8 @@ class AssistantItem(Item):
     complete: bool = False
     interrupted: bool = False
     node: str | None = None
+    # what it cost, when its model reported it (shown on demand under the reply)
+    usage: Usage | None = None
     generation: int = field(default=0, init=False, repr=False)
     _parts: list[str] = field(default_factory=list, init=False, repr=False)
     _length: int = field(default=0, init=False, repr=False)

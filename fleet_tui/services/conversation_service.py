@@ -18,6 +18,12 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from fleet_tui.common.errors import FleetError
+from fleet_tui.domain.attachments import (
+    Attachment,
+    AttachmentError,
+    AttachmentRules,
+    check_total,
+)
 from fleet_tui.domain.events import (
     Event,
     InterruptRequest,
@@ -29,7 +35,8 @@ from fleet_tui.domain.transcript import (
     InterruptItem,
     Transcript,
 )
-from fleet_tui.services import approvals, inbox_marks, retry_rule
+from fleet_tui.services import approvals, attachment_files, branching, inbox_marks, retry_rule
+from fleet_tui.services.branch_actions import BranchActions
 from fleet_tui.services.conversation_state import Cancellable, ConversationState, QueuedMessage
 from fleet_tui.services.deep_tracking import DeepTracking
 from fleet_tui.services.service_events import (
@@ -59,11 +66,12 @@ Spawn = Callable[[Coroutine[Any, Any, Any], str], Cancellable]
 Listener = Callable[[ServiceEvent], None]
 
 REFRESH_FAILED = "Could not refresh from the server"
+NOT_ATTACHED = "Not sent: a file cannot be attached"
 QUEUED_NOTICE = "Queued: it is sent when the current reply finishes."
 NOT_SENT_NOTICE = "Not sent. Your message is kept above; send it again later."
 
 
-class ConversationService:
+class ConversationService(BranchActions):
     def __init__(
         self,
         store: Store,
@@ -71,13 +79,18 @@ class ConversationService:
         *,
         client: Callable[[int], FleetClient | None],
         stream_modes: Callable[[], Sequence[str] | None] = lambda: None,
+        keep_choice: bool = False,
+        attachment_rules: Callable[[], AttachmentRules] = AttachmentRules,
     ) -> None:
         self.store = store
+        # the branch shown is the user's choice (the TUI), not the server's head (`ask`)
+        self.keep_choice = keep_choice
         self._spawn = spawn
         # the client of an agent (by its store key): each conversation runs with its own
         # agent's, so a run goes on when the user switches to another agent
         self._client = client
         self._stream_modes = stream_modes
+        self._attachment_rules = attachment_rules
         self.states: dict[int, ConversationState] = {}
         # the conversation the user looks at: kept in memory while idle
         self.focused: int | None = None
@@ -141,6 +154,7 @@ class ConversationService:
             state = self._track(
                 conversation, Transcript.from_messages(self.store.messages(conversation.id))
             )
+            branching.mark(state.transcript, self.store.branch_points(conversation.id))
             approvals.restore(self.store, state)
             _settle(state)
         state.known_ids.update(message_ids_in_state(server_state))
@@ -171,6 +185,7 @@ class ConversationService:
         if conversation is None:
             return None
         transcript = Transcript.from_messages(self.store.messages(conversation_id))
+        branching.mark(transcript, self.store.branch_points(conversation_id))
         state = ConversationState(conversation, transcript)
         approvals.restore(self.store, state)
         _settle(state)
@@ -229,15 +244,25 @@ class ConversationService:
         return self.store.delete_agent_data(agent_pk, forget_agent=forget_agent)
 
     # ----------------------------------------------------------------- turns
-    def send(self, conversation_id: int, text: str) -> Cancellable | None:
-        """Send `text`; while a run goes it is queued and sent when the run ends."""
+    def send(
+        self, conversation_id: int, text: str, attachments: Sequence[Attachment] = ()
+    ) -> Cancellable | None:
+        """Send `text` with the files attached to it; while a run goes it is queued and sent
+        when the run ends. Files over the size limit together are not sent (a `Problem`)."""
         state = self.states[conversation_id]
+        files = tuple(attachments)
+        too_much = check_total([f.info for f in files], self._attachment_rules().max_mb)
+        if too_much is not None:
+            self._emit(Problem(conversation_id, NOT_ATTACHED, too_much))
+            return None
         if state.running:
-            state.queued.append(QueuedMessage(text))
+            state.queued.append(QueuedMessage(text, attachments=files))
             state.transcript.add_notice(QUEUED_NOTICE)
             self._emit(Queued(conversation_id, text))
             return None
-        return self._start(state, text=text)
+        if self.keep_choice and state.conversation.branch_tip and state.conversation.thread_id:
+            return self._spawn(self._send_on_branch(state, text, files), "refresh")
+        return self._start(state, text=text, attachments=files)
 
     def resume(
         self, conversation_id: int, value: Any, item: InterruptItem | None = None
@@ -267,10 +292,11 @@ class ConversationService:
         if choice is None:
             state.transcript.add_notice(NOT_SENT_NOTICE)
             return None
+        files = state.last_attachments if text == state.last_text else ()
         if choice is BusyChoice.JOIN:
-            state.queued.insert(0, QueuedMessage(text, shown=True))
+            state.queued.insert(0, QueuedMessage(text, shown=True, attachments=files))
             return self.join(conversation_id)
-        return self._start(state, text=text, strategy=choice.value, shown=True)
+        return self._start(state, text=text, strategy=choice.value, shown=True, attachments=files)
 
     def join(self, conversation_id: int) -> Cancellable | None:
         """Follow the run going on the thread (started elsewhere), then send what is queued."""
@@ -295,7 +321,7 @@ class ConversationService:
         elif state.queued:
             # it finished meanwhile: send what was waiting
             queued = state.queued.pop(0)
-            self._start(state, text=queued.text, shown=queued.shown)
+            self._start(state, text=queued.text, shown=queued.shown, attachments=queued.attachments)
 
     def retry(self, conversation_id: int, index: int | None = None) -> None:
         """Retry after the error item at `index` (the latest failure when None): send its
@@ -308,7 +334,13 @@ class ConversationService:
         if action == "refresh":
             self.refresh(conversation_id)
         elif text:
-            self._start(state, text=text, shown=True)
+            max_mb = self._attachment_rules().max_mb
+            try:
+                files = attachment_files.files_again(self.store, state, text, max_mb=max_mb)
+            except AttachmentError as exc:
+                self._emit(Problem(conversation_id, NOT_ATTACHED, str(exc)))
+                return
+            self._start(state, text=text, shown=True, attachments=files)
 
     async def cancel(self, conversation_id: int) -> str | None:
         """Stop the run on the server, keeping the partial reply. A problem to show, or None."""
@@ -332,10 +364,15 @@ class ConversationService:
         join_run: str | None = None,
         strategy: str | None = None,
         shown: bool = False,
+        checkpoint: str | None = None,
+        regenerate: str | None = None,
+        attachments: tuple[Attachment, ...] = (),
     ) -> Cancellable | None:
-        """Start a turn: send `text`, answer an interrupt with `resume`, or follow `join_run`.
+        """Start a turn: send `text`, answer an interrupt with `resume`, follow `join_run`, or
+        run again from the checkpoint `regenerate`.
 
         `shown`: the message is already in the transcript and the store (a retry, a 409).
+        `checkpoint`: `text` is sent from that checkpoint (a fork).
         """
         client = self.client_of(state)
         if client is None:
@@ -343,9 +380,10 @@ class ConversationService:
         from fleet_tui.services.runner import TurnRunner
 
         if text is not None:
-            state.last_text = text
+            state.last_text, state.last_attachments = text, attachments
             if not shown:
-                state.transcript.add_user(text)
+                infos = tuple(a.info for a in attachments)
+                state.transcript.add_user(text, attachments=infos)
         runner = TurnRunner(
             client,
             self.store,
@@ -354,8 +392,10 @@ class ConversationService:
             stream_modes=self._stream_modes(),
             known_message_ids=state.known_ids,
             open_subagents=state.transcript.open_subagents(),
+            attachment_rules=self._attachment_rules(),
         )
         state.runner = runner
+        runner.forked_from = checkpoint or regenerate
         state.last_error = None
         state.reconnecting = ""
         state.quiet_since = None
@@ -363,8 +403,16 @@ class ConversationService:
         self._set_activity(state, Activity.STARTING)
         if join_run is not None:
             turn = runner.join(join_run)
+        elif regenerate is not None:
+            turn = runner.regenerate(regenerate)
         elif text is not None:
-            turn = runner.send(text, multitask_strategy=strategy, store_human=not shown)
+            turn = runner.send(
+                text,
+                multitask_strategy=strategy,
+                store_human=not shown,
+                checkpoint=checkpoint,
+                attachments=attachments,
+            )
         else:
             turn = runner.resume(resume)
         state.handle = self._spawn(self._run(state, runner, turn, text), f"run-{state.id}")
@@ -390,6 +438,8 @@ class ConversationService:
         state.quiet_since = None
         if runner.failure is not None and not runner.busy:
             state.last_error = str(runner.failure)
+        if runner.forked_from is not None and not runner.busy:
+            self.fork_ended(state, runner.forked_from)
         state.conversation = self.store.get_conversation(state.id) or runner.conversation
         self._deep.run_finished(state)
         self._set_activity(state, Activity.IDLE)
@@ -405,9 +455,11 @@ class ConversationService:
             self._emit(InterruptsPending(state.id, tuple(state.interrupts.values())))
         elif state.queued and status != "cancelled":
             queued = state.queued.pop(0)
-            self._start(state, text=queued.text, shown=queued.shown)
+            self._start(state, text=queued.text, shown=queued.shown, attachments=queued.attachments)
         elif state.id != self.focused:
             self.states.pop(state.id, None)
+        if runner.forked_from is not None and state.conversation.thread_id and not state.running:
+            self.refresh(state.id)  # the new branch's points and marks
 
     def _set_activity(self, state: ConversationState, activity: Activity, detail: str = "") -> None:
         state.activity = activity
@@ -470,7 +522,9 @@ class ConversationService:
         latest = self.store.messages(state.id, limit=1)
         last_seq = latest[0].seq if latest else 0
         try:
-            result = await refresh_thread(client, self.store, state.conversation)
+            result = await refresh_thread(
+                client, self.store, state.conversation, keep_choice=self.keep_choice
+            )
         except FleetError as exc:
             self._emit(Problem(state.id, REFRESH_FAILED, str(exc), retryable=True))
             return False
@@ -478,9 +532,12 @@ class ConversationService:
         if conversation is not None:
             state.conversation = conversation
             self._emit(ConversationChanged(conversation))
-        if result.updated:
-            # a stored reply was finished on the server: rebuild from the store
+        points = self.store.branch_points(state.id) if result.path is not None else {}
+        if result.updated or (points and branching.marks_differ(state.transcript, points)):
+            # a stored reply was finished on the server, the branch shown changed, or its
+            # marks did: rebuild from the store
             state.transcript = Transcript.from_messages(self.store.messages(state.id))
+            branching.mark(state.transcript, self.store.branch_points(state.id))
             approvals.restore(self.store, state)
             _settle(state)
             self._emit(TranscriptReplaced(state.id, state.transcript))

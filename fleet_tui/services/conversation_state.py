@@ -6,6 +6,7 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
+from fleet_tui.domain.attachments import Attachment
 from fleet_tui.domain.deep_state import StateFile, Todo
 from fleet_tui.domain.events import (
     Event,
@@ -39,6 +40,7 @@ class QueuedMessage:
     text: str
     # already on screen and in the store (a message put back after a 409 "join")
     shown: bool = False
+    attachments: tuple[Attachment, ...] = ()
 
 
 @dataclass
@@ -53,6 +55,8 @@ class ConversationState:
     # when the run's stream last sent data, while it says it has been silent
     quiet_since: float | None = None
     last_text: str | None = None
+    # the files sent with `last_text`: sent again with it (a retry, a 409 answered)
+    last_attachments: tuple[Attachment, ...] = ()
     queued: list[QueuedMessage] = field(default_factory=list)
     # pending interrupts by id, each with the response schema the server sent with it
     interrupts: dict[str | None, InterruptRequest] = field(default_factory=dict)

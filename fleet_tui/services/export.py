@@ -23,7 +23,9 @@ from typing import Any, Final, Literal
 from fleet_tui.common.errors import split_stored_error
 from fleet_tui.common.redaction import redact, redact_value
 from fleet_tui.common.sanitize import clean_line, clean_text
+from fleet_tui.domain.attachments import format_size
 from fleet_tui.domain.deep_state import human_size
+from fleet_tui.domain.usage import totals_of, totals_words, usage_words
 from fleet_tui.storage.store import Conversation, StoredMessage, ThreadState
 
 __all__ = [
@@ -95,6 +97,11 @@ def _tool_result_block(content: str) -> str:
         except ValueError:
             pass
     return _fence(clean_text(content), "text")
+
+
+def _plain(text: str) -> str:
+    """One line of text that Markdown shows as written (its emphasis and link marks escaped)."""
+    return re.sub(r"([\\`*_\[\]<>])", r"\\\1", clean_line(text))
 
 
 def _details(summary: str, body: str) -> str:
@@ -179,6 +186,14 @@ def _message_markdown(msg: StoredMessage, nested: Nested | None = None) -> str:
         parts.append("\n".join(f"> {line}".rstrip() for line in lines))
     elif msg.content.strip():
         parts.append(clean_text(msg.content).strip())
+    if msg.attachments:
+        parts.append(
+            "**Attached:** "
+            + ", ".join(
+                f"{_code_span(clean_line(a.name))} ({a.mime_type}, {format_size(a.size)})"
+                for a in msg.attachments
+            )
+        )
     for call in msg.tool_calls:
         name = str(call.get("name") or "")
         parts.append(f"**Tool call:** {_code_span(name) if name else '(unnamed)'}")
@@ -188,6 +203,8 @@ def _message_markdown(msg: StoredMessage, nested: Nested | None = None) -> str:
             parts.append(_subagent_markdown(call, run, nested or {}))
     if len(parts) == 1 and not msg.complete:
         parts.append("*(no text received)*")
+    if words := usage_words(msg.usage):
+        parts.append(f"*Usage: {_plain(words)}*")
     return "\n\n".join(parts)
 
 
@@ -220,6 +237,7 @@ def export_markdown(
     facts += [
         f"- **Started:** {_local(conversation.created_at)}",
         f"- **Messages:** {len(messages)}",
+        *_usage_facts(messages, nested),
         f"- **Exported:** {exported.strftime('%Y-%m-%d %H:%M %Z').strip()} by fleet-tui",
     ]
     sections = [f"# {title}", "\n".join(facts), "---"]
@@ -230,6 +248,15 @@ def export_markdown(
             sections.append(_subagent_markdown({"id": call_id}, run, nested))
     sections += _deep_state_markdown(thread_state)
     return redact("\n\n".join(sections) + "\n")
+
+
+def _usage_facts(messages: Sequence[StoredMessage], nested: Nested) -> list[str]:
+    """The header's line on what the replies that reported it cost, sub-agents' included."""
+    totals = totals_of(m.usage for m in [*messages, *(m for run in nested.values() for m in run)])
+    if not totals:
+        return []
+    models = f" ({', '.join(_plain(m) for m in totals.models)})" if totals.models else ""
+    return [f"- **Usage:** {_plain(totals_words(totals).removeprefix('Σ '))}{models}"]
 
 
 def _deep_state_markdown(thread_state: ThreadState | None) -> list[str]:
@@ -289,6 +316,17 @@ def _message_record(msg: StoredMessage, nested: Nested | None = None) -> dict[st
         "server_id": msg.server_id,
         "complete": msg.complete,
         "created_at": _iso(msg.created_at),
+        "usage": msg.usage.to_dict() if msg.usage is not None else None,
+        **(
+            {
+                "attachments": [
+                    {"name": a.name, "mime_type": a.mime_type, "size": a.size}
+                    for a in msg.attachments
+                ]
+            }
+            if msg.attachments
+            else {}
+        ),
     }
 
 
@@ -324,6 +362,10 @@ def export_json(
         },
         "messages": [_message_record(m, nested) for m in messages],
     }
+    # what the replies that reported it cost, sub-agents' included (each message once)
+    totals = totals_of(m.usage for m in [*messages, *(m for run in nested.values() for m in run)])
+    if totals:
+        doc["usage"] = totals.to_dict()
     if thread_state is not None and thread_state.todos:
         doc["plan"] = [{"content": t.content, "status": t.status} for t in thread_state.todos]
     if thread_state is not None and thread_state.files:

@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from typing import Protocol, TypeVar
 
+from fleet_tui.domain.attachments import Attachment
 from fleet_tui.domain.events import (
     Event,
     InterruptRequest,
@@ -79,9 +80,17 @@ class RunRecorder:
             self.store.report(self.failure)
             return None
 
-    def add_human(self, text: str) -> None:
-        """Store the user's message (it is sent whether or not this works)."""
-        self.attempt(lambda: self.store.add_message(self.conversation_id, "human", text))
+    def add_human(
+        self, text: str, attachments: Sequence[Attachment] = (), *, copy_max_bytes: int = 0
+    ) -> None:
+        """Store the user's message and its files (it is sent whether or not this works)."""
+        row = self.attempt(lambda: self.store.add_message(self.conversation_id, "human", text))
+        if row is not None and attachments:
+            self.attempt(
+                lambda: self.store.add_attachments(
+                    row.id, attachments, copy_max_bytes=copy_max_bytes
+                )
+            )
 
     def _row_for(self, message_id: str) -> int:
         row = self._rows.get(message_id)
@@ -167,6 +176,7 @@ class RunRecorder:
                 reasoning=event.reasoning,
                 complete=True,
                 run_id=self.run_id,
+                usage=event.usage,
             )
             return
         if server_id and self.store.find_message_by_server_id(self.conversation_id, server_id):
@@ -200,6 +210,7 @@ class RunRecorder:
             server_id=server_id,
             reasoning=event.reasoning,
             parent_call_id=self._parent_call[namespace],
+            usage=event.usage,
         )
         self._subagent_rows.setdefault(namespace, []).append(row.id)
 

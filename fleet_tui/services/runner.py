@@ -15,6 +15,7 @@ from typing import Any
 
 from fleet_tui.agent_server.client import FleetClient, RunStream
 from fleet_tui.common.errors import FleetError, ThreadBusyError
+from fleet_tui.domain.attachments import Attachment, AttachmentRules, human_content, limit_bytes
 from fleet_tui.domain.events import Event, RunEnded, RunError, RunStarted, ToolCall
 from fleet_tui.services.recorder import RunRecorder, flush_periodically
 from fleet_tui.storage.store import Conversation, Store
@@ -22,8 +23,8 @@ from fleet_tui.storage.store import Conversation, Store
 EventSink = Callable[[Event], None]
 
 
-def human_input(text: str) -> dict[str, Any]:
-    return {"messages": [{"role": "user", "content": text}]}
+def human_input(text: str, attachments: Sequence[Attachment] = ()) -> dict[str, Any]:
+    return {"messages": [{"role": "user", "content": human_content(text, attachments)}]}
 
 
 class TurnRunner:
@@ -39,6 +40,7 @@ class TurnRunner:
         stream_modes: Sequence[str] | None = None,
         known_message_ids: Iterable[str] = (),
         open_subagents: Iterable[tuple[str | None, ToolCall]] = (),
+        attachment_rules: AttachmentRules | None = None,
     ):
         self.client = client
         self.store = store
@@ -61,6 +63,9 @@ class TurnRunner:
         # stream's: the service records it but does not pass it on as a stream event
         self.ending = False
         self.cancel_confirmed = False
+        # the checkpoint this run started from (an edit, a regeneration, a branch's tip)
+        self.forked_from: str | None = None
+        self.attachment_rules = attachment_rules or AttachmentRules()
 
     @property
     def thread_id(self) -> str | None:
@@ -77,24 +82,48 @@ class TurnRunner:
         return thread_id
 
     async def send(
-        self, text: str, *, multitask_strategy: str | None = None, store_human: bool = True
+        self,
+        text: str,
+        *,
+        multitask_strategy: str | None = None,
+        store_human: bool = True,
+        checkpoint: str | None = None,
+        attachments: Sequence[Attachment] = (),
     ) -> str:
-        """Send a human message (already shown by the caller) and stream the reply.
+        """Send a human message (already shown by the caller), with the files attached to
+        it as content blocks, and stream the reply.
 
         `multitask_strategy` says what to do when the thread is busy with another run:
         "enqueue" waits for it, "interrupt" stops it. By default the run is refused (409) so
-        that the user chooses, instead of the server queueing it silently.
+        that the user chooses, instead of the server queueing it silently. With `checkpoint`
+        the run starts from that checkpoint (an edit, or a branch that is not the newest).
         """
         return await self._run(
             lambda thread_id, seen: self.client.stream_run(
-                human_input(text),
+                human_input(text, attachments),
                 thread_id=thread_id,
                 stream_modes=self.stream_modes,
                 multitask_strategy=multitask_strategy or "reject",
                 seen_message_ids=seen,
+                checkpoint=checkpoint,
             ),
             human_text=text,
             store_human=store_human,
+            attachments=attachments,
+        )
+
+    async def regenerate(self, checkpoint: str) -> str:
+        """Run again from `checkpoint` (the one before a reply) with no new input."""
+        return await self._run(
+            lambda thread_id, seen: self.client.stream_run(
+                None,
+                thread_id=thread_id,
+                stream_modes=self.stream_modes,
+                multitask_strategy="reject",
+                seen_message_ids=seen,
+                checkpoint=checkpoint,
+            ),
+            human_text=None,
         )
 
     async def resume(self, value: Any) -> str:
@@ -124,10 +153,12 @@ class TurnRunner:
         *,
         human_text: str | None,
         store_human: bool = False,
+        attachments: Sequence[Attachment] = (),
     ) -> str:
         recorder = RunRecorder(self.store, self.conversation.id, human_text=human_text)
         if store_human and human_text is not None:
-            recorder.add_human(human_text)
+            copy_max = limit_bytes(self.attachment_rules.copy_max_mb)
+            recorder.add_human(human_text, attachments, copy_max_bytes=copy_max)
         flusher = asyncio.create_task(flush_periodically(recorder))
         try:
             thread_id = await self.ensure_thread(recorder)

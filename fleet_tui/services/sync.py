@@ -8,15 +8,20 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, cast
 
 from fleet_tui.agent_server.client import FleetClient
+from fleet_tui.domain.attachments import attachments_in
+from fleet_tui.domain.branches import BranchPath
 from fleet_tui.domain.deep_state import StateFile, Todo, parse_files, parse_todos
 from fleet_tui.domain.events import message_role, split_content, tool_calls_of, tool_result_text
 from fleet_tui.domain.interrupt_model import Interrupt, pending_interrupts, waiting_status
 from fleet_tui.domain.message_identity import MessageIndex
+from fleet_tui.domain.usage import usage_of
+from fleet_tui.services import branching
 from fleet_tui.storage.store import Agent, Conversation, Store, StoredMessage, title_from
 from fleet_tui.storage.store_records import CONVERSATION_STATUSES, ConversationStatus
 
 __all__ = [
     "FIRST_MESSAGE",
+    "UNTITLED",
     "SyncReport",
     "ThreadRefresh",
     "known_status",
@@ -30,6 +35,8 @@ __all__ = [
 # The alias under which a thread search's `extract` returns a thread's first message, so a
 # title can be made without fetching the thread's whole `values` (files, every message).
 FIRST_MESSAGE = "first_message"
+# the title of a thread with neither a title in its metadata nor a first human message
+UNTITLED = "Untitled thread"
 
 
 @dataclass
@@ -42,6 +49,8 @@ class ThreadRefresh:
     # a deep agent's plan and files as `/state` holds them; None when it holds none
     todos: tuple[Todo, ...] | None = None
     files: dict[str, StateFile] | None = None
+    # the branch shown, when the thread's tree was read (see `branching.follow`)
+    path: BranchPath | None = None
 
 
 def _text_of(message: dict[str, Any]) -> tuple[str, str]:
@@ -73,6 +82,8 @@ def reconcile_messages(
             continue
         text, reasoning = _text_of(message)
         calls = [asdict(c) for c in tool_calls_of(message)]
+        # a reply's cost as the server keeps it (no wall time: it was not timed here)
+        usage = usage_of(message) if role == "ai" else None
         row = known.find(server_id, role, text)
         if row is not None:
             if row.server_id != server_id:  # it was matched by its text: it takes the id
@@ -84,10 +95,15 @@ def reconcile_messages(
                     tool_calls=calls,
                     reasoning=reasoning or None,
                     complete=True,
+                    usage=usage if row.usage is None else None,
                 )
                 result.updated += 1
+            elif usage is not None and row.usage is None:
+                # stored before its cost was known (the stream broke before its last chunk)
+                store.update_message(row.id, usage=usage)
+                result.updated += 1
             continue
-        store.add_message(
+        added = store.add_message(
             conversation_id,
             role,
             text,
@@ -96,25 +112,39 @@ def reconcile_messages(
             name=message.get("name") if isinstance(message.get("name"), str) else None,
             server_id=server_id,
             reasoning=reasoning,
+            usage=usage,
         )
+        if role == "human" and (files := attachments_in(message.get("content"))):
+            # sent from elsewhere: what they are is known, their bytes stay on the server
+            store.add_attachments(added.id, files, copy_max_bytes=0)
         result.added += 1
     return result
 
 
 async def refresh_thread(
-    client: FleetClient, store: Store, conversation: Conversation
+    client: FleetClient, store: Store, conversation: Conversation, *, keep_choice: bool = False
 ) -> ThreadRefresh:
-    """Fetch the thread's state and status from the server and reconcile the store."""
+    """Fetch the thread's state and status from the server and reconcile the store.
+
+    The store follows the branch shown: the server's head, or with `keep_choice` the branch
+    the user chose (its messages, plan and files, from the thread's history)."""
     assert conversation.thread_id
     state = await client.get_thread_state(conversation.thread_id)
     values = state.get("values") if isinstance(state, dict) else None
     messages = values.get("messages", []) if isinstance(values, dict) else []
-    result = reconcile_messages(
-        store, conversation.id, messages if isinstance(messages, list) else []
-    )
+    messages = messages if isinstance(messages, list) else []
+    followed = await branching.follow(client, store, conversation, messages, choice=keep_choice)
+    on_head = followed is None or followed.at_head
+    if followed is not None and not followed.at_head:
+        messages, values = list(followed.path.messages), dict(followed.path.values)
+    result = reconcile_messages(store, conversation.id, messages)
+    if followed is not None:
+        result.path = followed.path
+        result.updated += int(followed.changed)  # rows moved: the transcript is rebuilt
     thread = await client.get_thread(conversation.thread_id)
-    # `/state` is the one source: the thread's own list can be incomplete after a failed resume
-    result.interrupts = pending_interrupts(state)
+    # `/state` is the one source: the thread's own list can be incomplete after a failed
+    # resume. What it waits on is the head's: a branch that is not the head waits on nothing.
+    result.interrupts = pending_interrupts(state) if on_head else []
     store.set_waiting(conversation.id, result.interrupts)
     thread_status = thread.get("status") if isinstance(thread, dict) else None
     status = known_status(waiting_status(thread_status, result.interrupts))
@@ -169,7 +199,7 @@ def thread_title(thread: dict[str, Any]) -> str:
     title = metadata.get("title") if isinstance(metadata, dict) else None
     if isinstance(title, str) and title.strip():
         return title
-    return title_from(_first_human_text(thread)) or "Untitled thread"
+    return title_from(_first_human_text(thread)) or UNTITLED
 
 
 def server_time(value: Any) -> float | None:

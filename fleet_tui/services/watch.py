@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import time
 from collections.abc import Callable, Collection, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from fleet_tui.common.errors import FleetError
 from fleet_tui.common.redaction import redact
@@ -38,6 +40,8 @@ T = TypeVar("T")
 
 # The longest wait between two looks at an agent that keeps failing.
 MAX_WAIT = 3600.0
+# first imports going on at once (the others wait; looks at agents already imported do not)
+IMPORTS_AT_ONCE = 2
 UNUSABLE = "Its settings cannot be used as they are; fix them in the settings."
 
 
@@ -122,6 +126,14 @@ class InboxWatch:
         self._schedules: dict[str, Schedule] = {}
         self._going: dict[str, asyncio.Task[AgentLook]] = {}
         self._wake = asyncio.Event()
+        # The store's writes run in one thread of their own, one after another: the event loop
+        # (the UI) never waits on the store's lock for more than one short transaction.
+        self._store_thread = ThreadPoolExecutor(1, thread_name_prefix="fleet-watch-store")
+        self._importing = asyncio.Semaphore(IMPORTS_AT_ONCE)
+
+    async def _offload(self, work: Callable[..., T], *args: Any) -> T:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._store_thread, functools.partial(work, *args))
 
     # -- one look -----------------------------------------------------------------------------
     def problems(self) -> dict[str, str]:
@@ -133,7 +145,7 @@ class InboxWatch:
 
     async def look(self, profile: AgentProfile) -> AgentLook:
         """One look at one saved agent (waits for a look at it already going on)."""
-        agent = self.store.ensure_agent(profile.url, profile.agent_id)
+        agent = await self._offload(self.store.ensure_agent, profile.url, profile.agent_id)
         lock = self._locks.setdefault(agent.id, asyncio.Lock())
         async with lock:
             result = await self._look(profile, agent.id)
@@ -160,6 +172,8 @@ class InboxWatch:
                 memory,
                 on_screen=self.on_screen(),
                 running=set(self.running()),
+                offload=self._offload,
+                importing=self._importing,
             )
             try:
                 report = await look.run()

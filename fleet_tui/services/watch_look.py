@@ -22,16 +22,23 @@ Who changed a thread decides what the inbox does with it:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import time
-from collections.abc import AsyncIterator, Callable, Collection, Iterator
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Iterator
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from fleet_tui.agent_server.client import FleetClient, RequestRejected
 from fleet_tui.domain.inbox import InboxKind
 from fleet_tui.domain.interrupt_model import Interrupt, pending_interrupts
-from fleet_tui.services.sync import FIRST_MESSAGE, known_status, server_time, thread_title
+from fleet_tui.services.sync import (
+    FIRST_MESSAGE,
+    UNTITLED,
+    known_status,
+    server_time,
+    thread_title,
+)
 from fleet_tui.storage.store import Store
 from fleet_tui.storage.store_watch import (
     KnownThread,
@@ -48,8 +55,12 @@ EXTRACT = {FIRST_MESSAGE: "values.messages[0]"}
 # A look that finds nothing new reads one small page; a look that finds many reads bigger ones.
 LOOK_PAGES = (10, 100, 500)
 # The first look imports everything: big pages, few round trips.
-IMPORT_PAGES = (200, 500)
+IMPORT_PAGES = (1000,)
 FAILED_WORDS = "the run ended with an error"
+# the cursor of an agent that had no thread at its last look
+EMPTY_CURSOR = "1970-01-01T00:00:00+00:00"
+
+Offload = Callable[..., Awaitable[Any]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +125,8 @@ class Look:
         on_screen: int | None,
         running: Collection[int] = (),
         clock: Callable[[], float] = time.time,
+        offload: Offload = asyncio.to_thread,
+        importing: asyncio.Semaphore | None = None,
     ) -> None:
         self.store = store
         self.client = client
@@ -122,15 +135,17 @@ class Look:
         self.on_screen = on_screen
         self.running = running
         self.clock = clock
+        # runs store work away from the event loop (the watch: one thread for all its looks)
+        self.offload = offload
+        # first imports share this: big pages from many agents at once would arrive together,
+        # and decoding them all in one turn of the event loop stalls it
+        self.importing = importing or asyncio.Semaphore(1)
         self.report = LookReport()
-        self.cursor = store.watch_cursor(agent_pk)
-        self.since = parse_time(self.cursor)
-        self.first = self.since is None
+        self.cursor: str | None = None
+        self.since: dt.datetime | None = None
+        self.first = True
         # a conversation marked changed after this (this machine's clock) was marked by us
-        reference = memory.looked_at
-        if reference is None and self.since is not None:
-            reference = self.since.timestamp()  # another process looked last: the server's clock
-        self.reference = reference
+        self.reference: float | None = None
         self.marked: dict[int, float] = {}  # what this look marks (see `AgentWatchState.marked`)
 
     # -- requests ---------------------------------------------------------------------------
@@ -193,16 +208,27 @@ class Look:
     # -- the look -------------------------------------------------------------------------
     async def run(self) -> LookReport:
         started = self.clock()
+        self.cursor = await self.offload(self.store.watch_cursor, self.agent_pk)
+        self.since = parse_time(self.cursor)
+        self.first = self.since is None
+        self.reference = self.memory.looked_at
+        if self.reference is None and self.since is not None and self.cursor != EMPTY_CURSOR:
+            # another process looked last: its cursor, in the server's clock, will do
+            self.reference = self.since.timestamp()
         if self.first:
-            await self._import_all()
+            async with self.importing:
+                await self._import_all()
         else:
             changed: list[dict[str, Any]] = []
             async for page in self._threads(LOOK_PAGES):
                 changed.extend(page)
             if changed:
                 await self._apply_changes(changed)
+        if self.report.cursor is None and self.first:
+            # no thread yet: the next look is not a first one (its threads are news)
+            self.report.cursor = EMPTY_CURSOR
         if self.report.cursor is not None and self.report.cursor != self.cursor:
-            self.store.set_watch_cursor(self.agent_pk, self.report.cursor)
+            await self.offload(self.store.set_watch_cursor, self.agent_pk, self.report.cursor)
         self.memory.looked_at = started
         self.memory.marked = self.marked
         return self.report
@@ -210,15 +236,31 @@ class Look:
     async def _import_all(self) -> None:
         """The first look: everything stored, nothing marked, what waits read from `/state`."""
         waiting: list[tuple[int, str]] = []
-        async for page in self._threads(IMPORT_PAGES):
-            ids, interrupted = await asyncio.to_thread(self._import_page, page)
-            waiting.extend((ids[t], t) for t in interrupted)
+        # A page is stored in a worker thread while the next one is on its way: the store's
+        # full-text index makes a page's writes cost about what its request does.
+        writing: asyncio.Future[tuple[dict[str, int], list[str]]] | None = None
+        try:
+            async for page in self._threads(IMPORT_PAGES):
+                if writing is not None:
+                    ids, interrupted = await writing
+                    waiting.extend((ids[t], t) for t in interrupted)
+                writing = asyncio.ensure_future(self.offload(self._import_page, page))
+            if writing is not None:
+                ids, interrupted = await writing
+                waiting.extend((ids[t], t) for t in interrupted)
+                writing = None
+        finally:
+            if writing is not None and not writing.done():
+                # the look failed while a page was being stored: let it finish (no cursor is
+                # saved, so the next look stores the rest)
+                with contextlib.suppress(Exception):
+                    await asyncio.shield(writing)
         updates = []
         for conversation_id, thread_id in waiting:
             pending = await self._pending(thread_id)
             status = "interrupted" if pending else "cancelled"
             updates.append(ThreadUpdate(conversation_id, status=status, waiting=pending))
-        update_threads(self.store, updates)
+        await self.offload(update_threads, self.store, updates)
 
     def _import_page(self, page: list[dict[str, Any]]) -> tuple[dict[str, int], list[str]]:
         """Store a page of the first look (in a worker thread: a page is one transaction)."""
@@ -247,29 +289,46 @@ class Look:
 
     async def _apply_changes(self, threads: list[dict[str, Any]]) -> None:
         by_id = {t["thread_id"]: t for t in threads}
-        known = known_threads(self.store, self.agent_pk, by_id)
+        # store work in a worker thread: after days away an agent may bring thousands
+        known = await self.offload(known_threads, self.store, self.agent_pk, by_id)
         missing = [t for t in by_id if t not in known]
+        # a thread seen before its first message was stored got no title: it may have one now
+        untitled = [t for t, k in known.items() if k.title in (UNTITLED, "")]
+        titled = await self._titles(missing + untitled)
         if missing:
-            await self._import_new(missing, by_id)
-            known = known_threads(self.store, self.agent_pk, by_id)
+            await self._import_new(missing, by_id, titled)
+            known = await self.offload(known_threads, self.store, self.agent_pk, by_id)
         updates: list[ThreadUpdate] = []
         for thread_id, thread in by_id.items():
             k = known.get(thread_id)
             if k is None or k.conversation_id in self.running:
                 continue  # a run of ours: its end marks it
             self.report.changed.append(k.conversation_id)
-            update = await self._change(k, thread, thread_id in missing)
-            if update is not None:
-                updates.append(update)
-        update_threads(self.store, updates)
+            title = thread_title(titled.get(thread_id, thread)) if thread_id in untitled else None
+            if title is not None and title != UNTITLED:
+                k = replace(k, title=title)
+                updates.append(await self._change(k, thread, thread_id in missing, retitled=True))
+            else:
+                updates.append(await self._change(k, thread, thread_id in missing))
+        await self.offload(update_threads, self.store, updates)
 
-    async def _import_new(self, thread_ids: list[str], by_id: dict[str, dict[str, Any]]) -> None:
-        """Threads made elsewhere since the last look: stored with a title."""
+    async def _titles(self, thread_ids: list[str]) -> dict[str, dict[str, Any]]:
+        """These threads with their metadata and first message (for a title), by id."""
         titled: dict[str, dict[str, Any]] = {}
-        if not self.memory.plain:
-            body: dict[str, Any] = {"ids": thread_ids, "limit": len(thread_ids)}
+        for start in range(0, len(thread_ids), IMPORT_PAGES[-1]):
+            chunk = thread_ids[start : start + IMPORT_PAGES[-1]]
+            body: dict[str, Any] = {"ids": chunk, "limit": len(chunk)}
             found = await self._search(body, extract=True)
-            titled = {t["thread_id"]: t for t in found if isinstance(t.get("thread_id"), str)}
+            titled.update((t["thread_id"], t) for t in found if isinstance(t.get("thread_id"), str))
+        return titled
+
+    async def _import_new(
+        self,
+        thread_ids: list[str],
+        by_id: dict[str, dict[str, Any]],
+        titled: dict[str, dict[str, Any]],
+    ) -> None:
+        """Threads made elsewhere since the last look: stored with a title."""
         new = [
             NewThread(
                 t,
@@ -279,9 +338,9 @@ class Look:
             )
             for t in thread_ids
         ]
-        add_threads(self.store, self.agent_pk, new, self.clock())
+        await self.offload(add_threads, self.store, self.agent_pk, new, self.clock())
         self.report.imported += len(new)
-        # a thread made without a run yet (no message) has nothing to tell: it is no news
+        # an idle thread made without a run yet (no message) has nothing to tell: no news
         for t in thread_ids:
             source = titled.get(t, by_id[t])
             extracted = source.get("extracted")
@@ -293,8 +352,8 @@ class Look:
                 by_id[t] = {**by_id[t], "_no_run": True}
 
     async def _change(
-        self, k: KnownThread, thread: dict[str, Any], new: bool
-    ) -> ThreadUpdate | None:
+        self, k: KnownThread, thread: dict[str, Any], new: bool, *, retitled: bool = False
+    ) -> ThreadUpdate:
         """What one changed thread means: the update to store, and a nudge when it is news."""
         raw = thread.get("status")
         pending: list[Interrupt] = []
@@ -325,8 +384,9 @@ class Look:
             status=status or None,
             waiting=pending,
             updated_at=None if metadata_only else server_time(thread.get("updated_at")),
+            title=k.title if retitled else None,
         )
-        if metadata_only or ours or thread.get("_no_run"):
+        if metadata_only or ours or (thread.get("_no_run") and status == "idle"):
             return update
         kind: InboxKind | None = None
         failure: str | None = None
@@ -344,12 +404,4 @@ class Look:
         on_screen = k.conversation_id == self.on_screen
         if not on_screen:
             self.report.nudges.append(Change(kind, k.conversation_id, k.title))
-        return ThreadUpdate(
-            k.conversation_id,
-            status=update.status,
-            waiting=update.waiting,
-            updated_at=update.updated_at,
-            changed_at=now,
-            failure=failure,
-            seen_at=now if on_screen else None,
-        )
+        return replace(update, changed_at=now, failure=failure, seen_at=now if on_screen else None)

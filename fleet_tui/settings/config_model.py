@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, fields
 from typing import Any, Literal
 
 from fleet_tui.common.redaction import mask_secret
+from fleet_tui.domain.attachments import DEFAULT_COPY_MAX_MB, DEFAULT_MAX_MB, AttachmentRules
 from fleet_tui.domain.wire import DEFAULT_AUTH_SCHEME, DEFAULT_STREAM_MODES
 
 APP_NAME = "fleet-tui"
@@ -17,6 +18,9 @@ DEFAULT_PROFILE_NAME = "default"
 DEFAULT_WATCH_INTERVAL = 60.0
 MIN_WATCH_INTERVAL = 5.0
 MAX_WATCH_INTERVAL = 86_400.0
+# the largest attachment a setting may allow (a request body of base64 grows by a third)
+MAX_ATTACHMENT_MB = 500.0
+ATTACHMENT_SETTINGS = ("attachment_max_mb", "attachment_copy_max_mb")
 KNOWN_STREAM_MODES = frozenset(
     {
         "values",
@@ -47,6 +51,16 @@ ENV_VARS: dict[str, tuple[str, ...]] = {
 
 Source = Literal["flag", "environment", ".env", "settings file", "default"]
 Severity = Literal["error", "warning", "confirm"]
+
+
+def attachment_mb_problem(key: str, value: object) -> str | None:
+    """Why `value` is not a size for the attachment setting `key`, or None."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
+        return f"{key} takes a number of megabytes"
+    low = 0 if key == "attachment_copy_max_mb" else 0.001
+    if not low <= value <= MAX_ATTACHMENT_MB:
+        return f"{key} takes {low:g} to {MAX_ATTACHMENT_MB:g} megabytes"
+    return None
 
 
 class ConfigError(Exception):
@@ -176,6 +190,14 @@ class Settings:
     # nudges also ring the terminal bell and ask the terminal for a desktop notification
     # (OSC 9 / OSC 777); a toast is shown regardless
     nudge_terminal: bool = False
+    # the largest file that can be attached to a message (and the most one message may carry)
+    attachment_max_mb: float = DEFAULT_MAX_MB
+    # attached files up to this size are copied into the local store; a larger one is kept as
+    # a reference to its path (0: never copied)
+    attachment_copy_max_mb: float = DEFAULT_COPY_MAX_MB
+
+    def attachment_rules(self) -> AttachmentRules:
+        return AttachmentRules(self.attachment_max_mb, self.attachment_copy_max_mb)
 
     def current_profile(self) -> AgentProfile | None:
         if self.current is None:
@@ -241,6 +263,8 @@ class Settings:
             "debug_log": self.debug_log,
             "watch_interval": self.watch_interval,
             "nudge_terminal": self.nudge_terminal,
+            "attachment_max_mb": self.attachment_max_mb,
+            "attachment_copy_max_mb": self.attachment_copy_max_mb,
             "profiles": {name: p.to_file_dict() for name, p in self.profiles.items()},
         }
 
@@ -273,6 +297,14 @@ class Settings:
                 f"settings file: watch_interval must be 0 (off) or {MIN_WATCH_INTERVAL:g} to "
                 f"{MAX_WATCH_INTERVAL:g} seconds; using {DEFAULT_WATCH_INTERVAL:g}"
             )
+        for key in ATTACHMENT_SETTINGS:
+            if key not in data:
+                continue
+            problem = attachment_mb_problem(key, data[key])
+            if problem:
+                warnings.append(f"settings file: {problem}; using {getattr(settings, key):g}")
+            else:
+                setattr(settings, key, float(data[key]))
         current = data.get("current")
         if isinstance(current, str) and current in settings.profiles:
             settings.current = current

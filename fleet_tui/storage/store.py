@@ -21,9 +21,13 @@ from typing import Any
 
 from fleet_tui.common import redaction
 from fleet_tui.common.redaction import mask_secret
+from fleet_tui.domain.attachments import Attachment, AttachmentInfo
 from fleet_tui.domain.deep_state import StateFile, Todo
 from fleet_tui.domain.interrupt_model import Interrupt
-from fleet_tui.storage import store_deep_state, store_inbox
+from fleet_tui.domain.usage import Usage
+from fleet_tui.storage import store_attachments, store_branches, store_deep_state, store_inbox
+from fleet_tui.storage.store_attachments import StoredAttachment
+from fleet_tui.storage.store_branches import BranchPoint
 from fleet_tui.storage.store_connection import StoreConnection
 from fleet_tui.storage.store_decisions import (
     DECISIONS_SQL,
@@ -72,12 +76,14 @@ __all__ = [
     "STEPS",
     "TITLE_MAX",
     "Agent",
+    "BranchPoint",
     "Conversation",
     "InboxRow",
     "MessageRole",
     "Store",
     "StoreConnection",
     "StoreError",
+    "StoredAttachment",
     "StoredDecision",
     "StoredMessage",
     "StreamWriter",
@@ -287,6 +293,7 @@ class Store(StoreConnection):
         complete: bool = True,
         reasoning: str = "",
         parent_call_id: str | None = None,
+        usage: Usage | None = None,
     ) -> StoredMessage:
         """Append a message; `parent_call_id` makes it a sub-agent's (see `StoredMessage`)."""
         if role not in ROLES:
@@ -299,15 +306,18 @@ class Store(StoreConnection):
         own = parent_call_id is None
         title = free_text(title_from(content)) if role == "human" and own else ""
 
+        cost = None if usage is None else free_text(usage.to_json())
+
         def work(db: Writes) -> tuple[Any, ...]:
             cur = db.execute(
                 "INSERT INTO messages (conversation_id, seq, role, content, tool_calls,"
                 " tool_call_id, name, run_id, server_id, complete, reasoning, created_at,"
-                " parent_call_id)"
-                " SELECT ?, COALESCE(MAX(seq), 0) + 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?"
+                " parent_call_id, usage)"
+                " SELECT ?, COALESCE(MAX(seq), 0) + 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?"
                 " FROM messages WHERE conversation_id = ?",
                 (conversation_id, role, content, calls, tool_call_id, name, run_id, server_id,
-                 int(complete), reasoning, now, parent_call_id, conversation_id),
+                 int(complete), reasoning, now, parent_call_id, cost,
+                 conversation_id),
             )  # fmt: skip
             db.execute(
                 "UPDATE conversations SET updated_at = ? WHERE id = ?", (now, conversation_id)
@@ -333,6 +343,7 @@ class Store(StoreConnection):
         server_id: str | None = None,
         reasoning: str | None = None,
         run_id: str | None = None,
+        usage: Usage | None = None,
     ) -> None:
         """Set the given fields; `None` leaves a field as it is."""
         changes: dict[str, Any] = {
@@ -342,6 +353,7 @@ class Store(StoreConnection):
             "server_id": server_id,
             "reasoning": None if reasoning is None else free_text(reasoning),
             "run_id": run_id,
+            "usage": None if usage is None else free_text(usage.to_json()),
         }
         changes = {k: v for k, v in changes.items() if v is not None}
         if not changes:
@@ -368,9 +380,25 @@ class Store(StoreConnection):
             args.append(before_seq)
         if limit is None:
             sql = f"SELECT {MESSAGE_COLUMNS} FROM messages WHERE {where} ORDER BY seq"
-            return [message_row(row) for row in self._all(sql, args)]
-        sql = f"SELECT {MESSAGE_COLUMNS} FROM messages WHERE {where} ORDER BY seq DESC LIMIT ?"
-        return [message_row(row) for row in reversed(self._all(sql, [*args, limit]))]
+            rows = [message_row(row) for row in self._all(sql, args)]
+        else:
+            sql = f"SELECT {MESSAGE_COLUMNS} FROM messages WHERE {where} ORDER BY seq DESC LIMIT ?"
+            rows = [message_row(row) for row in reversed(self._all(sql, [*args, limit]))]
+        return store_attachments.with_attachments(self, rows)
+
+    def add_attachments(
+        self,
+        message_id: int,
+        files: Sequence[Attachment | AttachmentInfo],
+        *,
+        copy_max_bytes: int,
+    ) -> None:
+        """Keep the files of a message: bytes up to `copy_max_bytes`, else their path."""
+        store_attachments.add(self, message_id, files, copy_max_bytes=copy_max_bytes)
+
+    def attachments(self, message_id: int) -> list[StoredAttachment]:
+        """The files of one message as kept (bytes, or the path they were read from)."""
+        return store_attachments.stored(self, message_id)
 
     def message_count(self, conversation_id: int) -> int:
         row = self._one(
@@ -433,6 +461,22 @@ class Store(StoreConnection):
 
     def move_to_call(self, row_ids: Iterable[int], call_id: str) -> None:
         store_deep_state.move_to_call(self, row_ids, call_id)
+
+    # -- branches (store_branches) ----------------------------------------------------------
+    def set_branch(self, conversation_id: int, tip: str | None, number: int, count: int) -> None:
+        store_branches.set_branch(self, conversation_id, tip, number, count)
+
+    def save_branch_points(self, conversation_id: int, points: Iterable[BranchPoint]) -> None:
+        store_branches.save_points(self, conversation_id, points)
+
+    def branch_points(self, conversation_id: int) -> dict[str, BranchPoint]:
+        return store_branches.load_points(self, conversation_id)
+
+    def set_aside(self, conversation_id: int, from_seq: int) -> int:
+        return store_branches.set_aside(self, conversation_id, from_seq)
+
+    def bring_back(self, conversation_id: int, server_id: str) -> bool:
+        return store_branches.bring_back(self, conversation_id, server_id)
 
     # -- approvals ------------------------------------------------------------------------
     def save_decisions(self, conversation_id: int, decisions: list[StoredDecision]) -> None:

@@ -16,6 +16,7 @@ from fleet_tui.common.redaction import redact_value
 from fleet_tui.domain.interrupt_model import Interrupt
 from fleet_tui.storage.store_records import (
     CONVERSATION_COLUMNS,
+    CONVERSATION_WIDTH,
     Conversation,
     conversation_row,
     free_text,
@@ -139,8 +140,15 @@ def inbox_rows(
         " ORDER BY COALESCE(c.changed_at, c.updated_at) DESC, c.id DESC LIMIT ?",
         [*args, limit],
     )
+    n = CONVERSATION_WIDTH
     return [
-        InboxRow(conversation_row(row[:9]), parse_waiting(row[9]), row[10], row[11], row[12] or "")
+        InboxRow(
+            conversation_row(row[:n]),
+            parse_waiting(row[n]),
+            row[n + 1],
+            row[n + 2],
+            row[n + 3] or "",
+        )
         for row in rows
     ]
 

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from fleet_tui.common.redaction import redact, redact_value
+from fleet_tui.domain.attachments import AttachmentInfo
+from fleet_tui.domain.usage import Usage
 
 MessageRole = Literal["human", "ai", "tool", "system", "error"]
 ROLES: frozenset[str] = frozenset(("human", "ai", "tool", "system", "error"))
@@ -52,6 +54,18 @@ class Conversation:
     status: ConversationStatus | None
     stateless: bool
     message_count: int
+    # the branch shown of a thread with branches: its tip checkpoint (None: the server's
+    # newest), its number (from 1) among the thread's branches, and how many there are
+    branch_tip: str | None = None
+    branch_number: int | None = None
+    branch_count: int | None = None
+
+    @property
+    def branch_label(self) -> str | None:
+        """ "2/3" for a thread with several branches; None with one."""
+        if self.branch_count is None or self.branch_count < 2 or self.branch_number is None:
+            return None
+        return f"{self.branch_number}/{self.branch_count}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +86,10 @@ class StoredMessage:
     # a sub-agent's message: the `task` tool call whose run it belongs to (the innermost one,
     # for a sub-agent's own sub-agent); None for the conversation's own messages
     parent_call_id: str | None = None
+    # an agent reply's cost, when its model reported it
+    usage: Usage | None = None
+    # the files attached to a human message: name, type, size (`store_attachments`)
+    attachments: tuple[AttachmentInfo, ...] = ()
 
 
 # -- text going in --------------------------------------------------------------------------
@@ -118,11 +136,13 @@ def free_text(value: str) -> str:
 
 CONVERSATION_COLUMNS = (
     "c.id, c.agent_pk, c.thread_id, c.title, c.created_at, c.updated_at, c.status, c.stateless,"
-    " (SELECT COUNT(*) FROM messages m WHERE m.conversation_id = c.id)"
+    " (SELECT COUNT(*) FROM messages m WHERE m.conversation_id = c.id),"
+    " c.branch_tip, c.branch_number, c.branch_count"
 )
+CONVERSATION_WIDTH = 12  # how many values CONVERSATION_COLUMNS selects
 MESSAGE_COLUMNS = (
     "id, conversation_id, seq, role, content, tool_calls, tool_call_id, name, run_id, server_id,"
-    " complete, reasoning, created_at, parent_call_id"
+    " complete, reasoning, created_at, parent_call_id, usage"
 )
 AGENT_COLUMNS = "id, url, agent_id, name, created_at"
 
@@ -132,18 +152,20 @@ def agent_row(row: tuple[Any, ...]) -> Agent:
 
 
 def conversation_row(row: tuple[Any, ...]) -> Conversation:
-    cid, agent_pk, thread_id, title, created, updated, status, stateless, count = row
+    (cid, agent_pk, thread_id, title, created, updated, status, stateless, count,
+     tip, number, branches) = row  # fmt: skip
     return Conversation(
-        cid, agent_pk, thread_id, title, created, updated, status, bool(stateless), count
-    )
+        cid, agent_pk, thread_id, title, created, updated, status, bool(stateless), count,
+        tip, number, branches,
+    )  # fmt: skip
 
 
 def message_row(row: tuple[Any, ...]) -> StoredMessage:
     (mid, cid, seq, role, content, calls, call_id, name, run_id, server_id, complete,
-     reasoning, created, parent_call_id) = row  # fmt: skip
+     reasoning, created, parent_call_id, usage) = row  # fmt: skip
     return StoredMessage(
         mid, cid, seq, role, content, json.loads(calls), call_id, name, run_id, server_id,
-        bool(complete), reasoning, created, parent_call_id,
+        bool(complete), reasoning, created, parent_call_id, Usage.from_json(usage),
     )  # fmt: skip
 
 

@@ -153,7 +153,37 @@ CREATE TABLE attachments (
 );
 """
 
-STEPS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _V5, _V6)
+# Branches (edits, regenerations, forks made elsewhere). `messages` keeps holding the branch
+# shown, as before. A conversation keeps the tip checkpoint of the branch the user chose (NULL:
+# the server's newest), its number among the thread's branches and how many there are. Per
+# message of the branch shown (by server id): the checkpoint an edit or a regeneration of it
+# runs from, and its siblings (the first checkpoint of each, oldest first; the one shown).
+# Messages of a branch switched away from wait in `branch_messages` (the whole row as JSON,
+# so what only this machine knows — usage, reasoning, a sub-agent's messages — comes back).
+_V7 = """
+ALTER TABLE conversations ADD COLUMN branch_tip TEXT;
+ALTER TABLE conversations ADD COLUMN branch_number INTEGER;
+ALTER TABLE conversations ADD COLUMN branch_count INTEGER;
+CREATE TABLE branch_points (
+    conversation_id INTEGER NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+    server_id TEXT NOT NULL,
+    checkpoint_before TEXT,
+    options TEXT,
+    chosen INTEGER,
+    PRIMARY KEY (conversation_id, server_id)
+);
+CREATE TABLE branch_messages (
+    id INTEGER PRIMARY KEY,
+    conversation_id INTEGER NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+    server_id TEXT,
+    parent_call_id TEXT,
+    row TEXT NOT NULL,
+    created_at REAL NOT NULL
+);
+CREATE INDEX branch_messages_by_server_id ON branch_messages (conversation_id, server_id);
+"""
+
+STEPS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _V5, _V6, _V7)
 SCHEMA_VERSION = len(STEPS)
 
 

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 # SQLite binds at most 32,766 values per statement; a page is far below that, but a caller
 # may pass more.
 _CHUNK = 500
+_WRITE_CHUNK = 250
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,35 +73,54 @@ def add_threads(
 ) -> dict[str, int]:
     """Store new conversations for these threads in one transaction (a thread stored in the
     meantime, by another process, is not stored twice); thread id → conversation id."""
-    if not threads:
-        return {}
+    out: dict[str, int] = {}
+    # transactions of a few hundred rows: each index insert costs ~40 µs, and the app's own
+    # reads wait for the store while one is going on
+    for start in range(0, len(threads), _WRITE_CHUNK):
+        out.update(_add(store, agent_pk, threads[start : start + _WRITE_CHUNK], now))
+    return out
 
+
+def _add(
+    store: StoreConnection, agent_pk: int, threads: Sequence[NewThread], now: float
+) -> dict[str, int]:
     def work(db: Writes) -> dict[str, int]:
+        ids = [t.thread_id for t in threads]
         out: dict[str, int] = {}
-        for thread in threads:
-            row = db.execute(
-                "SELECT id FROM conversations WHERE agent_pk = ? AND thread_id = ?"
-                " ORDER BY id LIMIT 1",
-                (agent_pk, thread.thread_id),
-            ).fetchone()
-            if row is not None:
-                out[thread.thread_id] = row[0]
-                continue
-            updated = thread.updated_at if thread.updated_at is not None else now
-            cursor = db.execute(
-                "INSERT INTO conversations"
-                " (agent_pk, thread_id, title, created_at, updated_at, stateless, status)"
-                " VALUES (?, ?, ?, ?, ?, 0, ?)",
+        for start in range(0, len(ids), _CHUNK):
+            chunk = ids[start : start + _CHUNK]
+            rows = db.execute(
+                "SELECT thread_id, MIN(id) FROM conversations WHERE agent_pk = ?"
+                f" AND thread_id IN ({','.join('?' * len(chunk))}) GROUP BY thread_id",
+                [agent_pk, *chunk],
+            ).fetchall()
+            out.update({row[0]: row[1] for row in rows})
+        fresh = list({t.thread_id: t for t in threads if t.thread_id not in out}.values())
+        db.executemany(
+            "INSERT INTO conversations"
+            " (agent_pk, thread_id, title, created_at, updated_at, stateless, status)"
+            " VALUES (?, ?, ?, ?, ?, 0, ?)",
+            (
                 (
                     agent_pk,
-                    thread.thread_id,
-                    free_text(title_from(thread.title)),
+                    t.thread_id,
+                    free_text(title_from(t.title)),
                     now,
-                    updated,
-                    thread.status,
-                ),
-            )
-            out[thread.thread_id] = int(cursor.lastrowid or 0)
+                    t.updated_at if t.updated_at is not None else now,
+                    t.status,
+                )
+                for t in fresh
+            ),
+        )
+        added = [t.thread_id for t in fresh]
+        for start in range(0, len(added), _CHUNK):
+            chunk = added[start : start + _CHUNK]
+            rows = db.execute(
+                "SELECT thread_id, id FROM conversations WHERE agent_pk = ?"
+                f" AND thread_id IN ({','.join('?' * len(chunk))})",
+                [agent_pk, *chunk],
+            ).fetchall()
+            out.update({row[0]: row[1] for row in rows})
         return out
 
     return store._apply(work)
@@ -119,6 +139,8 @@ class ThreadUpdate:
     changed_at: float | None = None
     failure: str | None = None
     seen_at: float | None = None
+    # a title for a conversation that had none
+    title: str | None = None
 
 
 def update_threads(store: StoreConnection, updates: Sequence[ThreadUpdate]) -> None:
@@ -145,6 +167,9 @@ def update_threads(store: StoreConnection, updates: Sequence[ThreadUpdate]) -> N
                     (u.changed_at, words, cid),
                 )
             )
+        if u.title is not None:
+            title = free_text(title_from(u.title))
+            statements.append(("UPDATE conversations SET title = ? WHERE id = ?", (title, cid)))
         if u.seen_at is not None:
             statements.append(
                 ("UPDATE conversations SET seen_at = ? WHERE id = ?", (u.seen_at, cid))

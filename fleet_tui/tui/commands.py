@@ -12,7 +12,7 @@ from textual.content import Content
 
 from fleet_tui.common.sanitize import for_row
 from fleet_tui.tui.forget import ask_delete_agent_data
-from fleet_tui.tui.screens import chat_sidebar
+from fleet_tui.tui.screens import chat_attach, chat_branches, chat_sidebar
 from fleet_tui.tui.widgets.cells import fit
 
 # a conversation's title in the palette, in cells: one line in the palette's width
@@ -103,6 +103,21 @@ def app_commands(app: FleetApp) -> Iterable[SystemCommand]:
         "Expand or collapse every tool call (ctrl+t)",
         chat.action_toggle_tools,
     )
+    yield SystemCommand(
+        "Hide usage" if chat.pane.show_usage else "Show usage",
+        "What each reply cost: model, tokens in and out, wall time; totals in the status line "
+        "(u in the message pane)",
+        chat.action_toggle_usage,
+    )
+    yield SystemCommand(
+        "Attach file…", "Attach a file to the next message (f8)", chat.action_attach_file
+    )
+    if chat_attach.chips(chat).files:
+        yield SystemCommand(
+            "Remove attached files",
+            "Send the next message without the files attached to it",
+            chat_attach.chips(chat).clear,
+        )
     yield SystemCommand("Files", "The agent's files in this conversation (f3)", chat.action_files)
     yield SystemCommand(
         "Toggle plan", "Show or hide the agent's plan (ctrl+g)", chat.action_toggle_plan
@@ -127,6 +142,17 @@ def app_commands(app: FleetApp) -> Iterable[SystemCommand]:
         chat.action_review,
     )
     yield SystemCommand("Retry", "Retry the last failed message or refresh", chat.action_retry)
+    for name, help_text, action in (
+        (
+            "Edit message",
+            "Edit the highlighted message of yours and run it again (e)",
+            "edit_message",
+        ),
+        ("Regenerate reply", "Run the highlighted reply again (r)", "regenerate"),
+        ("Previous branch", "The highlighted message's previous sibling ([)", "branch_previous"),
+        ("Next branch", "The highlighted message's next sibling (])", "branch_next"),
+    ):
+        yield SystemCommand(name, help_text, partial(chat_branches.run_pane_action, chat, action))
     yield SystemCommand(
         "Refresh from server", "Re-read this thread from the server", chat.action_refresh
     )

@@ -21,6 +21,7 @@ FILES_VIEW = "Files view"
 SETTINGS = "Settings"
 INBOX = "Inbox"
 SEARCH = "Search all agents"
+ATTACH = "Attach a file"
 THIS_SCREEN = "This screen"
 
 # The order the help screen lists them in.
@@ -31,6 +32,7 @@ HEADINGS: tuple[str, ...] = (
     MESSAGE_PANE,
     REVIEW,
     PLAN_AND_FILES,
+    ATTACH,
     FILES_VIEW,
     INBOX,
     SEARCH,
@@ -72,6 +74,7 @@ _BY_PREFIX: dict[str, str] = {
     "snippets": "Code snippets",
     "export": "Export",
     "save-file": "Save a file",
+    "attach": ATTACH,
     "confirm": "Question",
     "help": "Help",
     "inbox": INBOX,
@@ -81,6 +84,7 @@ _BY_PREFIX: dict[str, str] = {
 # so this module needs none of them imported).
 _BY_OWNER: dict[str, str] = {
     "Composer": CONVERSATION,
+    "AttachmentChips": ATTACH,
     "ChatScreen": CONVERSATION,
     "ConversationList": SIDEBAR,
     "ThreadSidebar": SIDEBAR,
@@ -97,6 +101,7 @@ _BY_OWNER: dict[str, str] = {
     "SnippetsScreen": "Code snippets",
     "ExportScreen": "Export",
     "SaveFileScreen": "Save a file",
+    "AttachScreen": ATTACH,
     "ConfirmScreen": "Question",
     "BusyScreen": "Busy thread",
     "RenameScreen": "Rename",

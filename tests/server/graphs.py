@@ -13,7 +13,7 @@ from typing import Any
 import replies  # type: ignore[import-not-found]  # on the server's path via langgraph.json
 from langchain.agents import create_agent
 from langchain.agents.middleware import HumanInTheLoopMiddleware
-from langchain_core.messages import AIMessage, BaseMessage
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 from langchain_core.tools import BaseTool, tool
 from langgraph.graph import END, START, MessagesState, StateGraph
 from langgraph.types import interrupt
@@ -222,3 +222,25 @@ _inner = create_agent(
     name="inner",
 )
 subgraph = _single_node("inner", _inner)
+
+
+# --- usage: replies that report what they cost (usage_metadata and a model name) ----------
+
+USAGE_MODEL = "scripted-usage-1"
+usage = create_agent(ScriptedChatModel(script=_echo, model_name=USAGE_MODEL, report_usage=True))
+usage_tools = create_agent(
+    ScriptedChatModel(script=_tools, model_name=USAGE_MODEL, report_usage=True), tools=[lookup]
+)
+
+
+# --- blocks: reports the content blocks of the last human message -------------------------
+
+
+def _blocks(state: MessagesState) -> dict[str, Any]:
+    last = next((m for m in reversed(state["messages"]) if isinstance(m, HumanMessage)), None)
+    content = last.content if last is not None else ""
+    blocks = [content] if isinstance(content, str) else list(content)
+    return {"messages": [AIMessage(replies.blocks_reply(blocks))]}
+
+
+blocks = _single_node("report", _blocks)

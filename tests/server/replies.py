@@ -207,3 +207,23 @@ def hostile_final() -> str:
 
 def subgraph_reply(text: str) -> str:
     return f"Subgraph reply to: {text}"
+
+
+# --- blocks ----------------------------------------------------------------------------
+
+
+def block_summary(block: Any) -> str:
+    """One content block as the `blocks` graph reports it: type, mime type, file name."""
+    if isinstance(block, str):
+        return "str"
+    if not isinstance(block, dict):
+        return type(block).__name__
+    extras = block.get("extras") if isinstance(block.get("extras"), dict) else {}
+    parts = [str(block.get("type")), str(block.get("mime_type") or extras.get("mime_type") or "-")]
+    parts.append(str(extras.get("filename") or block.get("filename") or "-"))
+    return " ".join(parts)
+
+
+def blocks_reply(blocks: list[Any]) -> str:
+    """Reply of the `blocks` graph: one line per content block of the last human message."""
+    return "blocks:\n" + "\n".join(f"- {block_summary(b)}" for b in blocks)

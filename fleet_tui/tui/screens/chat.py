@@ -28,13 +28,17 @@ from fleet_tui.services.conversation_state import Cancellable, ConversationState
 from fleet_tui.services.service_events import RunEventFor, ServiceEvent
 from fleet_tui.storage.store import Conversation
 from fleet_tui.tui.screens import (
+    chat_attach,
+    chat_branches,
     chat_events,
     chat_greeting,
+    chat_inbox,
     chat_review,
     chat_sidebar,
     chat_status,
 )
 from fleet_tui.tui.screens.chat_events import ServiceMessage
+from fleet_tui.tui.widgets.attachment_chips import AttachmentChips
 from fleet_tui.tui.widgets.composer import Composer
 from fleet_tui.tui.widgets.footer import FittedFooter
 from fleet_tui.tui.widgets.message_pane import MessagePane
@@ -54,7 +58,7 @@ class ChatScreen(Screen[None]):
     FOOTER_ORDER = (
         "cancel_run",
         "new_conversation",
-        "inbox",
+        "app.inbox",
         "jump_list",
         "review",
         "toggle_plan",
@@ -101,7 +105,7 @@ class ChatScreen(Screen[None]):
         Binding("f3", "files", "Files", id="files", tooltip="The agent's files"),
         Binding(
             "f4",
-            "inbox",
+            "app.inbox",
             "Inbox",
             id="inbox",
             tooltip="Every agent's approvals waiting, failed and finished runs",
@@ -140,6 +144,8 @@ class ChatScreen(Screen[None]):
                 self._spawn,
                 client=app.client_for,
                 stream_modes=lambda: app.profile.stream_modes if app.profile else None,
+                attachment_rules=lambda: app.settings.attachment_rules(),
+                keep_choice=True,  # the branch shown is the user's choice, kept
             )
             self._service.subscribe(self._from_service)
         return self._service
@@ -168,6 +174,7 @@ class ChatScreen(Screen[None]):
                 yield PlanPanel(id="plan")
                 yield MessagePane(id="pane")
                 yield RunStatus(id="run-status")
+                yield AttachmentChips(id="attachments")
                 yield Composer(id="composer")
         yield FittedFooter()
 
@@ -192,14 +199,7 @@ class ChatScreen(Screen[None]):
         self.composer.focus()
         self.show_connection()
         self.start_new(stateless=False)
-        self.watch(self.app, "waiting_count", self._badge_changed, init=False)
-        self.watch(self.app, "unchecked", self._badge_changed, init=False)
-
-    def _badge_changed(self) -> None:
-        # the agent on screen has its connection state beside its name: not counted twice
-        app = self.app
-        others = [name for name, _ in app.unchecked if name != app.settings.current]
-        self.query_one(AgentBar).set_badge(app.waiting_count, len(others))
+        chat_inbox.follow_badge(self)
 
     def _load_conversations(self, query: str, offset: int, limit: int) -> list[Conversation]:
         agent = self.app.agent
@@ -227,7 +227,7 @@ class ChatScreen(Screen[None]):
         self.sidebar.reload()
         self.start_new(stateless=False)
         self.show_connection()
-        self._badge_changed()
+        chat_inbox.show_badge(self)
 
     # ----------------------------------------------------------------- conversations
     def start_new(self, *, stateless: bool) -> None:
@@ -287,7 +287,10 @@ class ChatScreen(Screen[None]):
     @on(Composer.Submitted)
     def _submitted(self, event: Composer.Submitted) -> None:
         event.stop()
-        self.send(event.text)
+        if event.edit is not None:
+            chat_branches.send_edit(self, event.edit, event.text)
+        else:
+            self.send(event.text)
 
     def send(self, text: str) -> None:
         if self._client_or_say() is None:
@@ -304,8 +307,19 @@ class ChatScreen(Screen[None]):
             self.current = state
             self.sidebar.current_id = state.id
             self.sidebar.reload(keep=state.id)
-        self.service.send(state.id, text)
+        self.service.send(state.id, text, chat_attach.take(self))
         self.pane.follow_latest()
+
+    def client_or_say(self) -> FleetClient | None:
+        return self._client_or_say()
+
+    def action_attach_file(self) -> None:
+        chat_attach.open_picker(self)
+
+    @on(AttachmentChips.Changed)
+    def _attachments_changed(self, event: AttachmentChips.Changed) -> None:
+        event.stop()
+        self.composer.can_send_empty = bool(event.chips.files)
 
     def _client_or_say(self) -> FleetClient | None:
         """The agent's client, or None after telling the user what is missing and opening the
@@ -371,21 +385,18 @@ class ChatScreen(Screen[None]):
             self.open_review(state)
 
     def review_when_pending(self, conversation_id: int) -> None:
-        """Open the review of the open conversation now if its approvals are known, else as
-        soon as they are read from the server."""
-        state = self.current
-        if state is None or state.id != conversation_id:
-            return
-        if state.pending():
-            self.action_review()
-        else:
-            self.review_pending_for = conversation_id
+        chat_inbox.review_when_pending(self, conversation_id)
 
     def open_review(
         self, state: ConversationState, item: InterruptItem | None = None, problem: str = ""
     ) -> None:
         """The review of what `state` waits on (`item`'s interrupt first), in one screen."""
         chat_review.open_review(self, state, item, problem)
+
+    @on(MessagePane.BranchRequested)
+    def _branch_requested(self, event: MessagePane.BranchRequested) -> None:
+        event.stop()
+        chat_branches.requested(self, event.kind, event.index, event.step)
 
     @on(MessagePane.RetryRequested)
     def _retry(self, event: MessagePane.RetryRequested) -> None:
@@ -440,9 +451,6 @@ class ChatScreen(Screen[None]):
     def on_resize(self) -> None:
         self.call_after_refresh(chat_sidebar.after_resize, self)
 
-    def action_inbox(self) -> None:
-        self.app.action_inbox()
-
     def action_toggle_plan(self) -> None:
         panel = self.plan_panel
         if not panel.todos:
@@ -464,6 +472,14 @@ class ChatScreen(Screen[None]):
 
     def action_toggle_tools(self) -> None:
         self.pane.action_toggle_all_tools()
+
+    def action_toggle_usage(self) -> None:
+        self.pane.action_toggle_usage()
+
+    @on(MessagePane.UsageToggled)
+    def _usage_toggled(self, event: MessagePane.UsageToggled) -> None:
+        event.stop()
+        chat_status.usage_toggled(self, event.shown)
 
     def action_refresh(self) -> None:
         if self.current is not None and self.current.conversation.thread_id:

@@ -22,7 +22,7 @@ from fleet_tui.services.service_events import (
     ThreadBusy,
     TranscriptReplaced,
 )
-from fleet_tui.tui.screens import chat_review
+from fleet_tui.tui.screens import chat_inbox, chat_review
 
 if TYPE_CHECKING:
     from fleet_tui.tui.screens.chat import ChatScreen
@@ -50,13 +50,14 @@ def follow(chat: ChatScreen, event: ServiceEvent) -> None:
         run_finished(chat, event)
         chat.app.inbox.run_finished(event, current)
     elif isinstance(event, InterruptsPending) and event.conversation_id == current:
-        if chat.review_pending_for == current:
-            chat.review_pending_for = None
-            chat.action_review()
+        chat_inbox.approvals_read(chat, current)
     elif isinstance(event, ThreadBusy):
         ask_busy(chat, event)
     elif isinstance(event, TranscriptReplaced) and event.conversation_id == current:
+        cursor = chat.pane.cursor  # kept: `]` again goes on with the same message
         chat.pane.set_transcript(event.transcript)
+        if cursor is not None:
+            chat.pane.highlight(cursor)
     elif isinstance(event, Problem) and event.conversation_id == current:
         chat.pane.add_error(event.title, event.message, retryable=event.retryable)
     elif isinstance(event, AnswerRejected):

@@ -6,6 +6,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from fleet_tui.domain.deep_state import plan_progress, plan_summary
+from fleet_tui.domain.transcript_usage import conversation_usage
+from fleet_tui.domain.usage import totals_words
+from fleet_tui.tui.widgets.notices import tell
 from fleet_tui.tui.widgets.status import RunStatus
 
 if TYPE_CHECKING:
@@ -33,4 +36,20 @@ def show_status(chat: ChatScreen) -> None:
         note = "waiting for your decision" + (f" · {note}" if note else "")
     if chat.app.store.problem:  # shown as long as nothing is being saved
         note = "not saved locally" + (f" · {note}" if note else "")
+    cost = ""
+    if chat.pane.show_usage and state is not None:
+        cost = totals_words(conversation_usage(state.transcript))
+    if cost:  # the conversation's totals, while each reply's cost is shown
+        note = cost + (f" · {note}" if note else "")
     status.show_idle(note)
+
+
+def usage_toggled(chat: ChatScreen, shown: bool) -> None:
+    """`u` (or the palette) showed or hid each reply's cost: the totals follow, and a word
+    says what happened when nothing on screen changes."""
+    chat.show_status()
+    state = chat.current
+    if shown and (state is None or not conversation_usage(state.transcript)):
+        tell(chat, "Usage shown: no reply here reported what it cost.", timeout=3)
+    else:
+        tell(chat, "Usage shown under each reply." if shown else "Usage hidden.", timeout=2)

@@ -44,6 +44,7 @@ from fleet_tui.tui.screens import (
     settings_watch,
 )
 from fleet_tui.tui.screens.confirm import ConfirmResult, ConfirmScreen
+from fleet_tui.tui.screens.settings_attachments import AttachmentSettings
 from fleet_tui.tui.screens.settings_form import SettingsForm
 from fleet_tui.tui.screens.settings_parts import (
     DEMO_NOTE,
@@ -171,6 +172,7 @@ class SettingsScreen(SettingsForm):
                 with Horizontal(classes="button-row"):
                     yield Button("New agent", id="new-agent", compact=True)
                     yield Button("Remove", id="remove-agent", variant="error", compact=True)
+                yield AttachmentSettings(self._working)
                 yield from settings_watch.compose_section(self._working)
         yield FittedFooter()
 
@@ -380,6 +382,10 @@ class SettingsScreen(SettingsForm):
         self.dismiss(None)
 
     def action_save(self) -> None:
+        refused = self.query_one(AttachmentSettings).apply(self._working)
+        if refused:
+            self._set_line("general-message", f"Not saved: {refused}", "error")
+            return
         self._save_attempted = True
         problems = self._form_problems()
         self._show_problems(problems)

@@ -43,29 +43,31 @@ def parse_interval(text: str) -> float | None:
 
 
 def compose_section(settings: Settings) -> ComposeResult:
-    """Under the saved agents: these settings are for every one of them."""
-    with Vertical(id="watch-box"):
-        yield Label("Inbox, every agent", classes="section-title")
-        with Horizontal(id="row-watch_interval"):
-            yield Label("Watch every", classes="watch-label")
+    """Under the saved agents, laid out as the attachments' section: for every agent."""
+    with Vertical(id="watch-box", classes="settings-section"):
+        yield Label("Inbox", classes="section-title")
+        with Horizontal(classes="attach-row", id="row-watch_interval"):
+            yield Label("Watch every, s", classes="attach-label")
             yield Input(
                 interval_text(settings.watch_interval),
                 placeholder="60",
                 id="input-watch_interval",
-                classes="watch-input",
+                classes="attach-input watch-input",
                 compact=True,
+                restrict=r"[0-9.]*",
+                tooltip="Seconds between the background watch's looks at each saved agent "
+                "(0 turns it off)",
             )
-            yield Label("s", classes="watch-unit")
-        yield Static("0 turns the watch off", classes="hint")
         yield Static(id="msg-watch_interval", classes="watch-message")
         yield ClearCheckbox(
-            "Bell and desktop notice",
+            "Bell, desktop notice",
             settings.nudge_terminal,
             id="nudge-terminal",
             compact=True,
             tooltip="Nudges also ring the terminal bell and ask the terminal for a desktop "
             "notification (OSC 9 / OSC 777)",
         )
+        yield Static("Every agent; 0 s: no watch.", classes="hint")
 
 
 def apply(screen: SettingsScreen) -> bool:

@@ -112,7 +112,14 @@ class ItemRenderer:
     # -- items ------------------------------------------------------------------------
     def render(self, item: Item) -> list[Line]:
         if isinstance(item, UserItem):
-            return self.text(Text(shown(item.text), style=self.styles.user_text))
+            if not item.attachments:
+                return self.text(Text(shown(item.text), style=self.styles.user_text))
+            from fleet_tui.tui.widgets.attachment_chips import chips_text
+
+            chips = self.text(chips_text(item.attachments, self.styles.meta))
+            if not item.text:
+                return chips
+            return self.text(Text(shown(item.text), style=self.styles.user_text)) + chips
         if isinstance(item, ToolItem):
             return self.tool(item)
         if isinstance(item, ReasoningItem):
@@ -137,6 +144,10 @@ class ItemRenderer:
 
     def interrupted_marker(self) -> Line:
         return self.one_line(Text("⏹ (interrupted — the reply is incomplete)", self.styles.meta))
+
+    def usage_line(self, words: str) -> Line:
+        """What a reply cost, dim, under it ("model · 1,234 in · 567 out · 3.2 s")."""
+        return self.one_line(Text(shown_line(words), self.styles.meta))
 
     def tool_head(self, item: ToolItem) -> Text:
         """`▸ ⚙ name`: the start of a tool block's first line."""

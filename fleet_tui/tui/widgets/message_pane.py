@@ -90,6 +90,18 @@ class MessagePane(PaneActions, ScrollView, can_focus=True):
         Binding("c", "copy_item", "Copy", id="messages.copy"),
         Binding("y", "copy_code", "Copy code", show=False, id="messages.copy_code"),
         Binding("r", "retry", "Retry", id="messages.retry"),
+        Binding(
+            "u",
+            "toggle_usage",
+            "Usage",
+            show=False,
+            id="messages.toggle_usage",
+            tooltip="Show or hide what each reply cost: model, tokens in and out, wall time",
+        ),
+        Binding("r", "regenerate", "Regenerate", id="messages.regenerate"),
+        Binding("e", "edit_message", "Edit", id="messages.edit"),
+        Binding("[", "branch_previous", "‹ Branch", key_display="[", id="messages.branch_previous"),
+        Binding("]", "branch_next", "Branch ›", key_display="]", id="messages.branch_next"),
         Binding("end,G", "scroll_to_latest", "Latest", show=False, id="messages.latest"),
         Binding("home,g", "scroll_to_top", "Top", show=False, id="messages.top"),
     ]
@@ -107,6 +119,21 @@ class MessagePane(PaneActions, ScrollView, can_focus=True):
         def control(self) -> MessagePane:
             return self.pane
 
+    class BranchRequested(Message):
+        """Edit the user message at `index` ("edit"), regenerate the reply at `index`
+        ("regenerate"), or show its sibling `step` places away ("switch")."""
+
+        def __init__(self, pane: MessagePane, kind: str, index: int, step: int) -> None:
+            super().__init__()
+            self.pane = pane
+            self.kind = kind
+            self.index = index
+            self.step = step
+
+        @property
+        def control(self) -> MessagePane:
+            return self.pane
+
     class ReviewRequested(Message):
         """The user activated the pending approval `item`: open the review panel."""
 
@@ -115,6 +142,18 @@ class MessagePane(PaneActions, ScrollView, can_focus=True):
             self.pane = pane
             self.item = item
             self.index = index
+
+        @property
+        def control(self) -> MessagePane:
+            return self.pane
+
+    class UsageToggled(Message):
+        """Each reply's cost is now shown (`shown`) or hidden."""
+
+        def __init__(self, pane: MessagePane, shown: bool) -> None:
+            super().__init__()
+            self.pane = pane
+            self.shown = shown
 
         @property
         def control(self) -> MessagePane:
@@ -158,6 +197,7 @@ class MessagePane(PaneActions, ScrollView, can_focus=True):
         self._reveal = None
         self.render_count = 0
         self._bindings_key = None
+        self.show_usage = False
 
     # -- public API -------------------------------------------------------------------
     @property
@@ -200,6 +240,10 @@ class MessagePane(PaneActions, ScrollView, can_focus=True):
         self._dirty.clear()
         self._freeze()
         self._relayout(restore=view.scroll_y)
+
+    def highlight(self, index: int) -> None:
+        """Put the cursor on item `index` (the nearest one that exists)."""
+        self._move_cursor(index)
 
     def apply_event(self, event: Event) -> list[int]:
         """Apply a domain event to the shown transcript (the pane redraws on the next frame)."""

@@ -20,6 +20,7 @@ from fleet_tui.domain.transcript import (
     Item,
     ReasoningItem,
     ToolItem,
+    UserItem,
 )
 from fleet_tui.tui.copying import copy
 from fleet_tui.tui.widgets.lines import text_of
@@ -39,6 +40,8 @@ class PaneActions(PaneScheduler):
         # the messages are `MessagePane`'s own (their handler names come from it)
         RetryRequested: Callable[[Any, ErrorItem, int], Message]
         ReviewRequested: Callable[[Any, InterruptItem, int], Message]
+        UsageToggled: Callable[[Any, bool], Message]
+        BranchRequested: Callable[[Any, str, int, int], Message]
 
         @property
         def cursor(self) -> int | None: ...
@@ -57,6 +60,12 @@ class PaneActions(PaneScheduler):
                 block.expanded = expand
                 block.touch()
         self.transcript.changed(*tools)
+
+    def action_toggle_usage(self) -> None:
+        """Show or hide what each reply cost, under it (every conversation: a view setting)."""
+        self.show_usage = not self.show_usage
+        self._relayout()  # the replies with a cost are drawn again, the others stay as they are
+        self.post_message(self.UsageToggled(self, self.show_usage))
 
     def toggle_item(self, index: int) -> None:
         item = self.transcript.items[index]
@@ -174,13 +183,36 @@ class PaneActions(PaneScheduler):
         if isinstance(item, ErrorItem) and item.retryable and self.cursor is not None:
             self.post_message(self.RetryRequested(self, item, self.cursor))
 
+    # -- branches: edit a message of the user's, regenerate a reply, switch sibling ---------
+    def _branch_request(self, kind: str, step: int = 0) -> None:
+        item = self._cursor_item()
+        if item is not None and self.cursor is not None and _branch_allowed(kind, item):
+            self.post_message(self.BranchRequested(self, kind, self.cursor, step))
+
+    def action_edit_message(self) -> None:
+        self._branch_request("edit")
+
+    def action_regenerate(self) -> None:
+        self._branch_request("regenerate")
+
+    def action_branch_previous(self) -> None:
+        self._branch_request("switch", -1)
+
+    def action_branch_next(self) -> None:
+        self._branch_request("switch", +1)
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         cursor = self.cursor
         items = self.transcript.items
-        if cursor is None and items and action in ("retry", "activate", "copy_item", "copy_code"):
+        if cursor is None and items and action in _ON_ITEM:
             cursor = self._latest_visible()
         item = items[cursor] if cursor is not None and cursor < len(items) else None
+        if action in _BRANCH_KINDS:
+            # shown only where they apply: `r` is retry on an error, regenerate on a reply
+            return item is not None and _branch_allowed(_BRANCH_KINDS[action], item)
         if action == "retry":
+            if isinstance(item, AssistantItem):
+                return False
             return True if isinstance(item, ErrorItem) and item.retryable else None
         if action == "activate":
             return True if isinstance(item, (ToolItem, ReasoningItem, InterruptItem)) else None
@@ -209,6 +241,23 @@ class PaneActions(PaneScheduler):
         self._activate(index)
         self.refresh()
         self.refresh_bindings()
+
+
+_BRANCH_KINDS = {
+    "edit_message": "edit",
+    "regenerate": "regenerate",
+    "branch_previous": "switch",
+    "branch_next": "switch",
+}
+_ON_ITEM = ("retry", "activate", "copy_item", "copy_code", *_BRANCH_KINDS)
+
+
+def _branch_allowed(kind: str, item: Item) -> bool:
+    if kind == "edit":
+        return isinstance(item, UserItem)
+    if kind == "regenerate":
+        return isinstance(item, AssistantItem)
+    return isinstance(item, (UserItem, AssistantItem)) and item.branch is not None
 
 
 def _with_nested(item: Item) -> list[ToolItem]:

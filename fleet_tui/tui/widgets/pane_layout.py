@@ -85,7 +85,7 @@ class _Entry:
     body: list[Line] = field(default_factory=list)
     height: int = 1
     """Body rows: exact once rendered with `key`, estimated before."""
-    key: tuple[int, int, int, bool] | None = None
+    key: tuple[int, int, int, bool, bool] | None = None
     stream: StreamingMarkdown | PlainText | None = None
     stream_key: tuple[int, int, int, bool] | None = None
     width: int = 0
@@ -129,7 +129,9 @@ class PaneLayout(_Base):
     _style_gen: int
     """Bumped when the styles baked into rendered lines change (a theme change)."""
     _renderer: ItemRenderer | None
-    _label_cache: dict[tuple[str, str | None], Line]
+    _label_cache: dict[tuple[str, str | None, str | None], Line]
+    show_usage: bool
+    """Each reply's cost is drawn under it (`u`)."""
 
     if TYPE_CHECKING:
 
@@ -154,7 +156,8 @@ class PaneLayout(_Base):
         if index:
             previous = items[index - 1]
             speaker = _speaker(item)
-            if speaker is not None and speaker != _speaker(previous):
+            # a message with siblings always has its label: its "‹ 2/3 ›" is drawn there
+            if speaker is not None and (speaker != _speaker(previous) or item.branch):
                 entry.label = speaker
             compact = isinstance(item, _COMPACT) and isinstance(previous, _COMPACT)
             entry.prefix = (0 if compact and entry.label is None else 1) + (1 if entry.label else 0)
@@ -163,8 +166,11 @@ class PaneLayout(_Base):
             entry.prefix = 1 if entry.label else 0
         return entry
 
-    def _key(self, entry: _Entry) -> tuple[int, int, int, bool]:
-        return (self._width, self._style_gen, entry.item.version, entry.item.expanded)
+    def _key(self, entry: _Entry) -> tuple[int, int, int, bool, bool]:
+        item = entry.item
+        # a reply's cost is drawn under it while usage is shown: the toggle changes its lines
+        usage = self.show_usage and isinstance(item, AssistantItem) and item.usage is not None
+        return (self._width, self._style_gen, item.version, item.expanded, usage)
 
     # -- layout -----------------------------------------------------------------------
     def _update_starts(self) -> None:

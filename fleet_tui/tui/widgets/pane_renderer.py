@@ -22,6 +22,7 @@ from textual.strip import Strip
 
 from fleet_tui.common.sanitize import for_row
 from fleet_tui.domain.transcript import AssistantItem, ErrorItem, NoticeItem, ToolItem, UserItem
+from fleet_tui.domain.usage import usage_words
 from fleet_tui.tui.widgets.item_render import ItemRenderer, PaneStyles
 from fleet_tui.tui.widgets.lines import EMPTY, Line, text_of, to_strip
 from fleet_tui.tui.widgets.pane_layout import FRAME, GUTTER, PaneLayout, _Entry
@@ -161,8 +162,11 @@ class PaneRenderer(PaneLayout):
             # finished: nothing will grow again, so the streaming state can go
             entry.stream = None
             entry.stream_key = None
-            if item.interrupted:
-                return [*lines, renderer.interrupted_marker()], True
+            below = [renderer.interrupted_marker()] if item.interrupted else []
+            if self.show_usage and (words := usage_words(item.usage)):
+                below.append(renderer.usage_line(words))
+            if below:
+                return [*lines, *below], True
         return lines, done
 
     def _get_renderer(self) -> ItemRenderer:
@@ -227,8 +231,8 @@ class PaneRenderer(PaneLayout):
             self._label_cache.clear()
 
     # -- lines ------------------------------------------------------------------------
-    def _label_line(self, speaker: str, node: str | None) -> Line:
-        key = (speaker, node)
+    def _label_line(self, speaker: str, node: str | None, branch: str | None = None) -> Line:
+        key = (speaker, node, branch)
         strip = self._label_cache.get(key)
         if strip is None:
             styles = self._styles
@@ -238,6 +242,8 @@ class PaneRenderer(PaneLayout):
                 text = Text("Agent", style=styles.agent_label)
                 if node:
                     text.append(f" · {for_row(node)}", style=styles.meta)
+            if branch:  # the message has siblings: `[` / `]` switch between them
+                text.append(f"  ‹ {branch} ›", style=styles.meta)
             strip = self._get_renderer().one_line(text)
             self._label_cache[key] = strip
         return strip
@@ -249,7 +255,7 @@ class PaneRenderer(PaneLayout):
 
     def _prefix_line(self, entry: _Entry) -> Line:
         node = entry.item.node if isinstance(entry.item, AssistantItem) else None
-        return self._label_line(entry.label or "agent", node)
+        return self._label_line(entry.label or "agent", node, entry.item.branch)
 
     def _gutter_kind(self, entry: _Entry, cursor: bool) -> str:
         if cursor:

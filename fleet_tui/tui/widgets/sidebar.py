@@ -67,12 +67,16 @@ def conversation_prompt(
     else:
         marker = ("  ", "")
     when = relative_time(conversation.updated_at, now)
+    # the branch shown of a thread with several ("⑂ 2/3"), before the time
+    branch = f"⑂ {conversation.branch_label} " if conversation.branch_label else ""
     title = for_row(conversation.title) or "New conversation"
     # in cells, not characters: a wide (CJK, emoji) title must not push the row onto two lines
-    room = max(4, width - cell_len(marker[0]) - cell_len(when) - 1)
+    room = max(4, width - cell_len(marker[0]) - cell_len(when) - cell_len(branch) - 1)
     title = fit(title, room)
     gap = " " * max(1, room - cell_len(title) + 1)
-    return Content.assemble(marker, (title, "bold" if running else ""), gap, (when, "dim"))
+    return Content.assemble(
+        marker, (title, "bold" if running else ""), gap, (branch, "dim"), (when, "dim")
+    )
 
 
 class ConversationList(OptionList):
