@@ -119,6 +119,9 @@ async def elsewhere(http: httpx.AsyncClient, assistant_id: str, text: str) -> No
 
 async def inbox(pilot: Pilot[object], app: FleetApp, handle: ServerHandle) -> None:
     """A second saved agent with work done elsewhere, a run of ours ending off screen: f4."""
+    while len(app.screen_stack) > 1:  # the file view the deep run ended on
+        await pilot.press("escape")
+        await pilot.pause(0.2)
     async with httpx.AsyncClient(base_url=handle.url, headers=handle.headers(), timeout=60) as http:
         made = await http.post("/assistants", json={"graph_id": "agent", "name": "ops-desk"})
         ops_id = made.json()["assistant_id"]
@@ -132,6 +135,7 @@ async def inbox(pilot: Pilot[object], app: FleetApp, handle: ServerHandle) -> No
         await elsewhere(http, ops_id, "Please email the on-call team about the outage")
         await elsewhere(http, ops_id, "What is the weather in Nairobi?")
     app.chat.action_new_conversation()
+    app.chat.composer.focus()
     app.chat.composer.insert("What's the weather in Paris?")
     await pilot.press("enter")
     await pilot.pause(0.2)
@@ -141,7 +145,13 @@ async def inbox(pilot: Pilot[object], app: FleetApp, handle: ServerHandle) -> No
     def kinds() -> list[str]:
         return [e.kind for e in app.inbox.entries()]
 
-    await wait_for(pilot, lambda: kinds().count("waiting") == 2 and kinds().count("finished") == 2)
+    try:
+        await wait_for(
+            pilot, lambda: kinds().count("waiting") == 2 and kinds().count("finished") == 2
+        )
+    except TimeoutError:
+        print([(e.kind, e.agent, e.title) for e in app.inbox.entries()], app.unchecked)
+        raise
     await pilot.pause(0.5)
     app.clear_notifications()
     await pilot.press("f4")
