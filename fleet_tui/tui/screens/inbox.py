@@ -44,7 +44,7 @@ EMPTY = (
 
 
 def empty_text(interval: float) -> str:
-    every = f"every {interval:g} s" if interval else "— it is off (ctrl+o, Settings, turns it on)"
+    every = f"every {interval:g} s" if interval else "— it is off now (ctrl+o: Inbox, Watch every)"
     return EMPTY.format(every=every)
 
 
