@@ -13,7 +13,7 @@ for a turn, "refresh" or "join".
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Coroutine, Iterable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -26,7 +26,6 @@ from fleet_tui.domain.attachments import (
 )
 from fleet_tui.domain.events import (
     Event,
-    InterruptRequest,
     RunStarted,
     StreamQuiet,
 )
@@ -39,10 +38,10 @@ from fleet_tui.services import approvals, attachment_files, branching, inbox_mar
 from fleet_tui.services.branch_actions import BranchActions
 from fleet_tui.services.conversation_state import Cancellable, ConversationState, QueuedMessage
 from fleet_tui.services.deep_tracking import DeepTracking
+from fleet_tui.services.refreshing import REFRESH_FAILED, Refreshing, settle_stored
 from fleet_tui.services.service_events import (
     Activity,
     ActivityChanged,
-    AnswerRejected,
     BusyChoice,
     ConversationChanged,
     InterruptsPending,
@@ -53,7 +52,6 @@ from fleet_tui.services.service_events import (
     RunFinished,
     ServiceEvent,
     ThreadBusy,
-    TranscriptReplaced,
 )
 from fleet_tui.storage.store import Conversation, Store
 from fleet_tui.storage.store import memory_store as memory_store  # re-exported, for `ask`
@@ -65,13 +63,12 @@ if TYPE_CHECKING:
 Spawn = Callable[[Coroutine[Any, Any, Any], str], Cancellable]
 Listener = Callable[[ServiceEvent], None]
 
-REFRESH_FAILED = "Could not refresh from the server"
 NOT_ATTACHED = "Not sent: a file cannot be attached"
 QUEUED_NOTICE = "Queued: it is sent when the current reply finishes."
 NOT_SENT_NOTICE = "Not sent. Your message is kept above; send it again later."
 
 
-class ConversationService(BranchActions):
+class ConversationService(BranchActions, Refreshing):
     def __init__(
         self,
         store: Store,
@@ -156,7 +153,7 @@ class ConversationService(BranchActions):
             )
             branching.mark(state.transcript, self.store.branch_points(conversation.id))
             approvals.restore(self.store, state)
-            _settle(state)
+            settle_stored(state)
         state.known_ids.update(message_ids_in_state(server_state))
         self.focused = conversation.id
         self._deep.restore(state, from_store=not known)
@@ -188,7 +185,7 @@ class ConversationService(BranchActions):
         branching.mark(transcript, self.store.branch_points(conversation_id))
         state = ConversationState(conversation, transcript)
         approvals.restore(self.store, state)
-        _settle(state)
+        settle_stored(state)
         return state
 
     def load(self, conversation_id: int) -> ConversationState | None:
@@ -202,14 +199,6 @@ class ConversationService(BranchActions):
             self._deep.restore(state, from_store=True)
             self.states[conversation_id] = state
         return state
-
-    async def refresh_now(self, conversation_id: int) -> bool:
-        """`refresh`, awaited (what is pending is known when it returns); False when the
-        server's copy could not be read."""
-        state = self.states.get(conversation_id)
-        if state is None or not state.conversation.thread_id:
-            return False
-        return await self._refresh(state)
 
     def unfocus(self) -> None:
         """The user looks at a new, not yet stored conversation."""
@@ -503,78 +492,3 @@ class ConversationService(BranchActions):
         if approvals.on_event(state, event):
             state.conversation = replace(state.conversation, status="interrupted")
             self._emit(ConversationChanged(state.conversation))
-
-    # ----------------------------------------------------------------- refresh
-    def refresh(self, conversation_id: int) -> Cancellable | None:
-        """Reconcile with the server's copy of the thread (messages added elsewhere appear,
-        pending interrupts are read with their schemas)."""
-        state = self.states.get(conversation_id)
-        if state is None or not state.conversation.thread_id:
-            return None
-        return self._spawn(self._refresh(state), "refresh")
-
-    async def _refresh(self, state: ConversationState, *, run_failed: bool = False) -> bool:
-        from fleet_tui.services.sync import refresh_thread
-
-        client = self.client_of(state)
-        if client is None or state.running:
-            return False
-        latest = self.store.messages(state.id, limit=1)
-        last_seq = latest[0].seq if latest else 0
-        try:
-            result = await refresh_thread(
-                client, self.store, state.conversation, keep_choice=self.keep_choice
-            )
-        except FleetError as exc:
-            self._emit(Problem(state.id, REFRESH_FAILED, str(exc), retryable=True))
-            return False
-        conversation = self.store.get_conversation(state.id)
-        if conversation is not None:
-            state.conversation = conversation
-            self._emit(ConversationChanged(conversation))
-        points = self.store.branch_points(state.id) if result.path is not None else {}
-        if result.updated or (points and branching.marks_differ(state.transcript, points)):
-            # a stored reply was finished on the server, the branch shown changed, or its
-            # marks did: rebuild from the store
-            state.transcript = Transcript.from_messages(self.store.messages(state.id))
-            branching.mark(state.transcript, self.store.branch_points(state.id))
-            approvals.restore(self.store, state)
-            _settle(state)
-            self._emit(TranscriptReplaced(state.id, state.transcript))
-        elif result.added:
-            # append only what was added elsewhere; what is shown stays as it is
-            added = [m for m in self.store.messages(state.id) if m.seq > last_seq]
-            state.transcript.add_messages(added)
-        self._deep.refreshed(state, result)
-        approvals.sync_pending(
-            self.store, state, result.interrupts, run_failed=run_failed or state.last_run_failed
-        )
-        for interrupt in result.interrupts:
-            self._deliver(state, InterruptRequest.of(interrupt))
-        if not state.running:
-            state.transcript.settle_stored()
-        if result.interrupts and not state.answering:
-            self._emit(InterruptsPending(state.id, tuple(state.interrupts.values())))
-        return True
-
-    async def _settle_answers(self, state: ConversationState) -> None:
-        """A run of answers was refused or stopped: `/state` says which ones the server took;
-        the review opens again with its message and what is still pending."""
-        await self._refresh(state, run_failed=state.last_run_failed)
-        message, state.answer_error = state.answer_error, None
-        state.answering, state.deciding = {}, {}
-        if message is not None and state.interrupts:
-            self._emit(AnswerRejected(state.id, message, tuple(state.interrupts.values())))
-
-    def known(self, conversation_id: int, ids: Iterable[str]) -> None:
-        """Message ids already shown for this conversation (e.g. read from the server)."""
-        state = self.states.get(conversation_id)
-        if state is not None:
-            state.known_ids.update(ids)
-
-
-def _settle(state: ConversationState) -> None:
-    """A transcript rebuilt from the store shows no call as running: no run is going. Only
-    a thread that waits for approvals keeps its last turn's calls open until the pending
-    approvals are read from the server (they mark the calls they gate)."""
-    state.transcript.settle_stored(keep_last_turn=state.conversation.status == "interrupted")
