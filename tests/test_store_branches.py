@@ -116,3 +116,24 @@ def test_deleting_a_conversation_drops_its_branch_data(tmp_path: Path) -> None:
         store.delete_conversation(cid)
         for table in ("branch_points", "branch_messages"):
             assert store._conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0] == 0
+
+
+def test_a_branch_left_keeps_its_files(tmp_path: Path) -> None:
+    from fleet_tui.domain.attachments import Attachment
+
+    with Store.open(tmp_path / "s.db") as store:
+        cid = _conversation(store)
+        human = store.add_message(cid, "human", "look at these", server_id="h1")
+        png = Attachment("chart.png", "image/png", b"\x89PNG\r\n\x1a\n" + b"x" * 64)
+        big = Attachment("report.pdf", "application/pdf", b"%PDF-1.7" + b"y" * 200, "/tmp/r.pdf")
+        store.add_attachments(human.id, [png, big], copy_max_bytes=80)
+        assert store.set_aside(cid, human.seq) == 1
+        assert store._one("SELECT COUNT(*) FROM attachments")[0] == 0  # type: ignore[index]
+        assert store.bring_back(cid, "h1")
+        [back] = store.messages(cid)
+        kept = store.attachments(back.id)
+        assert [(a.info.name, a.info.size, a.data, a.path) for a in kept] == [
+            ("chart.png", png.size, png.data, None),
+            ("report.pdf", big.size, None, "/tmp/r.pdf"),
+        ]
+        assert [a.name for a in back.attachments] == ["chart.png", "report.pdf"]

@@ -10,6 +10,7 @@ and its siblings (`branch_points`), and the rows of a branch switched away from
 
 from __future__ import annotations
 
+import base64
 import json
 import time
 from collections.abc import Iterable, Mapping
@@ -115,6 +116,10 @@ def set_aside(store: StoreConnection, conversation_id: int, from_seq: int) -> in
         now = time.time()
         for row in rows:
             record = {n: v for n, v in zip(names, row, strict=True) if n not in ("id", "seq")}
+            files = _attachments_of(db, row[names.index("id")])
+            if files:
+                # the rows of `attachments` go with their message when it is deleted below
+                record[ATTACHMENTS_KEY] = files
             db.execute(
                 "INSERT INTO branch_messages"
                 " (conversation_id, server_id, parent_call_id, row, created_at)"
@@ -170,7 +175,8 @@ def bring_back(store: StoreConnection, conversation_id: int, server_id: str) -> 
             records.extend(nested)
             calls = [c for record in nested for c in _call_ids(record)]
         for record in records:
-            _insert(db, conversation_id, {k: v for k, v in record.items() if k in names})
+            row_id = _insert(db, conversation_id, {k: v for k, v in record.items() if k in names})
+            _restore_attachments(db, row_id, record.get(ATTACHMENTS_KEY))
         return True
 
     return store._apply(work)
@@ -184,12 +190,46 @@ def _call_ids(record: Mapping[str, Any]) -> list[str]:
     return [c["id"] for c in calls if isinstance(c, dict) and isinstance(c.get("id"), str)]
 
 
-def _insert(db: Writes, conversation_id: int, record: dict[str, Any]) -> None:
+# A set-aside message's attached files, kept in its record (bytes as base64).
+ATTACHMENTS_KEY = "__attachments__"
+_ATTACHMENT_FIELDS = ("position", "name", "mime_type", "size", "data", "path", "created_at")
+
+
+def _attachments_of(db: Writes, message_id: int) -> list[dict[str, Any]]:
+    rows = db.execute(
+        f"SELECT {', '.join(_ATTACHMENT_FIELDS)} FROM attachments WHERE message_id = ?"
+        " ORDER BY position",
+        (message_id,),
+    ).fetchall()
+    out = []
+    for row in rows:
+        item = dict(zip(_ATTACHMENT_FIELDS, row, strict=True))
+        data = item["data"]
+        item["data"] = base64.b64encode(data).decode("ascii") if data is not None else None
+        out.append(item)
+    return out
+
+
+def _restore_attachments(db: Writes, message_id: int, files: Any) -> None:
+    for item in files if isinstance(files, list) else ():
+        if not isinstance(item, dict):
+            continue
+        data = item.get("data")
+        values = {**item, "data": base64.b64decode(data) if isinstance(data, str) else None}
+        db.execute(
+            f"INSERT INTO attachments (message_id, {', '.join(_ATTACHMENT_FIELDS)})"
+            f" VALUES (?, {', '.join('?' * len(_ATTACHMENT_FIELDS))})",
+            (message_id, *(values.get(f) for f in _ATTACHMENT_FIELDS)),
+        )
+
+
+def _insert(db: Writes, conversation_id: int, record: dict[str, Any]) -> int:
     record["conversation_id"] = conversation_id
     names = list(record)
-    db.execute(
+    cursor = db.execute(
         f"INSERT INTO messages ({', '.join(names)}, seq)"
         f" SELECT {', '.join('?' * len(names))}, COALESCE(MAX(seq), 0) + 1"
         " FROM messages WHERE conversation_id = ?",
         [*record.values(), conversation_id],
     )
+    return int(cursor.lastrowid or 0)
