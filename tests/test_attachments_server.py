@@ -260,3 +260,30 @@ async def test_files_sent_elsewhere_show_after_a_refresh(
     ]
     await elsewhere.close()
     await here.close()
+
+
+async def test_an_edited_message_goes_again_with_its_files(
+    agent_server: AgentServer, tmp_path: Path
+) -> None:
+    h = harness(agent_server, "blocks", tmp_path / "s.db")
+    image = from_bytes("photo.png", PNG)
+    state = h.service.create(h.agent.id)
+    h.service.send(state.id, "see", [image])
+    await h.settle()
+    h.service.edit(state.id, 0, "look again")
+    await h.settle()
+    state = h.service.states[state.id]
+    assert users(state) == [("look again", (image.info,))]
+    assert texts(state.transcript.items) == [
+        replies.blocks_reply(
+            [
+                {"type": "text"},
+                {"type": "image", "mime_type": "image/png", "extras": {"filename": "photo.png"}},
+            ]
+        )
+    ]
+    # the branch left keeps its files too
+    h.service.switch_branch(state.id, 0, -1)
+    await h.settle()
+    assert users(h.service.states[state.id]) == [("see", (image.info,))]
+    await h.close()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from fleet_tui.domain.attachments import Attachment, AttachmentError, read_attachment
 from fleet_tui.services.conversation_state import ConversationState
-from fleet_tui.storage.store import Store
+from fleet_tui.storage.store import Store, StoredMessage
 
 # how far back a retry looks for the message it sends again
 _LOOK_BACK = 20
@@ -19,18 +19,25 @@ def files_of(
     for message in reversed(store.messages(conversation_id, limit=_LOOK_BACK)):
         if message.role != "human" or message.content != text:
             continue
-        if not message.attachments:
-            return ()
-        files: list[Attachment] = []
-        for kept in store.attachments(message.id):
-            if kept.data is not None:
-                files.append(Attachment(kept.info.name, kept.info.mime_type, kept.data, kept.path))
-            elif kept.path is not None:
-                files.append(read_attachment(kept.path, max_mb=max_mb))
-            else:
-                raise AttachmentError(f"{kept.info.name} was not kept on this computer")
-        return tuple(files)
+        return files_of_message(store, message, max_mb=max_mb)
     return ()
+
+
+def files_of_message(
+    store: Store, message: StoredMessage, *, max_mb: float
+) -> tuple[Attachment, ...]:
+    """The files of one stored message, to send again (AttachmentError as `files_of`)."""
+    if not message.attachments:
+        return ()
+    files: list[Attachment] = []
+    for kept in store.attachments(message.id):
+        if kept.data is not None:
+            files.append(Attachment(kept.info.name, kept.info.mime_type, kept.data, kept.path))
+        elif kept.path is not None:
+            files.append(read_attachment(kept.path, max_mb=max_mb))
+        else:
+            raise AttachmentError(f"{kept.info.name} was not kept on this computer")
+    return tuple(files)
 
 
 def files_again(

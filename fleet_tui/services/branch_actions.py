@@ -12,11 +12,12 @@ from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any
 
 from fleet_tui.common.errors import FleetError
-from fleet_tui.domain.attachments import Attachment
+from fleet_tui.domain.attachments import Attachment, AttachmentError, AttachmentRules
 from fleet_tui.domain.branches import BranchPath, BranchTree, message_key
 from fleet_tui.domain.deep_state import parse_files, parse_todos
 from fleet_tui.domain.transcript import Transcript
 from fleet_tui.services import approvals, branching
+from fleet_tui.services.attachment_files import files_of_message
 from fleet_tui.services.conversation_state import Cancellable, ConversationState
 from fleet_tui.services.service_events import (
     ConversationChanged,
@@ -28,7 +29,7 @@ from fleet_tui.services.service_events import (
 if TYPE_CHECKING:
     from fleet_tui.agent_server.client import FleetClient
     from fleet_tui.services.deep_tracking import DeepTracking
-    from fleet_tui.storage.store import Store
+    from fleet_tui.storage.store import Store, StoredMessage
 
 BRANCH_FAILED = "Could not read the thread's branches"
 NOT_ON_BRANCH = (
@@ -45,6 +46,7 @@ class BranchActions:
         keep_choice: bool
         _deep: DeepTracking
         _spawn: Callable[[Coroutine[Any, Any, Any], str], Cancellable]
+        _attachment_rules: Callable[[], AttachmentRules]
 
         def _emit(self, event: ServiceEvent) -> None: ...
         def client_of(self, state: ConversationState) -> FleetClient | None: ...
@@ -113,9 +115,20 @@ class BranchActions:
     # ----------------------------------------------------------------- edit, regenerate
     async def _edit(self, state: ConversationState, item_index: int, text: str) -> None:
         found = await self._locate(state, item_index)
-        if found is not None and self._cut(state, found[1], found[2]):
-            _, path, index = found
-            self._start(state, text=text, checkpoint=path.before[index])
+        if found is None:
+            return
+        _, path, index = found
+        row = self._row_of(state, path, index)
+        if row is None:
+            return
+        try:
+            # the message edited goes again with the files it had
+            files = files_of_message(self.store, row, max_mb=self._attachment_rules().max_mb)
+        except AttachmentError as exc:
+            self._emit(Problem(state.id, "Not sent: a file cannot be attached", str(exc)))
+            return
+        if self._cut(state, path, index):
+            self._start(state, text=text, checkpoint=path.before[index], attachments=files)
 
     async def _regenerate(self, state: ConversationState, item_index: int) -> None:
         found = await self._locate(state, item_index)
@@ -126,6 +139,17 @@ class BranchActions:
     def _cut(self, state: ConversationState, path: BranchPath, index: int) -> bool:
         """Set the stored messages from path message `index` on aside (they stay a branch on
         the server) and show what is left; False, said, when no fork can start there."""
+        row = self._row_of(state, path, index)
+        if row is None:
+            return False
+        self.store.set_aside(state.id, row.seq)
+        self._rebuild(state)
+        return True
+
+    def _row_of(
+        self, state: ConversationState, path: BranchPath, index: int
+    ) -> StoredMessage | None:
+        """The stored row of path message `index`; None, said, when no fork can start there."""
         if path.before[index] is None:
             self._emit(
                 Problem(
@@ -134,7 +158,7 @@ class BranchActions:
                     "The server's history of this thread does not reach back to that message.",
                 )
             )
-            return False
+            return None
         server_id = message_key(path.messages[index], index)
         row = self.store.find_message_by_server_id(state.id, server_id)
         if row is None:  # a message just sent, not matched to the server's copy yet
@@ -151,10 +175,7 @@ class BranchActions:
             )
         if row is None:
             self._emit(Problem(state.id, "Not on this branch", NOT_ON_BRANCH))
-            return False
-        self.store.set_aside(state.id, row.seq)
-        self._rebuild(state)
-        return True
+        return row
 
     # ----------------------------------------------------------------- switching
     async def _switch(self, state: ConversationState, item_index: int, step: int) -> None:
