@@ -7,9 +7,9 @@ import time
 
 from rich.cells import cell_len
 
-from fleet_tui.domain.inbox import InboxEntry, WaitingAction
+from fleet_tui.domain.inbox import InboxEntry, Nudge, WaitingAction
 from fleet_tui.domain.interrupt_model import Interrupt
-from fleet_tui.tui.nudges import NudgeNote, terminal_sequence, toast_text, words_of
+from fleet_tui.tui.nudges import terminal_sequence, toast_text, words_of
 from fleet_tui.tui.widgets.inbox_rows import columns, counts_line, inbox_prompt
 
 NOW = 1_800_000_000.0
@@ -87,10 +87,10 @@ def test_counts_line() -> None:
 
 
 def test_nudge_words_and_toast_name_agent_title_and_the_way_to_the_inbox() -> None:
-    note = NudgeNote("waiting", 1, "mail", "Quarterly\x1b]0;pwned\x07 report")
+    note = Nudge("waiting", 1, "mail", "Quarterly\x1b]0;pwned\x07 report")
     assert words_of(note) == "mail · Quarterly␛]0;pwned␇ report: waiting for approval"
     assert toast_text([note]).endswith("— f4 to open the inbox")
-    many = [NudgeNote("finished", n, "notes", f"chat {n}") for n in range(5)]
+    many = [Nudge("finished", n, "notes", f"chat {n}") for n in range(5)]
     text = toast_text(many)
     assert text.startswith("5 conversations need you") and "and 2 more" in text
 

@@ -75,6 +75,16 @@ class InboxEntry:
         return "finished"
 
 
+@dataclass(frozen=True, slots=True)
+class Nudge:
+    """A conversation not on screen started waiting, finished or failed."""
+
+    kind: InboxKind
+    conversation_id: int
+    agent: str
+    title: str  # untrusted text: for_row()/tell() before showing
+
+
 def waiting_actions(interrupts: Iterable[Interrupt]) -> tuple[WaitingAction, ...]:
     """What each pending interrupt asks about, one action per tool call it gates."""
     from fleet_tui.common.sanitize import for_row

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from fleet_tui.common.errors import FleetError
 from fleet_tui.common.redaction import redact
-from fleet_tui.domain.inbox import InboxKind
+from fleet_tui.domain.inbox import Nudge as Nudge  # re-exported: the watch's API
 from fleet_tui.services.client_pool import usable
 from fleet_tui.services.watch_look import AgentWatchState, Look
 
@@ -56,16 +56,6 @@ class AgentLook:
     requests: int = 0
     imported: int = 0
     changed: tuple[int, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class Nudge:
-    """A conversation not on screen started waiting, finished or failed."""
-
-    kind: InboxKind
-    conversation_id: int
-    agent: str
-    title: str  # untrusted text: for_row()/tell() before showing
 
 
 @dataclass

@@ -14,7 +14,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from fleet_tui.common import gc_policy
-from fleet_tui.tui.nudges import NudgeNote, Nudger
+from fleet_tui.domain.inbox import Nudge
+from fleet_tui.tui.nudges import Nudger
 from fleet_tui.tui.widgets.notices import tell
 
 if TYPE_CHECKING:
@@ -213,7 +214,7 @@ class InboxHub:
         agent = self.saved_agents().get(conversation.agent_pk)
         if agent is None:
             return
-        self.nudge(NudgeNote(kind, conversation.id, agent, conversation.title))
+        self.nudge(Nudge(kind, conversation.id, agent, conversation.title))
 
-    def nudge(self, note: NudgeNote) -> None:
+    def nudge(self, note: Nudge) -> None:
         self.nudger.nudge(note)

@@ -15,12 +15,12 @@ import asyncio
 import contextlib
 from typing import TYPE_CHECKING
 
-from fleet_tui.tui.nudges import NudgeNote
+from fleet_tui.domain.inbox import Nudge
 
 if TYPE_CHECKING:
     from textual.timer import Timer
 
-    from fleet_tui.services.watch import AgentLook, InboxWatch, Nudge
+    from fleet_tui.services.watch import AgentLook, InboxWatch
     from fleet_tui.services.watch_lock import WatchLock
     from fleet_tui.tui.app import FleetApp
 
@@ -111,8 +111,7 @@ class Watching:
                 app.chat.conversations_changed(keep=self._on_screen())
 
     def _nudged(self, nudge: Nudge) -> None:
-        note = NudgeNote(nudge.kind, nudge.conversation_id, nudge.agent, nudge.title)
-        self.app.inbox.nudge(note)
+        self.app.inbox.nudge(nudge)
 
     def retry_now(self) -> None:
         """The settings were saved (a token fixed, an agent added, the interval changed)."""

@@ -13,11 +13,10 @@ notification, not a burst of them.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from fleet_tui.common.sanitize import for_row, for_terminal_notice
-from fleet_tui.domain.inbox import InboxKind
+from fleet_tui.domain.inbox import InboxKind, Nudge
 from fleet_tui.tui.widgets.cells import fit
 from fleet_tui.tui.widgets.notices import tell
 
@@ -42,21 +41,13 @@ TITLE_CELLS = 40
 BEL = "\a"
 
 
-@dataclass(frozen=True, slots=True)
-class NudgeNote:
-    kind: InboxKind
-    conversation_id: int
-    agent: str
-    title: str  # untrusted
-
-
-def words_of(note: NudgeNote) -> str:
+def words_of(note: Nudge) -> str:
     """ "agent · title: waiting for approval" (plain; `tell()` cleans it again)."""
     title = fit(for_row(note.title) or "New conversation", TITLE_CELLS)
     return f"{for_row(note.agent)} · {title}: {WORDS[note.kind]}"
 
 
-def toast_text(notes: list[NudgeNote], *, hint: bool = True) -> str:
+def toast_text(notes: list[Nudge], *, hint: bool = True) -> str:
     """The toast's words; `hint`: say how to open the inbox (not while it is open)."""
     way = f" — {HINT}" if hint else ""
     if len(notes) == 1:
@@ -104,10 +95,10 @@ class Nudger:
         self._app = app
         self.terminal = terminal
         self._inbox_open = inbox_open
-        self._waiting: list[NudgeNote] = []
-        self.told: list[NudgeNote] = []  # what was told, for whoever checks
+        self._waiting: list[Nudge] = []
+        self.told: list[Nudge] = []  # what was told, for whoever checks
 
-    def nudge(self, note: NudgeNote) -> None:
+    def nudge(self, note: Nudge) -> None:
         if any(n.conversation_id == note.conversation_id for n in self._waiting):
             self._waiting = [n for n in self._waiting if n.conversation_id != note.conversation_id]
         self._waiting.append(note)
