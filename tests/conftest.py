@@ -12,6 +12,7 @@ from server_fixture import (  # noqa: F401
     closed_url,
     pytest_collection_modifyitems,
 )
+from watch_fixture import no_background_watch  # noqa: F401
 
 pytest_plugins = ["pytester"]
 

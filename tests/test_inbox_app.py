@@ -21,7 +21,7 @@ from fleet_tui.tui.screens.review import ReviewScreen
 from fleet_tui.tui.screens.search_all import SearchAllScreen
 from fleet_tui.tui.widgets.status import AgentBar
 
-pytestmark = pytest.mark.server
+pytestmark = [pytest.mark.server, pytest.mark.watch]
 
 
 def agents_app(

@@ -226,3 +226,23 @@ def test_client_pool_serves_each_saved_agent_and_follows_token_changes(store: St
     work.api_key = "lsv2_pt_" + "c" * 32 + "_" + "d" * 10
     second = pool.get(a.id)
     assert second is not None and second is not first
+
+
+def test_threads_stored_at_once_are_searchable_and_single_ones_still_are(store: Store) -> None:
+    import time
+
+    from fleet_tui.storage.store_watch import NewThread, add_threads
+
+    agent = store.ensure_agent("https://a.example.com", "agent-a")
+    threads = [NewThread(f"t-{i}", f"Quarterly plan {i}", None, "idle") for i in range(600)]
+    ids = add_threads(store, agent.id, threads, time.time())
+    assert len(ids) == 600
+    hits = {c.id for c in store.search_all_agents("plan 59", limit=1000)}
+    assert hits == {ids[f"t-{i}"] for i in (59, *range(590, 600))}
+    # the pause of the per-row index is over with the transaction
+    assert store._one("SELECT COUNT(*) FROM search_deferred") == (0,)
+    single = store.create_conversation(agent.id, title="Holiday notes")
+    assert [c.id for c in store.search_all_agents("holiday")] == [single.id]
+    # and nothing is indexed twice: a rename leaves one entry
+    store.rename_conversation(ids["t-59"], "Renamed")
+    assert ids["t-59"] not in {c.id for c in store.search_all_agents("plan 59", limit=1000)}

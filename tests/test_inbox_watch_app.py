@@ -18,7 +18,7 @@ from test_inbox_app import agents_app, connected, final_text, header, open_inbox
 from fleet_tui.tui.app import FleetApp
 from fleet_tui.tui.screens.inbox import InboxScreen
 
-pytestmark = pytest.mark.server
+pytestmark = [pytest.mark.server, pytest.mark.watch]
 
 # seconds between looks: shortened for the test (the settings allow 5 at least)
 INTERVAL = 1.0

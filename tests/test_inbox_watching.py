@@ -6,11 +6,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from app_harness import SIZE, make_app, wait_until
 
 from fleet_tui.services.watch_lock import WatchLock, lock_path_for
 from fleet_tui.settings.config import AgentProfile, Settings, save_settings
 from fleet_tui.tui.app import FleetApp
+
+pytestmark = pytest.mark.watch
 
 AGENT_ID = "5b0d4a1e-0000-4000-8000-00000000f00d"
 

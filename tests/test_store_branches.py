@@ -92,7 +92,7 @@ def test_upgrade_from_step_6_keeps_every_conversation(tmp_path: Path) -> None:
     )
     conn.close()
     with Store.open(path) as store:
-        assert store._conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 7
+        assert store._conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
         conversations = store.list_conversations(1)
         assert [(c.id, c.title, c.message_count, c.branch_label) for c in conversations] == [
             (1, "One", 2, None),

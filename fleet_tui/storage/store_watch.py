@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from fleet_tui.storage.store_inbox import parse_waiting, waiting_json
 from fleet_tui.storage.store_records import Writes, free_text, title_from
+from fleet_tui.storage.store_schema import KEY_SHIFT
 
 if TYPE_CHECKING:
     from fleet_tui.domain.interrupt_model import Interrupt
@@ -96,6 +97,8 @@ def _add(
             ).fetchall()
             out.update({row[0]: row[1] for row in rows})
         fresh = list({t.thread_id: t for t in threads if t.thread_id not in out}.values())
+        # the titles go into the search index in one statement below, not row by row
+        db.execute("INSERT INTO search_deferred VALUES (1)")
         db.executemany(
             "INSERT INTO conversations"
             " (agent_pk, thread_id, title, created_at, updated_at, stateless, status)"
@@ -121,6 +124,13 @@ def _add(
                 [agent_pk, *chunk],
             ).fetchall()
             out.update({row[0]: row[1] for row in rows})
+            db.execute(
+                f"INSERT INTO search (rowid, text) SELECT id << {KEY_SHIFT}, title"
+                " FROM conversations WHERE agent_pk = ?"
+                f" AND thread_id IN ({','.join('?' * len(chunk))})",
+                [agent_pk, *chunk],
+            )
+        db.execute("DELETE FROM search_deferred")
         return out
 
     return store._apply(work)
