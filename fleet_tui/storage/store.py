@@ -23,9 +23,8 @@ from fleet_tui.common import redaction
 from fleet_tui.common.redaction import mask_secret
 from fleet_tui.domain.attachments import Attachment, AttachmentInfo
 from fleet_tui.domain.deep_state import StateFile, Todo
-from fleet_tui.domain.interrupt_model import Interrupt
 from fleet_tui.domain.usage import Usage
-from fleet_tui.storage import store_attachments, store_branches, store_deep_state, store_inbox
+from fleet_tui.storage import store_attachments, store_branches, store_deep_state
 from fleet_tui.storage.store_attachments import StoredAttachment
 from fleet_tui.storage.store_branches import BranchPoint
 from fleet_tui.storage.store_connection import StoreConnection
@@ -42,7 +41,7 @@ from fleet_tui.storage.store_files import (
     default_db_path,
     fresh_memory,
 )
-from fleet_tui.storage.store_inbox import InboxRow
+from fleet_tui.storage.store_inbox import InboxRow, InboxStore
 from fleet_tui.storage.store_records import (
     AGENT_COLUMNS,
     CONVERSATION_COLUMNS,
@@ -102,7 +101,7 @@ _like_pattern = like_pattern  # the search benchmark compares the index with a L
 # -- the store ------------------------------------------------------------------------------
 
 
-class Store(StoreConnection):
+class Store(InboxStore):
     """Agents, conversations and messages; see `StoreConnection` for opening and writing."""
 
     # -- agents ---------------------------------------------------------------------------
@@ -487,37 +486,6 @@ class Store(StoreConnection):
     def decisions(self, conversation_id: int) -> list[StoredDecision]:
         rows = self._all(DECISIONS_SQL, (conversation_id,))
         return [d for d in map(decision_row, rows) if d is not None]
-
-    # -- the inbox (store_inbox) -------------------------------------------------------------
-    def set_waiting(self, conversation_id: int, interrupts: Sequence[Interrupt]) -> None:
-        store_inbox.set_waiting(self, conversation_id, interrupts)
-
-    def mark_changed(
-        self, conversation_id: int, at: float | None = None, *, failure: str | None = None
-    ) -> None:
-        store_inbox.mark_changed(
-            self, conversation_id, time.time() if at is None else at, failure=failure
-        )
-
-    def mark_seen(self, conversation_id: int, at: float | None = None) -> None:
-        store_inbox.mark_seen(self, conversation_id, time.time() if at is None else at)
-
-    def inbox_rows(
-        self, agent_pks: Iterable[int] | None = None, *, limit: int = 5000
-    ) -> list[InboxRow]:
-        return store_inbox.inbox_rows(self, agent_pks, limit=limit)
-
-    def count_waiting(self, agent_pks: Iterable[int]) -> int:
-        return store_inbox.count_waiting(self, agent_pks)
-
-    def unread_ids(self, conversation_ids: Iterable[int]) -> set[int]:
-        return store_inbox.unread_ids(self, conversation_ids)
-
-    def watch_cursor(self, agent_pk: int) -> str | None:
-        return store_inbox.watch_cursor(self, agent_pk)
-
-    def set_watch_cursor(self, agent_pk: int, cursor: str | None) -> None:
-        store_inbox.set_watch_cursor(self, agent_pk, cursor)
 
 
 def memory_store() -> Store:

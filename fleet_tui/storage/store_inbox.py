@@ -1,19 +1,21 @@
 """What the inbox reads from the store, and what the background watch keeps there: each
 conversation's pending interrupts (`waiting`), when it last changed and when the user last had
 it on screen (`changed_at`, `seen_at`: this machine's clock), the words of its last failure,
-and per agent the watch's cursor. No Textual import; `Store` exposes these as thin methods.
+and per agent the watch's cursor. No Textual import; `Store` has these as methods (`InboxStore`).
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import orjson
 
 from fleet_tui.common.redaction import redact_value
 from fleet_tui.domain.interrupt_model import Interrupt
+from fleet_tui.storage.store_connection import StoreConnection
 from fleet_tui.storage.store_records import (
     CONVERSATION_COLUMNS,
     CONVERSATION_WIDTH,
@@ -21,9 +23,6 @@ from fleet_tui.storage.store_records import (
     conversation_row,
     free_text,
 )
-
-if TYPE_CHECKING:
-    from fleet_tui.storage.store_connection import StoreConnection
 
 # An interrupt's value is kept whole up to this size; a bigger one is kept as its summary's
 # source only (tool names and arguments cut), so one hostile thread cannot bloat the store.
@@ -191,3 +190,35 @@ def set_watch_cursor(store: StoreConnection, agent_pk: int, cursor: str | None) 
     store._apply(
         lambda db: db.execute("UPDATE agents SET watch_cursor = ? WHERE id = ?", (cursor, agent_pk))
     )
+
+
+class InboxStore(StoreConnection):
+    """The store's inbox methods (`Store` is one)."""
+
+    def set_waiting(self, conversation_id: int, interrupts: Sequence[Interrupt]) -> None:
+        set_waiting(self, conversation_id, interrupts)
+
+    def mark_changed(
+        self, conversation_id: int, at: float | None = None, *, failure: str | None = None
+    ) -> None:
+        mark_changed(self, conversation_id, time.time() if at is None else at, failure=failure)
+
+    def mark_seen(self, conversation_id: int, at: float | None = None) -> None:
+        mark_seen(self, conversation_id, time.time() if at is None else at)
+
+    def inbox_rows(
+        self, agent_pks: Iterable[int] | None = None, *, limit: int = 5000
+    ) -> list[InboxRow]:
+        return inbox_rows(self, agent_pks, limit=limit)
+
+    def count_waiting(self, agent_pks: Iterable[int]) -> int:
+        return count_waiting(self, agent_pks)
+
+    def unread_ids(self, conversation_ids: Iterable[int]) -> set[int]:
+        return unread_ids(self, conversation_ids)
+
+    def watch_cursor(self, agent_pk: int) -> str | None:
+        return watch_cursor(self, agent_pk)
+
+    def set_watch_cursor(self, agent_pk: int, cursor: str | None) -> None:
+        set_watch_cursor(self, agent_pk, cursor)
