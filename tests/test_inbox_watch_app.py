@@ -25,23 +25,31 @@ INTERVAL = 1.0
 APPROVE = {"command": {"resume": {"decisions": [{"type": "approve"}]}}}
 
 
-async def start_thread(http: httpx.AsyncClient, server: AgentServer, text: str) -> str:
+async def start_thread(http: httpx.AsyncClient, assistant: str, text: str) -> str:
     created = await http.post("/threads", json={"metadata": {}})
     thread_id: str = created.json()["thread_id"]
     await run(
-        http, server, thread_id, {"input": {"messages": [{"role": "human", "content": text}]}}
+        http, assistant, thread_id, {"input": {"messages": [{"role": "human", "content": text}]}}
     )
     return thread_id
 
 
 async def run(
-    http: httpx.AsyncClient, server: AgentServer, thread_id: str, body: dict[str, Any]
+    http: httpx.AsyncClient, assistant: str, thread_id: str, body: dict[str, Any]
 ) -> None:
     response = await http.post(
-        f"/threads/{thread_id}/runs/wait",
-        json={"assistant_id": server.assistant_id("hitl"), **body},
+        f"/threads/{thread_id}/runs/wait", json={"assistant_id": assistant, **body}
     )
     response.raise_for_status()
+
+
+async def own_assistant(http: httpx.AsyncClient) -> str:
+    """An assistant of the `hitl` graph for this test alone: the shared server holds the
+    threads other tests left waiting on the graph's default one."""
+    made = await http.post("/assistants", json={"graph_id": "hitl"})
+    made.raise_for_status()
+    assistant: str = made.json()["assistant_id"]
+    return assistant
 
 
 async def test_an_approval_raised_elsewhere_reaches_badge_and_inbox_within_one_interval(
@@ -54,12 +62,14 @@ async def test_an_approval_raised_elsewhere_reaches_badge_and_inbox_within_one_i
     ) as http:
         # the first look at an agent imports what is there, quietly; an agent with no thread
         # has no cursor to start from, so `mail` gets one (answered already) before it
-        earlier = await start_thread(http, agent_server, "an earlier one")
-        await run(http, agent_server, earlier, APPROVE)
-        await watched(app, http, agent_server)
+        assistant = await own_assistant(http)
+        app.settings.profiles["mail"].agent_id = assistant
+        earlier = await start_thread(http, assistant, "an earlier one")
+        await run(http, assistant, earlier, APPROVE)
+        await watched(app, http, assistant)
 
 
-async def watched(app: FleetApp, http: httpx.AsyncClient, agent_server: AgentServer) -> None:
+async def watched(app: FleetApp, http: httpx.AsyncClient, assistant: str) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await connected(pilot)
         mail = app.settings.profiles["mail"]
@@ -70,7 +80,7 @@ async def watched(app: FleetApp, http: httpx.AsyncClient, agent_server: AgentSer
         assert "1 agent not checked" in header(app)
         assert app.waiting_count == 0
 
-        thread_id = await start_thread(http, agent_server, "launch plan")
+        thread_id = await start_thread(http, assistant, "launch plan")
         raised = time.monotonic()
         await wait_until(pilot, lambda: app.waiting_count == 1, what="the badge", timeout=15)
         assert time.monotonic() - raised <= INTERVAL + 3  # within one look (and its work)
@@ -102,11 +112,11 @@ async def watched(app: FleetApp, http: httpx.AsyncClient, agent_server: AgentSer
         )
 
         # raised and answered elsewhere while the inbox is open: it comes, then it leaves
-        other = await start_thread(http, agent_server, "second draft")
+        other = await start_thread(http, assistant, "second draft")
         await wait_until(
             pilot, lambda: any(e.thread_id == other and e.kind == "waiting" for e in screen.entries)
         )
-        await run(http, agent_server, other, APPROVE)
+        await run(http, assistant, other, APPROVE)
         await wait_until(
             pilot,
             lambda: not any(e.thread_id == other and e.kind == "waiting" for e in screen.entries),
