@@ -86,16 +86,7 @@ def _add(
     store: StoreConnection, agent_pk: int, threads: Sequence[NewThread], now: float
 ) -> dict[str, int]:
     def work(db: Writes) -> dict[str, int]:
-        ids = [t.thread_id for t in threads]
-        out: dict[str, int] = {}
-        for start in range(0, len(ids), _CHUNK):
-            chunk = ids[start : start + _CHUNK]
-            rows = db.execute(
-                "SELECT thread_id, MIN(id) FROM conversations WHERE agent_pk = ?"
-                f" AND thread_id IN ({','.join('?' * len(chunk))}) GROUP BY thread_id",
-                [agent_pk, *chunk],
-            ).fetchall()
-            out.update({row[0]: row[1] for row in rows})
+        out = _conversation_ids(db, agent_pk, [t.thread_id for t in threads])
         fresh = list({t.thread_id: t for t in threads if t.thread_id not in out}.values())
         # the titles go into the search index in one statement below, not row by row
         db.execute("INSERT INTO search_deferred VALUES (1)")
@@ -115,25 +106,33 @@ def _add(
                 for t in fresh
             ),
         )
-        added = [t.thread_id for t in fresh]
+        added = list(_conversation_ids(db, agent_pk, [t.thread_id for t in fresh]).items())
+        out.update(added)
         for start in range(0, len(added), _CHUNK):
-            chunk = added[start : start + _CHUNK]
-            rows = db.execute(
-                "SELECT thread_id, id FROM conversations WHERE agent_pk = ?"
-                f" AND thread_id IN ({','.join('?' * len(chunk))})",
-                [agent_pk, *chunk],
-            ).fetchall()
-            out.update({row[0]: row[1] for row in rows})
+            chunk = [cid for _, cid in added[start : start + _CHUNK]]
             db.execute(
                 f"INSERT INTO search (rowid, text) SELECT id << {KEY_SHIFT}, title"
-                " FROM conversations WHERE agent_pk = ?"
-                f" AND thread_id IN ({','.join('?' * len(chunk))})",
-                [agent_pk, *chunk],
+                f" FROM conversations WHERE id IN ({','.join('?' * len(chunk))})",
+                chunk,
             )
         db.execute("DELETE FROM search_deferred")
         return out
 
     return store._apply(work)
+
+
+def _conversation_ids(db: Writes, agent_pk: int, thread_ids: Sequence[str]) -> dict[str, int]:
+    """Thread id → the (first) conversation stored for it, for the threads that have one."""
+    out: dict[str, int] = {}
+    for start in range(0, len(thread_ids), _CHUNK):
+        chunk = thread_ids[start : start + _CHUNK]
+        rows = db.execute(
+            "SELECT thread_id, MIN(id) FROM conversations WHERE agent_pk = ?"
+            f" AND thread_id IN ({','.join('?' * len(chunk))}) GROUP BY thread_id",
+            [agent_pk, *chunk],
+        ).fetchall()
+        out.update({row[0]: row[1] for row in rows})
+    return out
 
 
 @dataclass(frozen=True, slots=True)
