@@ -105,10 +105,6 @@ class ClientPool:
             self._retired.append(kept[1])
         self._clients[agent_pk] = (fingerprint(profile), client)
 
-    def kept(self, agent_pk: int) -> FleetClient | None:
-        kept = self._clients.get(agent_pk)
-        return kept[1] if kept is not None else None
-
     async def aclose(self) -> None:
         clients = [c for _, c in self._clients.values()] + self._retired
         self._clients.clear()
